@@ -1,0 +1,130 @@
+//! Device roles the runner drives, as small traits. Drivers implement them
+//! over a protocol and a [`ByteLink`](crate::transport::ByteLink); the runner
+//! never knows which protocol or transport sits underneath.
+
+use crate::der::{EnterService, TripSettings};
+use crate::transport::TransportError;
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The reply could not be understood.
+    #[error("{device}: malformed reply: {detail}")]
+    Protocol { device: String, detail: String },
+    /// The instrument reported an error (SCPI error queue, Modbus exception).
+    #[error("{device} reported error {code}: {message}")]
+    Instrument {
+        device: String,
+        code: i32,
+        message: String,
+    },
+    /// The device cannot do what was asked (missing model, out of range).
+    #[error("{device}: {detail}")]
+    Unsupported { device: String, detail: String },
+}
+
+/// What a device says it is (*IDN?, SunSpec model 1).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Identity {
+    pub manufacturer: String,
+    pub model: String,
+    pub serial: String,
+    pub firmware: String,
+}
+
+/// RMS measurements at an instrument's terminals.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct AcReading {
+    pub voltage_v: f64,
+    pub current_a: f64,
+    pub frequency_hz: f64,
+    /// Power out of the instrument into the PCC (grid sim: positive when supplying).
+    pub power_w: f64,
+    pub reactive_var: f64,
+}
+
+/// Grid simulator: an AC source with settable voltage and frequency.
+pub trait GridSimulator: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn reset(&mut self) -> Result<(), DeviceError>;
+    fn set_voltage_v(&mut self, voltage_v: f64) -> Result<(), DeviceError>;
+    fn set_frequency_hz(&mut self, frequency_hz: f64) -> Result<(), DeviceError>;
+    fn set_output(&mut self, on: bool) -> Result<(), DeviceError>;
+    fn measure(&mut self) -> Result<AcReading, DeviceError>;
+}
+
+/// Switch S3 between the grid simulator and the PCC.
+pub trait IslandSwitch: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn open(&mut self) -> Result<(), DeviceError>;
+    fn close(&mut self) -> Result<(), DeviceError>;
+    fn is_closed(&mut self) -> Result<bool, DeviceError>;
+}
+
+/// Real and reactive power an RLC load draws at nominal voltage and frequency.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct RlcSetting {
+    pub p_w: f64,
+    pub ql_var: f64,
+    pub qc_var: f64,
+}
+
+/// The RLC island load at the PCC.
+pub trait IslandLoad: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn set_load(&mut self, setting: RlcSetting) -> Result<(), DeviceError>;
+    fn set_input(&mut self, on: bool) -> Result<(), DeviceError>;
+    fn measure(&mut self) -> Result<AcReading, DeviceError>;
+}
+
+/// What the charger reports about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct ChargerStatus {
+    /// AC active power, export positive.
+    pub power_w: f64,
+    pub voltage_v: f64,
+    pub frequency_hz: f64,
+    /// True while it energises the PCC.
+    pub energized: bool,
+    /// Alarm bits set (a trip or an islanding detection).
+    pub tripped: bool,
+}
+
+/// The bidirectional charger (the EUT), as a DER.
+pub trait Charger: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn rating_w(&mut self) -> Result<f64, DeviceError>;
+    /// Active-power setpoint, export positive, import negative.
+    fn set_power_w(&mut self, power_w: f64) -> Result<(), DeviceError>;
+    fn status(&mut self) -> Result<ChargerStatus, DeviceError>;
+    fn read_trip_settings(&mut self) -> Result<TripSettings, DeviceError>;
+    fn write_trip_settings(&mut self, trip: &TripSettings) -> Result<(), DeviceError>;
+    fn anti_islanding_enabled(&mut self) -> Result<bool, DeviceError>;
+    fn set_anti_islanding(&mut self, enabled: bool) -> Result<(), DeviceError>;
+    fn read_enter_service(&mut self) -> Result<EnterService, DeviceError>;
+    fn write_enter_service(&mut self, es: &EnterService) -> Result<(), DeviceError>;
+}
+
+/// A waveform capture of PCC voltage and charger current.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Capture {
+    pub sample_rate_hz: f64,
+    /// Index of the sample at the trigger instant (S3 opening).
+    pub trigger_index: usize,
+    pub voltage_v: Vec<f64>,
+    pub current_a: Vec<f64>,
+}
+
+/// A triggered recorder at the PCC (oscilloscope / DAQ), triggered by S3's
+/// auxiliary contact.
+pub trait WaveformRecorder: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    /// Arm a single capture: `pre` before the trigger, `post` after.
+    fn arm(&mut self, pre: Duration, post: Duration) -> Result<(), DeviceError>;
+    /// Whether the armed capture has triggered and filled.
+    fn is_complete(&mut self) -> Result<bool, DeviceError>;
+    fn fetch(&mut self) -> Result<Capture, DeviceError>;
+}

@@ -1,0 +1,133 @@
+//! The in-memory link between a driver and an emulated instrument, and the
+//! simulated clock. Bytes take the time the configured bit rate takes, and
+//! that time passes in the plant: a slow serial query lets the physics run.
+
+use super::{lock_plant, Instrument, SharedPlant};
+use crate::exec::clock::{Clock, ClockKind};
+use crate::transport::{ByteLink, TransportError};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub struct SimLink {
+    plant: SharedPlant,
+    instrument: Box<dyn Instrument>,
+    byte_time: Duration,
+    rx: VecDeque<(Duration, u8)>,
+    name: String,
+}
+
+impl SimLink {
+    /// `bits_per_byte`: 10 for 8N1 serial, 8 for a TCP stream.
+    pub fn new(
+        plant: SharedPlant,
+        instrument: Box<dyn Instrument>,
+        bit_rate: u32,
+        bits_per_byte: u32,
+        name: impl Into<String>,
+    ) -> Self {
+        let byte_time =
+            Duration::from_secs_f64(f64::from(bits_per_byte) / f64::from(bit_rate.max(1)));
+        SimLink {
+            plant,
+            instrument,
+            byte_time,
+            rx: VecDeque::new(),
+            name: name.into(),
+        }
+    }
+
+    fn bytes_time(&self, n: usize) -> Duration {
+        self.byte_time * u32::try_from(n).unwrap_or(u32::MAX)
+    }
+}
+
+impl ByteLink for SimLink {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        let tx_time = self.bytes_time(bytes.len());
+        let mut plant = lock_plant(&self.plant);
+        let arrived = plant.now() + tx_time;
+        plant.advance_to(arrived);
+        let reply = self.instrument.receive(bytes, &mut plant);
+        let mut t = plant.now() + self.instrument.reply_latency();
+        // A reply can only start after the previous one finished on the wire.
+        if let Some(&(last, _)) = self.rx.back() {
+            t = t.max(last);
+        }
+        for b in reply {
+            t += self.byte_time;
+            self.rx.push_back((t, b));
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        let mut plant = lock_plant(&self.plant);
+        let deadline = plant.now() + timeout;
+        let Some(&(first, _)) = self.rx.front() else {
+            plant.advance_to(deadline);
+            return Err(TransportError::Timeout(timeout));
+        };
+        if first > deadline {
+            plant.advance_to(deadline);
+            return Err(TransportError::Timeout(timeout));
+        }
+        // Deliver what has arrived once the burst that `first` starts has ended
+        // (or the deadline, whichever is sooner), as a UART FIFO would.
+        let mut until = first;
+        for &(t, _) in self.rx.iter().take(buf.len()) {
+            if t > deadline || t > until + self.byte_time * 2 {
+                break;
+            }
+            until = t;
+        }
+        plant.advance_to(until);
+        let mut n = 0;
+        while n < buf.len() {
+            match self.rx.front() {
+                Some(&(t, b)) if t <= until => {
+                    buf[n] = b;
+                    n += 1;
+                    self.rx.pop_front();
+                }
+                _ => break,
+            }
+        }
+        Ok(n)
+    }
+
+    fn clear_input(&mut self) -> Result<(), TransportError> {
+        let now = lock_plant(&self.plant).now();
+        self.rx.retain(|&(t, _)| t > now);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("emulated {}", self.name)
+    }
+}
+
+/// Simulated time: sleeping integrates the plant.
+#[derive(Clone)]
+pub struct SimClock {
+    plant: SharedPlant,
+}
+
+impl SimClock {
+    pub fn new(plant: SharedPlant) -> Self {
+        SimClock { plant }
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Duration {
+        lock_plant(&self.plant).now()
+    }
+
+    fn sleep(&self, d: Duration) {
+        lock_plant(&self.plant).advance(d);
+    }
+
+    fn kind(&self) -> ClockKind {
+        ClockKind::Simulated
+    }
+}

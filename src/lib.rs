@@ -1,0 +1,15 @@
+//! v2x-hil: hardware-in-the-loop test harness and commissioning tool for
+//! bidirectional (V2G / V2H) EV chargers.
+//!
+//! Layers, top to bottom (arrows only point down): `cli` → `exec` → `device`
+//! → `protocol` → `transport`; `emulator` serves the protocols over `plant`.
+
+pub mod cli;
+pub mod der;
+pub mod device;
+pub mod emulator;
+pub mod exec;
+pub mod model;
+pub mod plant;
+pub mod protocol;
+pub mod transport;

@@ -1,0 +1,7 @@
+//! Pure encode/decode of the instruments' protocols: no I/O, no panics on any
+//! input. Each module offers a checked view of the bytes and a validated
+//! representation, as smoltcp's `wire` module does.
+
+pub mod modbus;
+pub mod scpi;
+pub mod sunspec;

@@ -1,0 +1,1 @@
+//! Modbus application protocol (PDU) with RTU and TCP framings.

@@ -1,0 +1,1 @@
+//! SCPI (IEEE 488.2) message encode/decode.

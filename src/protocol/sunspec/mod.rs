@@ -1,0 +1,1 @@
+//! SunSpec information models over Modbus.

@@ -1,0 +1,38 @@
+//! Byte transports the drivers speak over: a serial port (tty or pty), a TCP
+//! socket, or an in-memory link to an emulator (`emulator::SimLink`). Drivers
+//! see only [`ByteLink`], so the same driver runs on hardware and emulator.
+
+pub mod serial;
+pub mod tcp;
+
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum TransportError {
+    #[error("timed out after {0:?} waiting for a reply")]
+    Timeout(Duration),
+    #[error("cannot open {port}: {reason}")]
+    Open { port: String, reason: String },
+    #[error("the link closed")]
+    Closed,
+    #[error("i/o error on {link}: {source}")]
+    Io {
+        link: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A full-duplex byte stream to one instrument.
+pub trait ByteLink: Send {
+    /// Sends all of `bytes`.
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError>;
+    /// Waits up to `timeout` for at least one byte and returns how many were
+    /// read into `buf`; `Err(Timeout)` if none came.
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError>;
+    /// Discards anything received but not read (before a new transaction).
+    fn clear_input(&mut self) -> Result<(), TransportError>;
+    /// For messages: "/dev/ttyUSB0 @ 115200", "tcp 192.0.2.10:5025", "emulated".
+    fn describe(&self) -> String;
+}
