@@ -1,3 +1,9 @@
+//! The `v2x-hil` binary: argument parsing only; the library does the work.
+
+use clap::Parser;
+
 fn main() {
-    std::process::exit(0);
+    let cli = v2x_hil::cli::Cli::parse();
+    let code = v2x_hil::cli::main(cli);
+    std::process::exit(code.code());
 }

@@ -1,1 +1,121 @@
-//! One file per subcommand.
+//! The command line: one file per subcommand; errors from every layer are
+//! rendered here for people, with the exit codes DESIGN.md gives.
+
+mod emulate;
+mod output;
+mod plan_check;
+mod rig_check;
+mod rig_source;
+mod run;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit codes (DESIGN.md "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// All tests passed.
+    Pass,
+    /// A test failed.
+    TestFailed,
+    /// Bad input: usage, rig, plan, site, profile, image.
+    BadInput,
+    /// Aborted (device fault, timeout, interrupted) after the safe state.
+    Aborted,
+    /// Verification failed (signature, digest, chain).
+    VerificationFailed,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitCode::Pass => 0,
+            ExitCode::TestFailed => 1,
+            ExitCode::BadInput => 2,
+            ExitCode::Aborted => 3,
+            ExitCode::VerificationFailed => 4,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "v2x-hil",
+    version,
+    about = "Hardware-in-the-loop tests and commissioning for bidirectional EV chargers"
+)]
+pub struct Cli {
+    /// Colour in human output: auto respects NO_COLOR and whether stdout is a terminal.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a test plan on a rig (the built-in emulated rig by default).
+    Run(run::RunArgs),
+    /// Check plans without touching any device.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Check rigs.
+    #[command(subcommand)]
+    Rig(RigCommand),
+    /// Serve the emulated instruments to outside programs in real time.
+    Emulate(emulate::EmulateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Validate a plan, and against a rig's devices and safety limits.
+    Check {
+        plan: PathBuf,
+        #[arg(long)]
+        rig: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RigCommand {
+    /// Connect to every device of the rig, identify it, print what answered.
+    Check {
+        /// Rig file; the built-in emulated rig when omitted.
+        rig: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main(cli: Cli) -> ExitCode {
+    match cli.color {
+        ColorChoice::Always => colored::control::set_override(true),
+        ColorChoice::Never => colored::control::set_override(false),
+        ColorChoice::Auto => {
+            use std::io::IsTerminal;
+            if std::env::var_os("NO_COLOR").is_some() || !std::io::stdout().is_terminal() {
+                colored::control::set_override(false);
+            }
+        }
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("V2X_HIL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Plan(PlanCommand::Check { plan, rig }) => plan_check::run(&plan, rig.as_deref()),
+        Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
+        Command::Emulate(args) => emulate::run(args),
+    }
+}

@@ -1,3 +1,16 @@
 //! The plan runner: steps, assertions, safety interlocks, safe state, clock.
 
+pub mod analysis;
+mod balance;
 pub mod clock;
+pub mod connect;
+mod expect;
+mod island;
+pub mod results;
+pub mod rig;
+pub mod runner;
+pub mod safe_state;
+pub mod settings;
+
+pub use results::{RunResult, Verdict};
+pub use runner::{RunEvent, Runner};

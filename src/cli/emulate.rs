@@ -1,0 +1,151 @@
+//! `v2x-hil emulate [--rig RIG]`: runs the emulated instruments in real time
+//! and serves them to outside programs — SCPI on TCP ports, the charger's
+//! SunSpec Modbus TCP, and (with --pty) SCPI and Modbus RTU on
+//! pseudo-terminals — until Ctrl-C.
+
+use super::{output, rig_source, ExitCode};
+use crate::emulator::rig::{EmulatedRig, LinkKind};
+use crate::emulator::serve;
+use crate::emulator::Instrument;
+use crate::model::Role;
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Rig whose emulated devices to serve; the built-in emulated rig when omitted.
+    #[arg(long)]
+    pub rig: Option<PathBuf>,
+    /// Address to listen on. Loopback by default: the emulators are for this machine.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// First TCP port for the SCPI instruments (one port each, in rig order).
+    #[arg(long, default_value_t = 5025)]
+    pub scpi_port: u16,
+    /// TCP port of the charger's SunSpec Modbus TCP server.
+    #[arg(long, default_value_t = 5020)]
+    pub modbus_port: u16,
+    /// Also serve every instrument on a pseudo-terminal (SCPI, Modbus RTU).
+    #[arg(long)]
+    pub pty: bool,
+}
+
+type Factory = Arc<dyn Fn() -> Box<dyn Instrument> + Send + Sync>;
+
+pub fn run(args: EmulateArgs) -> ExitCode {
+    let rig = match rig_source::load(args.rig.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            output::error(&e.render());
+            return ExitCode::BadInput;
+        }
+    };
+    let emulated = match EmulatedRig::build(&rig) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::BadInput;
+        }
+    };
+    // Check every factory once before serving anything.
+    for (name, spec) in &rig.devices {
+        if let Err(e) = emulated.instrument(name, spec, LinkKind::Tcp) {
+            output::error(&e.to_string());
+            return ExitCode::BadInput;
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            output::error(&format!("cannot start the async runtime: {e}"));
+            return ExitCode::Aborted;
+        }
+    };
+    runtime.block_on(serve_all(args, rig, emulated))
+}
+
+async fn serve_all(args: EmulateArgs, rig: crate::model::Rig, emulated: Arc<EmulatedRig>) -> ExitCode {
+    let plant = emulated.plant.clone();
+    let mut tasks = Vec::new();
+    let mut scpi_port = args.scpi_port;
+    println!("emulating rig `{}` in real time (Ctrl-C to stop)", rig.name);
+    for (name, spec) in &rig.devices {
+        let factory = |link: LinkKind| -> Factory {
+            let emulated = emulated.clone();
+            let (name, spec) = (name.clone(), spec.clone());
+            Arc::new(move || match emulated.instrument(&name, &spec, link) {
+                Ok(i) => i,
+                // Checked at start; a failure here cannot happen for the same spec.
+                Err(_) => unreachable_instrument(),
+            })
+        };
+        let (port, what) = if spec.role == Role::Charger {
+            (args.modbus_port, "SunSpec Modbus TCP")
+        } else {
+            let p = scpi_port;
+            scpi_port = scpi_port.saturating_add(1);
+            (p, "SCPI")
+        };
+        let addr = format!("{}:{port}", args.host);
+        let listener = match tokio::net::TcpListener::bind(&addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                output::error(&format!("cannot listen on {addr} for `{name}`: {e}"));
+                return ExitCode::Aborted;
+            }
+        };
+        println!("  {name:<10} {what:<20} tcp {addr}");
+        tasks.push(tokio::spawn(serve::serve_tcp(
+            listener,
+            factory(LinkKind::Tcp),
+            plant.clone(),
+        )));
+        if args.pty {
+            match serve::open_pty() {
+                Ok((master, path)) => {
+                    let what = if spec.role == Role::Charger {
+                        "SunSpec Modbus RTU"
+                    } else {
+                        "SCPI"
+                    };
+                    println!("  {name:<10} {what:<20} pty {path}");
+                    tasks.push(tokio::spawn(serve::serve_pty(
+                        master,
+                        factory(LinkKind::Serial),
+                        plant.clone(),
+                    )));
+                }
+                Err(e) => {
+                    output::error(&format!("cannot open a pseudo-terminal for `{name}`: {e}"));
+                    return ExitCode::Aborted;
+                }
+            }
+        }
+    }
+    let ticker = tokio::spawn(serve::run_realtime(plant, Duration::from_millis(5)));
+    let _ = tokio::signal::ctrl_c().await;
+    println!("stopping");
+    ticker.abort();
+    for t in tasks {
+        t.abort();
+    }
+    ExitCode::Pass
+}
+
+/// An instrument that answers nothing; only reachable if the rig changed
+/// under a running server, which it cannot.
+fn unreachable_instrument() -> Box<dyn Instrument> {
+    struct Silent;
+    impl Instrument for Silent {
+        fn receive(&mut self, _: &[u8], _: &mut crate::plant::Plant) -> Vec<u8> {
+            Vec::new()
+        }
+    }
+    Box::new(Silent)
+}

@@ -1,0 +1,84 @@
+//! Human output: verdicts, the island table, errors.
+
+use crate::exec::results::{Drift, IslandMeasurement, RunResult, TestResult, Verdict};
+use colored::Colorize;
+
+pub fn verdict(v: Verdict) -> colored::ColoredString {
+    match v {
+        Verdict::Pass => "PASS".green().bold(),
+        Verdict::Fail => "FAIL".red().bold(),
+        Verdict::Aborted => "ABORTED".yellow().bold(),
+    }
+}
+
+pub fn clearing_time(t: Option<f64>) -> String {
+    match t {
+        Some(t) => format!("{t:.3} s"),
+        None => "ran on".to_string(),
+    }
+}
+
+fn drift(m: &IslandMeasurement) -> String {
+    match (m.drift, m.frequency_drift_hz) {
+        (Drift::Up, Some(d)) => format!("up {d:+.2} Hz"),
+        (Drift::Down, Some(d)) => format!("down {d:+.2} Hz"),
+        (_, Some(d)) => format!("none {d:+.2} Hz"),
+        (_, None) => "-".into(),
+    }
+}
+
+pub fn island_row(m: &IslandMeasurement) -> String {
+    format!(
+        "  {:>9} {:>10} {:>14} {:>16}  {}{}",
+        format!("{:.0} %", m.power_pct),
+        format!("{:.0} %", m.reactive_load_pct),
+        clearing_time(m.clearing_time_s),
+        drift(m),
+        verdict(m.verdict),
+        if m.rerun { "  (rerun)" } else { "" }
+    )
+}
+
+pub fn island_header() -> String {
+    format!(
+        "  {:>9} {:>10} {:>14} {:>16}  verdict",
+        "power", "load Q", "clearing time", "island drift"
+    )
+}
+
+pub fn test_line(t: &TestResult) -> String {
+    let mut s = format!("{} {}", verdict(t.verdict), t.name.bold());
+    if let Some(c) = &t.clause {
+        s.push_str(&format!("  [{c}]"));
+    }
+    if let Some(r) = &t.reason {
+        s.push_str(&format!("\n    {r}"));
+    }
+    s
+}
+
+pub fn summary(r: &RunResult) -> String {
+    let count = |v| r.tests.iter().filter(|t| t.verdict == v).count();
+    let mut s = format!(
+        "{}: {} passed, {} failed, {} aborted ({} clock)",
+        r.plan,
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Aborted),
+        match r.clock {
+            crate::exec::clock::ClockKind::Simulated => "simulated",
+            crate::exec::clock::ClockKind::Wall => "wall",
+        }
+    );
+    if let Some(a) = &r.aborted {
+        s.push_str(&format!("\nrun aborted: {a}; the rig was driven to its safe state"));
+    }
+    for e in &r.safe_state_errors {
+        s.push_str(&format!("\n{}: {e}", "warning".yellow()));
+    }
+    s
+}
+
+pub fn error(message: &str) {
+    eprintln!("{}: {message}", "error".red().bold());
+}

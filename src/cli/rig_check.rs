@@ -1,0 +1,76 @@
+//! `v2x-hil rig check [RIG]`: connect to every device, identify it, print
+//! what answered. Sends only identification queries: nothing is energised.
+
+use super::{output, rig_source, ExitCode};
+use crate::exec::connect::{connect, identify_all};
+use colored::Colorize;
+use std::path::Path;
+
+pub fn run(rig_path: Option<&Path>, json: bool) -> ExitCode {
+    let rig = match rig_source::load(rig_path) {
+        Ok(r) => r,
+        Err(e) => {
+            output::error(&e.render());
+            return ExitCode::BadInput;
+        }
+    };
+    let mut connected = match connect(&rig) {
+        Ok(c) => c,
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::Aborted;
+        }
+    };
+    let answers = identify_all(&mut connected);
+    let all_ok = answers.iter().all(|a| a.identity.is_ok());
+    if json {
+        let doc: Vec<_> = answers
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "device": a.device,
+                    "role": a.role,
+                    "driver": a.driver,
+                    "transport": a.transport,
+                    "identity": a.identity.as_ref().ok(),
+                    "error": a.identity.as_ref().err(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "rig": rig.name, "devices": doc }))
+                .unwrap_or_default()
+        );
+    } else {
+        println!("rig `{}`", rig.name.bold());
+        for a in &answers {
+            match &a.identity {
+                Ok(id) => println!(
+                    "  {} {:<10} {:<18} {:<24} {} {} (serial {}, firmware {})",
+                    "ok".green().bold(),
+                    a.device,
+                    a.role,
+                    a.transport,
+                    id.manufacturer,
+                    id.model,
+                    id.serial,
+                    id.firmware
+                ),
+                Err(e) => println!(
+                    "  {} {:<10} {:<18} {:<24} {}",
+                    "no answer".red().bold(),
+                    a.device,
+                    a.role,
+                    a.transport,
+                    e
+                ),
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::Pass
+    } else {
+        ExitCode::Aborted
+    }
+}

@@ -1,0 +1,143 @@
+//! The emulated rig: one plant built from the rig file, and a factory for
+//! each device's emulated instrument. `run` joins them to the drivers by
+//! in-memory links; `emulate` serves them on TCP ports and pseudo-terminals.
+
+use super::{Instrument, SharedPlant};
+use crate::der::{EnterService, TripSettings};
+use crate::device::Identity;
+use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec};
+use crate::plant::{InverterConfig, Plant, PlantConfig};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("device `{device}`: no emulator for driver `{driver}`")]
+    UnknownDriver { device: String, driver: String },
+    #[error("device `{device}` is not emulated (transport {transport})")]
+    NotEmulated { device: String, transport: String },
+    #[error("the rig has no charger; the plant needs its rating")]
+    NoCharger,
+    #[error("{0}")]
+    Profile(String),
+}
+
+impl From<ModelErrors> for EmulatorError {
+    fn from(e: ModelErrors) -> Self {
+        EmulatorError::Profile(e.render())
+    }
+}
+
+/// What carries an emulated instrument's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Serial,
+    Tcp,
+}
+
+impl LinkKind {
+    pub fn of(t: &TransportSpec) -> Self {
+        match t {
+            TransportSpec::EmulatedTcp | TransportSpec::Tcp { .. } => LinkKind::Tcp,
+            _ => LinkKind::Serial,
+        }
+    }
+}
+
+pub struct EmulatedRig {
+    pub plant: SharedPlant,
+}
+
+impl EmulatedRig {
+    /// Builds the plant from the rig's nominal values, plant settings and the
+    /// charger's emulation block (trip profile, anti-islanding).
+    pub fn build(rig: &Rig) -> Result<Self, EmulatorError> {
+        let charger = rig
+            .devices
+            .values()
+            .find(|d| d.role == Role::Charger)
+            .ok_or(EmulatorError::NoCharger)?;
+        let rating_w = charger.ratings.power_w.unwrap_or(rig.safety_limits.max_charger_power_w);
+        let mut trip = TripSettings::ieee1547_cat_ii();
+        let mut enter_service = EnterService::ieee1547_default();
+        let mut anti_islanding = crate::der::AntiIslanding::default();
+        if let Some(emulation) = &charger.emulation {
+            if let Some(path) = &emulation.trip_profile {
+                let profile = crate::model::load_profile(path)?;
+                trip = profile.trip;
+                if let Some(es) = profile.enter_service {
+                    enter_service = es;
+                }
+            }
+            anti_islanding = emulation.anti_islanding;
+        }
+        let config = PlantConfig {
+            nominal_voltage_v: rig.nominal.voltage_v,
+            nominal_frequency_hz: rig.nominal.frequency_hz,
+            step_rate_hz: rig.plant.step_rate_hz,
+            inverter: InverterConfig {
+                rating_w,
+                trip,
+                enter_service,
+                anti_islanding,
+            },
+        };
+        Ok(EmulatedRig {
+            plant: Arc::new(Mutex::new(Plant::new(config))),
+        })
+    }
+
+    /// A fresh emulated instrument for one device of the rig, speaking the
+    /// framing of the link it is served on (Modbus RTU on a serial line,
+    /// Modbus TCP on a socket).
+    pub fn instrument(
+        &self,
+        name: &str,
+        spec: &DeviceSpec,
+        link: LinkKind,
+    ) -> Result<Box<dyn Instrument>, EmulatorError> {
+        let identity = identity(name, spec);
+        match spec.role {
+            Role::Charger => {
+                let framing = match link {
+                    LinkKind::Tcp => super::sunspec::Framing::Tcp,
+                    LinkKind::Serial => super::sunspec::Framing::Rtu {
+                        unit_id: spec.options.unit_id.unwrap_or(1),
+                    },
+                };
+                Ok(super::sunspec::charger_instrument(framing, identity))
+            }
+            _ => super::scpi::emulated_instrument(&spec.driver, identity, ratings(spec)).map_err(
+                |_| EmulatorError::UnknownDriver {
+                    device: name.to_string(),
+                    driver: spec.driver.clone(),
+                },
+            ),
+        }
+    }
+}
+
+fn ratings(spec: &DeviceSpec) -> super::scpi::ScpiRatings {
+    let mut r = super::scpi::ScpiRatings::default();
+    if let Some(v) = spec.ratings.voltage_max_v {
+        r.voltage_max_v = v;
+    }
+    if let Some(p) = spec.ratings.power_w {
+        r.power_max_w = p;
+    }
+    r
+}
+
+/// What the emulated device answers to *IDN? / model 1.
+fn identity(name: &str, spec: &DeviceSpec) -> Identity {
+    let id = spec.identity.clone().unwrap_or_default();
+    Identity {
+        manufacturer: id.manufacturer.unwrap_or_else(|| "v2x-hil".into()),
+        model: id
+            .model
+            .unwrap_or_else(|| format!("emulated {}", spec.driver)),
+        serial: id.serial.unwrap_or_else(|| format!("EMU-{name}")),
+        firmware: id
+            .firmware
+            .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
+    }
+}

@@ -1,0 +1,112 @@
+//! `expect`: a measured value within a tolerance (or a flag equal to a
+//! value), now or within a time.
+
+use super::results::{Expectation, Verdict};
+use super::rig::Role;
+use super::runner::{Runner, StepError, POLL};
+use crate::model::ExpectStep;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reading {
+    Number(f64),
+    Flag(bool),
+}
+
+impl std::fmt::Display for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reading::Number(x) => write!(f, "{x:.3}"),
+            Reading::Flag(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+fn read(r: &mut Runner, role: Role, quantity: &str) -> Result<Reading, StepError> {
+    let d = &mut r.rig.devices;
+    let unknown = || StepError::Abort(format!("quantity `{quantity}` is not measured on a {role:?}"));
+    Ok(match role {
+        Role::GridSimulator => {
+            let m = d.grid.measure()?;
+            Reading::Number(match quantity {
+                "voltage_v" => m.voltage_v,
+                "frequency_hz" => m.frequency_hz,
+                "power_w" => m.power_w,
+                "current_a" => m.current_a,
+                _ => return Err(unknown()),
+            })
+        }
+        Role::Charger => {
+            let s = d.charger.status()?;
+            match quantity {
+                "power_w" => Reading::Number(s.power_w),
+                "voltage_v" => Reading::Number(s.voltage_v),
+                "frequency_hz" => Reading::Number(s.frequency_hz),
+                "energized" => Reading::Flag(s.energized),
+                "tripped" => Reading::Flag(s.tripped),
+                _ => return Err(unknown()),
+            }
+        }
+        Role::IslandLoad => {
+            let load = d
+                .load
+                .as_mut()
+                .ok_or_else(|| StepError::Abort("the rig has no island load".into()))?;
+            let m = load.measure()?;
+            Reading::Number(match quantity {
+                "voltage_v" => m.voltage_v,
+                "power_w" => m.power_w,
+                "current_a" => m.current_a,
+                _ => return Err(unknown()),
+            })
+        }
+        Role::IslandSwitch => match quantity {
+            "closed" => Reading::Flag(d.island_switch.is_closed()?),
+            _ => return Err(unknown()),
+        },
+        Role::WaveformRecorder => return Err(unknown()),
+    })
+}
+
+pub(crate) fn run_expect(
+    r: &mut Runner,
+    index: usize,
+    s: &ExpectStep,
+) -> Result<Expectation, StepError> {
+    let role = *r
+        .rig
+        .facts
+        .roles
+        .get(&s.device)
+        .ok_or_else(|| StepError::Abort(format!("device `{}` is not on this rig", s.device)))?;
+    let quantity = s.quantity.as_str();
+    let expected = match (s.value, s.equals) {
+        (Some(v), _) => format!("{v} ± {}", s.tolerance.unwrap_or(0.0)),
+        (None, Some(b)) => format!("{b}"),
+        (None, None) => return Err(StepError::Abort("expect needs value or equals".into())),
+    };
+    let ok = |reading: Reading| match (reading, s.value, s.equals) {
+        (Reading::Number(x), Some(v), _) => (x - v).abs() <= s.tolerance.unwrap_or(0.0),
+        (Reading::Flag(b), _, Some(want)) => b == want,
+        _ => false,
+    };
+    let start = r.rig.clock.now();
+    let within = Duration::from_secs_f64(s.within_s.unwrap_or(0.0));
+    loop {
+        let reading = read(r, role, quantity)?;
+        let elapsed = r.rig.clock.now() - start;
+        let pass = ok(reading);
+        if pass || elapsed >= within {
+            return Ok(Expectation {
+                step: index,
+                device: s.device.clone(),
+                quantity: quantity.to_string(),
+                expected,
+                measured: reading.to_string(),
+                after_s: elapsed.as_secs_f64(),
+                verdict: if pass { Verdict::Pass } else { Verdict::Fail },
+            });
+        }
+        r.sleep(POLL.min(within - elapsed))?;
+    }
+}

@@ -1,0 +1,113 @@
+//! What a run produced: verdicts, measurements and what went wrong, in the
+//! shape `--json` prints.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Aborted,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Aborted => "aborted",
+        }
+    }
+}
+
+/// Direction the island frequency moved before the charger ceased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Drift {
+    Up,
+    Down,
+    None,
+}
+
+/// One island event: one load point of an `island` step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IslandMeasurement {
+    pub power_w: f64,
+    pub power_pct: f64,
+    pub reactive_load_pct: f64,
+    /// Residual real and reactive power through S3 before opening, per unit of rating.
+    pub residual_p_pu: Option<f64>,
+    pub residual_q_pu: Option<f64>,
+    /// Null when the island was still energised at the end of the watch window.
+    pub clearing_time_s: Option<f64>,
+    pub frequency_before_hz: Option<f64>,
+    pub frequency_last_hz: Option<f64>,
+    pub frequency_drift_hz: Option<f64>,
+    pub drift: Drift,
+    /// True for a repeated point (Sandia: the longest points are run twice more).
+    pub rerun: bool,
+    pub verdict: Verdict,
+}
+
+/// A measured value checked by an `expect` step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expectation {
+    pub step: usize,
+    pub device: String,
+    pub quantity: String,
+    pub expected: String,
+    pub measured: String,
+    pub after_s: f64,
+    pub verdict: Verdict,
+}
+
+/// Settings read from the charger, and the differences from a profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsReading {
+    pub step: usize,
+    pub trip: crate::der::TripSettings,
+    pub enter_service: Option<crate::der::EnterService>,
+    pub anti_islanding_enabled: Option<bool>,
+    pub compared_with: Option<String>,
+    pub mismatches: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    pub clause: Option<String>,
+    pub verdict: Verdict,
+    /// Why it failed or aborted.
+    pub reason: Option<String>,
+    pub islands: Vec<IslandMeasurement>,
+    pub expectations: Vec<Expectation>,
+    pub settings: Vec<SettingsReading>,
+    /// Test time on the run's clock.
+    pub started_s: f64,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunResult {
+    pub plan: String,
+    pub rig: String,
+    pub clock: super::clock::ClockKind,
+    pub tests: Vec<TestResult>,
+    /// Set when the run stopped early (device fault, timeout, interrupt).
+    pub aborted: Option<String>,
+    /// Problems met while driving the rig to its safe state.
+    pub safe_state_errors: Vec<String>,
+}
+
+impl RunResult {
+    pub fn verdict(&self) -> Verdict {
+        if self.aborted.is_some() || self.tests.iter().any(|t| t.verdict == Verdict::Aborted) {
+            Verdict::Aborted
+        } else if self.tests.iter().any(|t| t.verdict == Verdict::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Runs a plan's tests step by step on a connected rig. Any failure, abort,
+//! device fault or interrupt ends with the rig driven to its safe state.
+
+use super::island::IslandRun;
+use super::results::{Expectation, RunResult, SettingsReading, TestResult, Verdict};
+use super::rig::{ConnectedRig, Role};
+use super::safe_state::drive_to_safe_state;
+use crate::device::{DeviceError, RlcSetting};
+use crate::model::{self, Plan, Step, TestSpec};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Progress the CLI shows while a plan runs.
+pub enum RunEvent<'a> {
+    TestStarted { name: &'a str },
+    Island(&'a super::results::IslandMeasurement),
+    Expectation(&'a Expectation),
+    TestFinished(&'a TestResult),
+}
+
+/// Why a step did not complete.
+#[derive(Debug)]
+pub(crate) enum StepError {
+    /// The test's condition was not met: the test fails, the run goes on.
+    Fail(String),
+    /// The rig cannot go on (device fault, timeout, interrupt): the run stops.
+    Abort(String),
+}
+
+impl From<DeviceError> for StepError {
+    fn from(e: DeviceError) -> Self {
+        StepError::Abort(e.to_string())
+    }
+}
+
+/// Poll period of `expect … within_s` and of waits for the charger.
+pub(crate) const POLL: Duration = Duration::from_millis(100);
+
+/// The runner's state across the steps of one run.
+pub struct Runner<'r> {
+    pub(crate) rig: &'r mut ConnectedRig,
+    interrupt: &'r AtomicBool,
+    observe: &'r mut dyn FnMut(RunEvent),
+    /// Last setpoints the plan commanded, for ramps and the island table.
+    pub(crate) charger_setpoint_w: f64,
+    grid_voltage_v: f64,
+    grid_frequency_hz: f64,
+    /// The load setting `balance_load` found; `island` detunes around it.
+    pub(crate) balanced_load: Option<RlcSetting>,
+}
+
+impl<'r> Runner<'r> {
+    pub fn new(
+        rig: &'r mut ConnectedRig,
+        interrupt: &'r AtomicBool,
+        observe: &'r mut dyn FnMut(RunEvent),
+    ) -> Self {
+        let (v, f) = (
+            rig.facts.nominal_voltage_v,
+            rig.facts.nominal_frequency_hz,
+        );
+        Runner {
+            rig,
+            interrupt,
+            observe,
+            charger_setpoint_w: 0.0,
+            grid_voltage_v: v,
+            grid_frequency_hz: f,
+            balanced_load: None,
+        }
+    }
+
+    pub fn run(mut self, plan: &Plan) -> RunResult {
+        let mut result = RunResult {
+            plan: plan.name.clone(),
+            rig: self.rig.facts.name.clone(),
+            clock: self.rig.clock.kind(),
+            tests: Vec::new(),
+            aborted: None,
+            safe_state_errors: Vec::new(),
+        };
+        for test in &plan.tests {
+            (self.observe)(RunEvent::TestStarted { name: &test.name });
+            let outcome = self.run_test(test);
+            let aborted = outcome.verdict == Verdict::Aborted;
+            if outcome.verdict != Verdict::Pass {
+                result
+                    .safe_state_errors
+                    .extend(drive_to_safe_state(self.rig));
+            }
+            (self.observe)(RunEvent::TestFinished(&outcome));
+            if aborted {
+                result.aborted = outcome.reason.clone();
+            }
+            result.tests.push(outcome);
+            if aborted {
+                break;
+            }
+        }
+        if result.aborted.is_none() {
+            // The end of a plan is also left safe: nothing stays energised
+            // beyond what the rig declares as its rest state.
+            result
+                .safe_state_errors
+                .extend(drive_to_safe_state(self.rig));
+        }
+        result
+    }
+
+    fn run_test(&mut self, test: &TestSpec) -> TestResult {
+        let started = self.rig.clock.now();
+        let mut result = TestResult {
+            name: test.name.clone(),
+            clause: test.clause.clone(),
+            verdict: Verdict::Pass,
+            reason: None,
+            islands: Vec::new(),
+            expectations: Vec::new(),
+            settings: Vec::new(),
+            started_s: started.as_secs_f64(),
+            duration_s: 0.0,
+        };
+        for (index, step) in test.steps.iter().enumerate() {
+            match self.run_step(index, step, &mut result) {
+                Ok(()) => {}
+                Err(StepError::Fail(why)) => {
+                    result.verdict = Verdict::Fail;
+                    result.reason = Some(format!("steps[{index}]: {why}"));
+                    break;
+                }
+                Err(StepError::Abort(why)) => {
+                    result.verdict = Verdict::Aborted;
+                    result.reason = Some(format!("steps[{index}]: {why}"));
+                    break;
+                }
+            }
+        }
+        if result.verdict == Verdict::Pass {
+            let failed_points = result
+                .islands
+                .iter()
+                .filter(|m| m.verdict != Verdict::Pass)
+                .count();
+            let failed_expect = result
+                .expectations
+                .iter()
+                .filter(|e| e.verdict != Verdict::Pass)
+                .count();
+            let mismatches: usize = result.settings.iter().map(|s| s.mismatches.len()).sum();
+            if failed_points + failed_expect + mismatches > 0 {
+                result.verdict = Verdict::Fail;
+                result.reason = Some(format!(
+                    "{failed_points} island point(s) over the limit or not cleared, \
+                     {failed_expect} expectation(s) not met, {mismatches} setting mismatch(es)"
+                ));
+            }
+        }
+        result.duration_s = (self.rig.clock.now() - started).as_secs_f64();
+        result
+    }
+
+    /// Sleeps on the rig's clock in slices, so Ctrl-C is honoured promptly.
+    pub(crate) fn sleep(&mut self, d: Duration) -> Result<(), StepError> {
+        let slice = Duration::from_millis(100);
+        let end = self.rig.clock.now() + d;
+        loop {
+            self.check_interrupt()?;
+            let now = self.rig.clock.now();
+            if now >= end {
+                return Ok(());
+            }
+            self.rig.clock.sleep((end - now).min(slice));
+        }
+    }
+
+    pub(crate) fn check_interrupt(&self) -> Result<(), StepError> {
+        if self.interrupt.load(Ordering::SeqCst) {
+            Err(StepError::Abort("interrupted".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn emit(&mut self, event: RunEvent) {
+        (self.observe)(event);
+    }
+
+    fn role_of(&self, device: &str) -> Result<Role, StepError> {
+        self.rig
+            .facts
+            .roles
+            .get(device)
+            .copied()
+            .ok_or_else(|| StepError::Abort(format!("device `{device}` is not on this rig")))
+    }
+
+    fn run_step(
+        &mut self,
+        index: usize,
+        step: &Step,
+        result: &mut TestResult,
+    ) -> Result<(), StepError> {
+        self.check_interrupt()?;
+        match step {
+            Step::Set(s) => self.set(s),
+            Step::Ramp(s) => self.ramp(s),
+            Step::Wait(s) => self.sleep(Duration::from_secs_f64(s.s)),
+            Step::WriteSettings(s) => self.write_settings(s),
+            Step::ReadSettings(s) => {
+                let reading = self.read_settings(index, s)?;
+                result.settings.push(reading);
+                Ok(())
+            }
+            Step::BalanceLoad(s) => self.balance_load(s),
+            Step::Island(s) => IslandRun::new(self, s).run(&mut result.islands),
+            Step::Close(_) => Ok(self.rig.devices.island_switch.close()?),
+            Step::Open(_) => Ok(self.rig.devices.island_switch.open()?),
+            Step::Expect(s) => {
+                let e = self.expect(index, s)?;
+                self.emit(RunEvent::Expectation(&e));
+                result.expectations.push(e);
+                Ok(())
+            }
+        }
+    }
+
+    fn set(&mut self, s: &model::SetStep) -> Result<(), StepError> {
+        let d = &mut self.rig.devices;
+        match self.role_of(&s.device)? {
+            Role::GridSimulator => {
+                if let Some(v) = s.voltage_v {
+                    d.grid.set_voltage_v(v)?;
+                    self.grid_voltage_v = v;
+                }
+                if let Some(f) = s.frequency_hz {
+                    d.grid.set_frequency_hz(f)?;
+                    self.grid_frequency_hz = f;
+                }
+                if let Some(on) = s.output {
+                    d.grid.set_output(on)?;
+                }
+            }
+            Role::Charger => {
+                let rating = self.rig.facts.charger_rating_w;
+                let p = match (s.power_w, s.power_pct) {
+                    (Some(p), _) => Some(p),
+                    (None, Some(pct)) => Some(pct / 100.0 * rating),
+                    (None, None) => None,
+                };
+                if let Some(p) = p {
+                    d.charger.set_power_w(p)?;
+                    self.charger_setpoint_w = p;
+                }
+            }
+            Role::IslandLoad => {
+                let load = self
+                    .rig
+                    .devices
+                    .load
+                    .as_mut()
+                    .ok_or_else(|| StepError::Abort("the rig has no island load".into()))?;
+                if s.p_w.is_some() || s.ql_var.is_some() || s.qc_var.is_some() {
+                    load.set_load(RlcSetting {
+                        p_w: s.p_w.unwrap_or(0.0),
+                        ql_var: s.ql_var.unwrap_or(0.0),
+                        qc_var: s.qc_var.unwrap_or(0.0),
+                    })?;
+                }
+                if let Some(on) = s.input {
+                    load.set_input(on)?;
+                }
+            }
+            Role::IslandSwitch | Role::WaveformRecorder => {
+                return Err(StepError::Abort(format!(
+                    "`set` does not apply to device `{}`",
+                    s.device
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn ramp(&mut self, s: &model::RampStep) -> Result<(), StepError> {
+        let role = self.role_of(&s.device)?;
+        let (from, to) = match role {
+            Role::GridSimulator => match (s.voltage_v, s.frequency_hz) {
+                (Some(v), _) => (self.grid_voltage_v, v),
+                (None, Some(f)) => (self.grid_frequency_hz, f),
+                _ => return Err(StepError::Abort("ramp needs a target".into())),
+            },
+            Role::Charger => match s.power_w {
+                Some(p) => (self.charger_setpoint_w, p),
+                None => return Err(StepError::Abort("ramp needs power_w".into())),
+            },
+            _ => return Err(StepError::Abort("ramp applies to grid or charger".into())),
+        };
+        let over = s.over_s.max(0.0);
+        let step_s = s.step_s.unwrap_or(0.1).max(1e-3);
+        let n = ((over / step_s).ceil() as usize).max(1);
+        for k in 1..=n {
+            let x = from + (to - from) * k as f64 / n as f64;
+            match role {
+                Role::GridSimulator if s.voltage_v.is_some() => {
+                    self.rig.devices.grid.set_voltage_v(x)?;
+                    self.grid_voltage_v = x;
+                }
+                Role::GridSimulator => {
+                    self.rig.devices.grid.set_frequency_hz(x)?;
+                    self.grid_frequency_hz = x;
+                }
+                _ => {
+                    self.rig.devices.charger.set_power_w(x)?;
+                    self.charger_setpoint_w = x;
+                }
+            }
+            if k < n {
+                self.sleep(Duration::from_secs_f64(over / n as f64))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_settings(&mut self, s: &model::WriteSettingsStep) -> Result<(), StepError> {
+        let charger = &mut self.rig.devices.charger;
+        if let Some(profile) = &s.profile {
+            charger.write_trip_settings(&profile.trip)?;
+            if let Some(es) = &profile.enter_service {
+                charger.write_enter_service(es)?;
+            }
+        }
+        if let Some(delay_s) = s.enter_service_delay_s {
+            let mut es = charger.read_enter_service()?;
+            es.delay_s = delay_s;
+            charger.write_enter_service(&es)?;
+        }
+        if let Some(enabled) = s.anti_islanding {
+            charger.set_anti_islanding(enabled)?;
+        }
+        Ok(())
+    }
+
+    fn read_settings(
+        &mut self,
+        index: usize,
+        s: &model::ReadSettingsStep,
+    ) -> Result<SettingsReading, StepError> {
+        let charger = &mut self.rig.devices.charger;
+        let trip = charger.read_trip_settings()?;
+        let enter_service = Some(charger.read_enter_service()?);
+        let anti_islanding_enabled = Some(charger.anti_islanding_enabled()?);
+        let mut mismatches = Vec::new();
+        if let Some(profile) = &s.compare_profile {
+            mismatches = super::settings::compare_trip(&profile.trip, &trip);
+            if let (Some(want), Some(got)) = (&profile.enter_service, &enter_service) {
+                mismatches.extend(super::settings::compare_enter_service(want, got));
+            }
+        }
+        Ok(SettingsReading {
+            step: index,
+            trip,
+            enter_service,
+            anti_islanding_enabled,
+            compared_with: s.compare_profile.as_ref().map(|p| p.name.clone()),
+            mismatches,
+        })
+    }
+
+    fn balance_load(&mut self, s: &model::BalanceLoadStep) -> Result<(), StepError> {
+        let setting = super::balance::balance_load(self, s.quality_factor, s.max_residual_pu)?;
+        self.balanced_load = Some(setting);
+        Ok(())
+    }
+
+    fn expect(&mut self, index: usize, s: &model::ExpectStep) -> Result<Expectation, StepError> {
+        super::expect::run_expect(self, index, s)
+    }
+}

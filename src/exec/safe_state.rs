@@ -1,0 +1,33 @@
+//! Drives the rig to the safe state its file declares: charger power first,
+//! then the grid simulator, then S3 — so the switch never closes onto a grid
+//! at an off-nominal setting. Every action is tried even if one fails.
+
+use super::rig::ConnectedRig;
+use crate::model::{GridSafeState, SwitchState};
+
+/// Returns the problems met; empty when the rig reached its safe state.
+pub fn drive_to_safe_state(rig: &mut ConnectedRig) -> Vec<String> {
+    let safe = rig.facts.safe_state.clone();
+    let (v, f) = (rig.facts.nominal_voltage_v, rig.facts.nominal_frequency_hz);
+    let d = &mut rig.devices;
+    let mut errors = Vec::new();
+    let mut note = |what: &str, r: Result<(), crate::device::DeviceError>| {
+        if let Err(e) = r {
+            errors.push(format!("safe state: {what}: {e}"));
+        }
+    };
+    note("charger power", d.charger.set_power_w(safe.charger_power_w));
+    match safe.grid {
+        GridSafeState::Nominal => {
+            note("grid voltage", d.grid.set_voltage_v(v));
+            note("grid frequency", d.grid.set_frequency_hz(f));
+            note("grid output on", d.grid.set_output(true));
+        }
+        GridSafeState::Off => note("grid output off", d.grid.set_output(false)),
+    }
+    match safe.island_switch {
+        SwitchState::Closed => note("close S3", d.island_switch.close()),
+        SwitchState::Open => note("open S3", d.island_switch.open()),
+    }
+    errors
+}
