@@ -187,10 +187,10 @@ impl Plant {
         let t = self.now() + d;
         self.advance_to(t);
     }
-    /// Integrates up to the first step at or after `t` (a nanosecond of
-    /// slack absorbs rounding), so time never fails to move forward.
+    /// Integrates up to the first step at or after `t`, so time never fails
+    /// to move forward; 0.6 ns of slack absorbs `now()`'s rounding to 1 ns.
     pub fn advance_to(&mut self, t: Duration) {
-        let x = (t.as_nanos() as f64 - 1.0) * self.rate_hz / 1e9;
+        let x = (t.as_nanos() as f64 - 0.6) * self.rate_hz / 1e9;
         let target = x.ceil().max(0.0) as u64;
         while self.step < target {
             self.step_once();
