@@ -22,6 +22,8 @@ pub const CF_LIMIT: f64 = 0.2;
 pub(crate) struct CurrentSource {
     nominal_hz: f64,
     rated_a: f64,
+    /// Per-step gain of the power-loop filter, 1 − e^(−dt/τ).
+    filter_gain: f64,
     pub v_filt_v: f64,
     pub setpoint_w: f64,
     // The half-cycle being produced.
@@ -45,10 +47,11 @@ fn chop_gain(c: f64) -> f64 {
 }
 
 impl CurrentSource {
-    pub fn new(nominal_v: f64, nominal_hz: f64, rating_w: f64) -> Self {
+    pub fn new(nominal_v: f64, nominal_hz: f64, rating_w: f64, dt_s: f64) -> Self {
         CurrentSource {
             nominal_hz,
             rated_a: rating_w / nominal_v,
+            filter_gain: 1.0 - (-dt_s / POWER_LOOP_TAU_S).exp(),
             v_filt_v: nominal_v,
             setpoint_w: 0.0,
             start_s: 0.0,
@@ -62,9 +65,8 @@ impl CurrentSource {
     }
 
     /// First-order filter of the per-cycle RMS voltage (exact discretisation).
-    pub fn filter_voltage(&mut self, v_rms: f64, dt_s: f64) {
-        let a = 1.0 - (-dt_s / POWER_LOOP_TAU_S).exp();
-        self.v_filt_v += (v_rms - self.v_filt_v) * a;
+    pub fn filter_voltage(&mut self, v_rms: f64) {
+        self.v_filt_v += (v_rms - self.v_filt_v) * self.filter_gain;
     }
 
     fn rms_command_a(&self) -> f64 {

@@ -167,7 +167,7 @@ impl Plant {
             s3_closed: true,
             load: RlcLoad::default(),
             node: Node::new(RlcLoad::default(), dt_s),
-            source: CurrentSource::new(v_nom, f_nom, rating_w),
+            source: CurrentSource::new(v_nom, f_nom, rating_w, dt_s),
             protection: Protection::new(v_nom, f_nom, rate_hz, &config.inverter.trip),
             meter: Meter::new(v_nom, f_nom, rate_hz),
             i_inv_a: 0.0,
@@ -222,7 +222,7 @@ impl Plant {
             self.source
                 .on_crossing(c, self.meter.half_period_s(t_s), ai, f_hz);
         }
-        self.source.filter_voltage(self.meter.v_rms(), self.dt_s);
+        self.source.filter_voltage(self.meter.v_rms());
         let reading = Reading {
             step: self.step,
             mean_v2: self.meter.mean_v2(),

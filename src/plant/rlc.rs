@@ -61,9 +61,9 @@ impl Node {
             [m[1][1] / det, -m[0][1] / det],
             [-m[1][0] / det, m[0][0] / det],
         ];
-        for r in 0..2 {
-            for c in 0..2 {
-                self.p[r][c] = mi[r][0] * nn[0][c] + mi[r][1] * nn[1][c];
+        for (row, m_row) in self.p.iter_mut().zip(mi.iter()) {
+            for (c, x) in row.iter_mut().enumerate() {
+                *x = m_row[0] * nn[0][c] + m_row[1] * nn[1][c];
             }
         }
         let b = h2 / self.c_f;
