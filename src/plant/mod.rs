@@ -8,6 +8,24 @@
 //! through the methods below.
 //!
 //! API CONTRACT: other modules depend on exactly these public signatures.
+//!
+//! Model (one step = 1/step_rate_hz; time is the integer step count):
+//! - grid.rs: v_g = √2·V·sin θ, θ integrated from the set frequency; 0 V when off.
+//! - rlc.rs: S3 closed → v_pcc = v_g and i_L its steady state; S3 open →
+//!   trapezoidal integration of the parallel RLC driven by the inverter
+//!   current, continuous from the closed state. An absent C is replaced by
+//!   `STRAY_CAPACITANCE_F`.
+//! - inverter.rs: current source synchronised to the interpolated zero
+//!   crossings of v_pcc; RMS current = setpoint / V_rms filtered with
+//!   `POWER_LOOP_TAU_S`, limited to `CURRENT_LIMIT_PU`; SFS chopping with cf
+//!   clamped to ±`CF_LIMIT` and the chop compensated so P = setpoint.
+//! - protection.rs: OV/UV on the one-nominal-cycle RMS, OF/UF on the
+//!   half-period frequency; SFS island detection after
+//!   `ANTI_ISLANDING_CONFIRM_S` out of band; enter service.
+//! - measure.rs: one-nominal-cycle running sums; events.rs: ground truth;
+//!   history.rs: the last `HISTORY_S` at full rate.
+//!
+//! Expects a validated config: step rate ≥ 20 kHz, nominal V, f and rating > 0.
 
 use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
 use std::time::Duration;
