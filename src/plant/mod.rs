@@ -8,9 +8,56 @@
 //! through the methods below.
 //!
 //! API CONTRACT: other modules depend on exactly these public signatures.
+//!
+//! Model (one step = 1/step_rate_hz; time is the integer step count):
+//! - grid.rs: v_g = √2·V·sin θ, θ integrated from the set frequency; 0 V when off.
+//! - rlc.rs: S3 closed → v_pcc = v_g and i_L its steady state; S3 open →
+//!   trapezoidal integration of the parallel RLC driven by the inverter
+//!   current, continuous from the closed state. An absent C is replaced by
+//!   `STRAY_CAPACITANCE_F`.
+//! - inverter.rs: current source synchronised to the interpolated zero
+//!   crossings of v_pcc; RMS current = setpoint / V_rms filtered with
+//!   `POWER_LOOP_TAU_S`, limited to `CURRENT_LIMIT_PU`; SFS chopping with cf
+//!   clamped to ±`CF_LIMIT` and the chop compensated so P = setpoint.
+//! - protection.rs: OV/UV on the one-nominal-cycle RMS, OF/UF on the
+//!   half-period frequency; SFS island detection after
+//!   `ANTI_ISLANDING_CONFIRM_S` out of band; enter service.
+//! - measure.rs: one-nominal-cycle running sums; events.rs: ground truth;
+//!   history.rs: the last `HISTORY_S` at full rate.
+//!
+//! Expects a validated config: step rate ≥ 20 kHz, nominal V, f and rating > 0.
 
 use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
 use std::time::Duration;
+
+mod events;
+mod grid;
+mod history;
+mod inverter;
+mod measure;
+mod protection;
+mod rlc;
+#[cfg(test)]
+mod tests;
+
+pub use history::HISTORY_S;
+pub use inverter::{CF_LIMIT, CURRENT_LIMIT_PU, POWER_LOOP_TAU_S};
+pub use protection::ANTI_ISLANDING_CONFIRM_S;
+pub use rlc::STRAY_CAPACITANCE_F;
+
+use events::IslandTruth;
+use grid::Grid;
+use history::History;
+use inverter::CurrentSource;
+use measure::Meter;
+use protection::{Protection, Reading};
+use rlc::Node;
+
+/// Time of a step, rounded to the nanosecond: the same step count always
+/// gives the same `Duration`.
+pub(crate) fn step_time(step: u64, rate_hz: f64) -> Duration {
+    Duration::from_nanos((step as f64 * 1e9 / rate_hz).round() as u64)
+}
 
 /// Fixed configuration of the plant, taken from the rig.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,88 +151,144 @@ pub struct IslandEvent {
     pub cleared_at: Option<Duration>,
 }
 
+/// The plant. Starts at t = 0 on an upward zero crossing of the nominal
+/// grid, S3 closed, no load, the inverter in service (energised) at 0 W.
 pub struct Plant {
-    // PLACEHOLDER STATE: the plant helper replaces this with the physics.
     config: PlantConfig,
+    rate_hz: f64,
+    dt_s: f64,
     step: u64,
-    grid_v: f64,
-    grid_hz: f64,
-    grid_on: bool,
+    grid: Grid,
     s3_closed: bool,
     load: RlcLoad,
-    setpoint_w: f64,
-    events: Vec<IslandEvent>,
+    node: Node,
+    source: CurrentSource,
+    protection: Protection,
+    meter: Meter,
+    i_inv_a: f64,
+    history: History,
+    truth: IslandTruth,
 }
 
 impl Plant {
     pub fn new(config: PlantConfig) -> Self {
+        let v_nom = config.nominal_voltage_v;
+        let f_nom = config.nominal_frequency_hz;
+        let rate_hz = config.step_rate_hz;
+        let dt_s = 1.0 / rate_hz;
+        let rating_w = config.inverter.rating_w;
         Plant {
-            grid_v: config.nominal_voltage_v,
-            grid_hz: config.nominal_frequency_hz,
-            config,
+            rate_hz,
+            dt_s,
             step: 0,
-            grid_on: true,
+            grid: Grid::new(v_nom, f_nom),
             s3_closed: true,
             load: RlcLoad::default(),
-            setpoint_w: 0.0,
-            events: Vec::new(),
+            node: Node::new(RlcLoad::default(), dt_s),
+            source: CurrentSource::new(v_nom, f_nom, rating_w, dt_s),
+            protection: Protection::new(v_nom, f_nom, rate_hz, &config.inverter.trip),
+            meter: Meter::new(v_nom, f_nom, rate_hz),
+            i_inv_a: 0.0,
+            history: History::new(rate_hz),
+            truth: IslandTruth::new(v_nom, rating_w / v_nom, f_nom, rate_hz),
+            config,
         }
     }
     pub fn config(&self) -> &PlantConfig {
         &self.config
     }
-    fn dt(&self) -> f64 {
-        1.0 / self.config.step_rate_hz
-    }
     pub fn now(&self) -> Duration {
-        Duration::from_secs_f64(self.step as f64 * self.dt())
+        step_time(self.step, self.rate_hz)
     }
     /// Integrate forward by `d` (rounded to whole steps).
     pub fn advance(&mut self, d: Duration) {
         let t = self.now() + d;
         self.advance_to(t);
     }
+    /// Integrates up to the first step at or after `t`, so time never fails
+    /// to move forward; 0.6 ns of slack absorbs `now()`'s rounding to 1 ns.
     pub fn advance_to(&mut self, t: Duration) {
-        let target = (t.as_secs_f64() / self.dt()).round() as u64;
-        if target > self.step {
-            self.step = target;
+        let x = (t.as_nanos() as f64 - 0.6) * self.rate_hz / 1e9;
+        let target = x.ceil().max(0.0) as u64;
+        while self.step < target {
+            self.step_once();
         }
     }
+
+    /// One integration step: grid, inverter current, PCC node, meter,
+    /// protection, records.
+    fn step_once(&mut self) {
+        self.step += 1;
+        let t_s = self.step as f64 * self.dt_s;
+        self.grid.advance(self.dt_s);
+        let energized = self.protection.energized();
+        let i_src = self.source.current_at(t_s);
+        let i_inv = if energized { i_src } else { 0.0 };
+        let (v, i_grid) = if self.s3_closed {
+            let g = self.grid.sample();
+            let i_load = self.node.follow(g.v, g.v_quad, g.omega, i_inv);
+            (g.v, i_load - i_inv)
+        } else {
+            self.node.integrate(i_inv);
+            (self.node.v, 0.0)
+        };
+        self.i_inv_a = i_inv;
+        let crossing = self.meter.push(t_s, v, i_inv, i_grid);
+        let f_hz = self.meter.frequency_half_hz(t_s);
+        let ai = &self.config.inverter.anti_islanding;
+        if let Some(c) = crossing {
+            self.source
+                .on_crossing(c, self.meter.half_period_s(t_s), ai, f_hz);
+        }
+        self.source.filter_voltage(self.meter.v_rms());
+        let reading = Reading {
+            step: self.step,
+            mean_v2: self.meter.mean_v2(),
+            f_hz,
+        };
+        self.protection
+            .step(&reading, ai, &self.config.inverter.enter_service);
+        self.history.record(self.step, v, i_inv);
+        self.truth.sample(self.step, v, i_inv, self.rate_hz);
+    }
+
     pub fn set_grid_voltage_v(&mut self, v_rms: f64) {
-        self.grid_v = v_rms;
+        self.grid.voltage_v = v_rms;
     }
     pub fn set_grid_frequency_hz(&mut self, hz: f64) {
-        self.grid_hz = hz;
+        self.grid.frequency_hz = hz;
     }
     pub fn set_grid_output(&mut self, on: bool) {
-        self.grid_on = on;
+        self.grid.on = on;
     }
     pub fn grid_voltage_v(&self) -> f64 {
-        self.grid_v
+        self.grid.voltage_v
     }
     pub fn grid_frequency_hz(&self) -> f64 {
-        self.grid_hz
+        self.grid.frequency_hz
     }
     pub fn grid_output(&self) -> bool {
-        self.grid_on
+        self.grid.on
     }
+    /// Opens S3 from the next step on and starts an island event.
     pub fn open_s3(&mut self) {
         if self.s3_closed {
-            self.events.push(IslandEvent {
-                s3_opened_at: self.now(),
-                cleared_at: None,
-            });
+            self.truth.open(self.step, self.now());
         }
         self.s3_closed = false;
     }
+    /// Closes S3 (the PCC follows the grid again) and ends the island event.
     pub fn close_s3(&mut self) {
         self.s3_closed = true;
+        self.truth.close();
     }
     pub fn s3_closed(&self) -> bool {
         self.s3_closed
     }
+    /// Takes effect from the next step; the PCC state stays continuous.
     pub fn set_load(&mut self, load: RlcLoad) {
         self.load = load;
+        self.node.configure(load, self.dt_s);
     }
     pub fn load(&self) -> RlcLoad {
         self.load
@@ -193,9 +296,10 @@ impl Plant {
     /// Clamped to ±rating.
     pub fn set_power_setpoint_w(&mut self, p_w: f64) {
         let r = self.config.inverter.rating_w;
-        self.setpoint_w = p_w.clamp(-r, r);
+        self.source.setpoint_w = p_w.clamp(-r, r);
     }
     pub fn set_trip_settings(&mut self, trip: TripSettings) {
+        self.protection.configure(&trip);
         self.config.inverter.trip = trip;
     }
     pub fn trip_settings(&self) -> &TripSettings {
@@ -215,27 +319,52 @@ impl Plant {
     }
     pub fn inverter_status(&self) -> InverterStatus {
         InverterStatus {
-            energized: true,
-            cease_reason: None,
-            last_trip: None,
-            power_setpoint_w: self.setpoint_w,
+            energized: self.protection.energized(),
+            cease_reason: self.protection.cease_reason(),
+            last_trip: self.protection.last_trip(),
+            power_setpoint_w: self.source.setpoint_w,
         }
     }
+    /// Over the last nominal cycle. Frequency is 0 when the PCC voltage has
+    /// not crossed zero for a nominal cycle (no signal).
     pub fn measure(&self) -> AcMeasurement {
+        let t_s = self.step as f64 * self.dt_s;
         AcMeasurement {
-            pcc_voltage_rms_v: self.grid_v,
-            pcc_frequency_hz: self.grid_hz,
-            inverter_current_rms_a: self.setpoint_w / self.grid_v.max(1.0),
-            inverter_power_w: self.setpoint_w,
-            ..AcMeasurement::default()
+            pcc_voltage_rms_v: self.meter.v_rms(),
+            pcc_frequency_hz: self.meter.frequency_cycle_hz(t_s),
+            inverter_current_rms_a: self.meter.i_rms(),
+            inverter_power_w: self.meter.p_inverter_w(),
+            grid_power_w: self.meter.p_grid_w(),
+            grid_reactive_var: self.meter.q_grid_var(),
+            load_power_w: self.meter.mean_v2() * self.node.conductance_s(),
         }
     }
     /// Samples from `from` to `to` (clipped to the kept history, at least the
     /// last 10 s), every `decimation`th step.
-    pub fn history(&self, _from: Duration, _to: Duration, _decimation: usize) -> Vec<PccSample> {
-        Vec::new()
+    pub fn history(&self, from: Duration, to: Duration, decimation: usize) -> Vec<PccSample> {
+        let to_step = |d: Duration| d.as_nanos() as f64 * self.rate_hz / 1e9;
+        let first = (to_step(from) - 1e-6).ceil().max(0.0) as u64;
+        let first = first.max(self.history.first_kept(self.step));
+        let last = ((to_step(to) + 1e-6).floor().max(0.0) as u64).min(self.step);
+        if first > last {
+            return Vec::new();
+        }
+        let stride = decimation.max(1);
+        let n = usize::try_from((last - first) / stride as u64 + 1).unwrap_or(0);
+        let mut out = Vec::with_capacity(n);
+        let mut k = first;
+        while k <= last {
+            let (v, i) = self.history.get(k);
+            out.push(PccSample {
+                t: step_time(k, self.rate_hz),
+                v_pcc_v: f64::from(v),
+                i_inverter_a: f64::from(i),
+            });
+            k += stride as u64;
+        }
+        out
     }
     pub fn island_events(&self) -> &[IslandEvent] {
-        &self.events
+        &self.truth.events
     }
 }
