@@ -21,10 +21,11 @@ pub struct EmulateArgs {
     /// Address to listen on. Loopback by default: the emulators are for this machine.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// First TCP port for the SCPI instruments (one port each, in rig order).
+    /// First TCP port for the SCPI instruments (one port each, in rig order);
+    /// 0 gives each an ephemeral port.
     #[arg(long, default_value_t = 5025)]
     pub scpi_port: u16,
-    /// TCP port of the charger's SunSpec Modbus TCP server.
+    /// TCP port of the charger's SunSpec Modbus TCP server (0: ephemeral).
     #[arg(long, default_value_t = 5020)]
     pub modbus_port: u16,
     /// Also serve every instrument on a pseudo-terminal (SCPI, Modbus RTU).
@@ -89,7 +90,9 @@ async fn serve_all(args: EmulateArgs, rig: crate::model::Rig, emulated: Arc<Emul
             (args.modbus_port, "SunSpec Modbus TCP")
         } else {
             let p = scpi_port;
-            scpi_port = scpi_port.saturating_add(1);
+            if scpi_port != 0 {
+                scpi_port = scpi_port.saturating_add(1);
+            }
             (p, "SCPI")
         };
         let addr = format!("{}:{port}", args.host);
@@ -100,7 +103,11 @@ async fn serve_all(args: EmulateArgs, rig: crate::model::Rig, emulated: Arc<Emul
                 return ExitCode::Aborted;
             }
         };
-        println!("  {name:<10} {what:<20} tcp {addr}");
+        let bound = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or(addr);
+        println!("  {name:<10} {what:<20} tcp {bound}");
         tasks.push(tokio::spawn(serve::serve_tcp(
             listener,
             factory(LinkKind::Tcp),

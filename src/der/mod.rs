@@ -128,6 +128,21 @@ impl TripSettings {
         *slot = setting;
     }
 
+    /// Category II defaults for a system of `nominal_frequency_hz`. IEEE 1547
+    /// is a 60 Hz standard; on a 50 Hz system the frequency pickups keep the
+    /// same deviation from nominal (an assumption, not a published table).
+    pub fn ieee1547_cat_ii_at(nominal_frequency_hz: f64) -> Self {
+        let mut s = Self::ieee1547_cat_ii();
+        let shift = nominal_frequency_hz - 60.0;
+        for f in TripFunction::ALL {
+            if let (false, Some(mut t)) = (f.is_voltage(), s.get(f)) {
+                t.pickup += shift;
+                s.set(f, Some(t));
+            }
+        }
+        s
+    }
+
     /// IEEE 1547-2018 Category II defaults (Table 11 voltage, Table 14 frequency).
     pub fn ieee1547_cat_ii() -> Self {
         let s = |pickup, clearing_time_s| {
@@ -161,6 +176,17 @@ pub struct EnterService {
 }
 
 impl EnterService {
+    /// The Table 4 defaults shifted to a 50 Hz system like the trip pickups.
+    pub fn ieee1547_default_at(nominal_frequency_hz: f64) -> Self {
+        let shift = nominal_frequency_hz - 60.0;
+        let d = Self::ieee1547_default();
+        EnterService {
+            frequency_min_hz: d.frequency_min_hz + shift,
+            frequency_max_hz: d.frequency_max_hz + shift,
+            ..d
+        }
+    }
+
     /// Table 4 defaults: 0.917–1.05 pu, 59.5–60.1 Hz, 300 s.
     pub fn ieee1547_default() -> Self {
         EnterService {

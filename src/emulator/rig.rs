@@ -57,8 +57,8 @@ impl EmulatedRig {
             .find(|d| d.role == Role::Charger)
             .ok_or(EmulatorError::NoCharger)?;
         let rating_w = charger.ratings.power_w.unwrap_or(rig.safety_limits.max_charger_power_w);
-        let mut trip = TripSettings::ieee1547_cat_ii();
-        let mut enter_service = EnterService::ieee1547_default();
+        let mut trip = TripSettings::ieee1547_cat_ii_at(rig.nominal.frequency_hz);
+        let mut enter_service = EnterService::ieee1547_default_at(rig.nominal.frequency_hz);
         let mut anti_islanding = crate::der::AntiIslanding::default();
         if let Some(emulation) = &charger.emulation {
             if let Some(path) = &emulation.trip_profile {
