@@ -1,0 +1,245 @@
+//! Key-path → location map built from yaml-rust2's marked event stream
+//! before serde sees the text. The same pass caps nesting depth (so nothing
+//! downstream recurses unboundedly), finds duplicate keys and multiple
+//! documents. yaml-rust2's parser is an explicit state machine: it keeps its
+//! own stack, so a hostile file cannot overflow ours.
+
+use super::error::{Location, ModelError, ModelErrors};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// Deepest nesting of mappings/sequences a user file may have. Real rigs and
+/// plans need < 10; the cap keeps every later stage bounded.
+pub const MAX_DEPTH: usize = 64;
+
+/// Where each key (or sequence item) of a file starts, by key path
+/// (`tests[0].steps[3].set.voltage_v`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spans {
+    file: PathBuf,
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Spans {
+    /// Location of `key_path`; for a path not written in the file (a
+    /// defaulted value) the nearest written ancestor, else the file start.
+    pub fn location(&self, key_path: &str) -> Location {
+        let mut path = key_path;
+        loop {
+            if let Some(&(line, column)) = self.map.get(path) {
+                return Location {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                };
+            }
+            match parent_path(path) {
+                Some(p) => path = p,
+                None => return Location::start_of(self.file.clone()),
+            }
+        }
+    }
+
+    /// Whether `key_path` is written in the file.
+    pub fn contains(&self, key_path: &str) -> bool {
+        self.map.contains_key(key_path)
+    }
+
+    /// The file these spans describe.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+}
+
+/// `a.b[2].c` → `a.b[2]` → `a.b` → `a` → None.
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '['])?;
+    Some(&path[..cut])
+}
+
+/// Joins a map key onto a path.
+pub fn join_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+enum Frame {
+    Map {
+        path: String,
+        /// Key seen, waiting for its value; `None` when the next node is a key.
+        pending_key: Option<String>,
+        seen: HashMap<String, (usize, usize)>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
+}
+
+/// What the spans pass learned about the document.
+pub struct Scan {
+    pub spans: Spans,
+    /// False for an empty file, only comments, or a bare null document.
+    pub has_content: bool,
+    /// Duplicate keys (schema errors), collected rather than stopping.
+    pub errors: Vec<ModelError>,
+}
+
+/// yaml-rust2 markers: `line` is 1-based, `col` 0-based.
+fn pos(m: &Marker) -> (usize, usize) {
+    (m.line().max(1), m.col() + 1)
+}
+
+fn at(file: &Path, m: &Marker) -> Location {
+    let (line, column) = pos(m);
+    Location {
+        file: file.to_path_buf(),
+        line,
+        column,
+    }
+}
+
+/// Scans `text`, returning spans or the first syntax / depth error.
+pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut map: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut documents = 0usize;
+    let mut has_content = false;
+    loop {
+        let (event, marker) = parser
+            .next_token()
+            .map_err(|e| ModelError::Syntax {
+                at: at(file, e.marker()),
+                message: format!("YAML syntax error: {}", e.info()),
+            })
+            .map_err(ModelErrors::from)?;
+        // Path of the node this event starts (None: it is a map key or not a node).
+        let is_node_start = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        let mut node_path: Option<String> = None;
+        let mut is_key = false;
+        if is_node_start {
+            match stack.last_mut() {
+                None => {
+                    node_path = Some(String::new());
+                    if !matches!(&event, Event::Scalar(v, ..) if is_null(v)) {
+                        has_content = true;
+                    }
+                }
+                Some(Frame::Map {
+                    path,
+                    pending_key,
+                    seen,
+                }) => match pending_key.take() {
+                    None => {
+                        is_key = true;
+                        let key = match &event {
+                            Event::Scalar(v, ..) => v.clone(),
+                            _ => "?".to_string(),
+                        };
+                        if let Event::Scalar(..) = event {
+                            let p = pos(&marker);
+                            if let Some(first) = seen.get(&key) {
+                                errors.push(ModelError::Schema {
+                                    at: at(file, &marker),
+                                    key_path: join_key(path, &key),
+                                    message: format!(
+                                        "duplicate key `{key}` (first written at line {} column {}); each key may appear once",
+                                        first.0, first.1
+                                    ),
+                                });
+                            } else {
+                                seen.insert(key.clone(), p);
+                                map.entry(join_key(path, &key)).or_insert(p);
+                            }
+                        }
+                        *pending_key = Some(key);
+                    }
+                    Some(key) => {
+                        node_path = Some(join_key(path, &key));
+                    }
+                },
+                Some(Frame::Seq { path, index }) => {
+                    let p = format!("{path}[{index}]");
+                    map.entry(p.clone()).or_insert(pos(&marker));
+                    node_path = Some(p);
+                }
+            }
+        }
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ModelErrors::from(ModelError::Syntax {
+                        at: at(file, &marker),
+                        message: "a second YAML document (`---`) is not allowed: put everything in one document".into(),
+                    }));
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ModelErrors::from(ModelError::Syntax {
+                        at: at(file, &marker),
+                        message: format!(
+                            "nesting deeper than {MAX_DEPTH} levels; rig, plan and profile files need only a few"
+                        ),
+                    }));
+                }
+                // A complex (non-scalar) key gets an unrecorded placeholder path.
+                let path = node_path.unwrap_or_else(|| "?".to_string());
+                let frame = if matches!(event, Event::MappingStart(..)) {
+                    Frame::Map {
+                        path,
+                        pending_key: None,
+                        seen: HashMap::new(),
+                    }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                };
+                stack.push(frame);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                child_done(&mut stack);
+            }
+            Event::Scalar(..) | Event::Alias(_) if !is_key => child_done(&mut stack),
+            _ => {}
+        }
+    }
+    Ok(Scan {
+        spans: Spans {
+            file: file.to_path_buf(),
+            map,
+        },
+        has_content,
+        errors,
+    })
+}
+
+/// A node finished: advance the parent sequence. (A parent map needs
+/// nothing: its pending key was taken when the value node started.)
+fn child_done(stack: &mut [Frame]) {
+    if let Some(Frame::Seq { index, .. }) = stack.last_mut() {
+        *index += 1;
+    }
+}
+
+fn is_null(v: &str) -> bool {
+    matches!(v, "" | "~" | "null" | "Null" | "NULL")
+}
