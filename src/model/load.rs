@@ -106,6 +106,31 @@ fn clean_message(raw: &str) -> String {
             msg = &msg[i + 2..];
         }
     }
-    msg.replace("expected struct ", "expected a mapping: ")
-        .replace("expected enum ", "expected one of: ")
+    let mut out = String::new();
+    let mut rest = msg;
+    // serde names the Rust struct (`expected struct RawRig`); people want "a mapping".
+    while let Some(i) = rest.find("expected struct ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "expected struct ".len()..];
+        let end = after
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(after.len());
+        let name = after[..end].trim_start_matches("Raw");
+        out.push_str(&format!("expected a mapping ({})", snake(name)));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `SetStep` → `set step`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }

@@ -59,7 +59,8 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
                 c.invalid(
                     &format!("{sk}.island"),
                     format!(
-                        "the island step needs a {role}, and rig {} has none",
+                        "the island step needs {}, and rig {} has none",
+                        role.with_article(),
                         rig.source.display()
                     ),
                     format!("add a device with `role: {role}` to the rig"),
@@ -87,7 +88,10 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     if !roles.contains(&dev.role) {
         c.invalid(
             &dk,
-            format!("`{name}` is a {}, which cannot take `{kind}`", dev.role),
+            format!(
+                "`{name}` is {}, which cannot take `{kind}`",
+                dev.role.with_article()
+            ),
             format!(
                 "devices that can take `{kind}` ({}): {}",
                 role_names.join(", "),
@@ -136,8 +140,16 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
                 let names: Vec<&str> = valid.iter().map(|q| q.name()).collect();
                 c.invalid(
                     &format!("{sk}.expect.quantity"),
-                    format!("a {} does not measure {}", dev.role, e.quantity.name()),
-                    format!("quantities of a {}: {}", dev.role, list(&names)),
+                    format!(
+                        "{} does not measure {}",
+                        dev.role.with_article(),
+                        e.quantity.name()
+                    ),
+                    format!(
+                        "quantities of {}: {}",
+                        dev.role.with_article(),
+                        list(&names)
+                    ),
                 );
             }
         }
@@ -151,8 +163,8 @@ fn wrong_keys(c: &mut Checker, prefix: &str, role: Role, present: &[(&str, bool)
         if *is {
             c.invalid(
                 &format!("{prefix}{key}"),
-                format!("`{key}` does not apply to a {role}"),
-                format!("valid for a {role}: {valid}"),
+                format!("`{key}` does not apply to {}", role.with_article()),
+                format!("valid for {}: {valid}", role.with_article()),
             );
         }
     }

@@ -39,6 +39,16 @@ impl Role {
         }
     }
 
+    /// "a charger", "an island_switch": for messages.
+    pub fn with_article(self) -> String {
+        let article = if self.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.name())
+    }
+
     /// Roles every rig must have exactly one of (the others: at most one).
     pub fn required(self) -> bool {
         matches!(

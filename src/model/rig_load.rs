@@ -132,6 +132,14 @@ pub fn parse_rig_with(
     let base = source_name.parent().unwrap_or(Path::new(""));
     let mut devices = BTreeMap::new();
     let mut order = Vec::new();
+    // Roles of every device, even ones with other errors, so one bad
+    // transport does not also report "the rig has no grid_simulator".
+    let roles: Vec<(String, Role)> = raw
+        .devices
+        .0
+        .iter()
+        .map(|(n, d)| (n.clone(), d.role))
+        .collect();
     for (name, d) in raw.devices.0 {
         let key = format!("devices.{name}");
         if name.trim().is_empty() {
@@ -146,7 +154,7 @@ pub fn parse_rig_with(
             devices.insert(name, spec);
         }
     }
-    validate_roles(&mut c, &devices, &order);
+    validate_roles(&mut c, &roles);
     c.finish()?;
     Ok(Rig {
         name: raw.rig,
@@ -277,7 +285,7 @@ fn validate_device(
     if o.channel.is_some() && d.role != Role::IslandSwitch {
         c.invalid(
             &format!("{key}.options.channel"),
-            format!("`channel` does not apply to a {}", d.role),
+            format!("`channel` does not apply to {}", d.role.with_article()),
             "channel is for island_switch devices; valid options here: unit_id (charger), timeout_ms",
         );
     }
@@ -285,7 +293,7 @@ fn validate_device(
         if d.role != Role::Charger {
             c.invalid(
                 &format!("{key}.options.unit_id"),
-                format!("`unit_id` does not apply to a {}", d.role),
+                format!("`unit_id` does not apply to {}", d.role.with_article()),
                 "unit_id is for the charger (Modbus); valid options here: channel (island_switch), timeout_ms",
             );
         } else if !(1..=247).contains(&u) {
@@ -315,7 +323,7 @@ fn validate_device(
     let emulation = d.emulation.map(|e| {
         let ek = format!("{key}.emulation");
         if d.role != Role::Charger {
-            c.invalid(&ek, format!("`emulation` does not apply to a {}", d.role), "only the charger has emulation settings");
+            c.invalid(&ek, format!("`emulation` does not apply to {}", d.role.with_article()), "only the charger has emulation settings");
         } else if transport.is_some() && !emulated {
             c.invalid(&ek, "`emulation` needs an emulated transport", "use `transport: { emulated: serial }` or `{ emulated: tcp }`, or remove `emulation`");
         }
@@ -453,12 +461,12 @@ fn valid_host_port(addr: &str) -> bool {
     }
 }
 
-fn validate_roles(c: &mut Checker, devices: &BTreeMap<String, DeviceSpec>, order: &[String]) {
+fn validate_roles(c: &mut Checker, roles: &[(String, Role)]) {
     for role in Role::ALL {
-        let names: Vec<&str> = order
+        let names: Vec<&str> = roles
             .iter()
-            .filter(|n| devices.get(n.as_str()).is_some_and(|d| d.role == role))
-            .map(|n| n.as_str())
+            .filter(|(_, r)| *r == role)
+            .map(|(n, _)| n.as_str())
             .collect();
         if role.required() && names.is_empty() {
             c.invalid(

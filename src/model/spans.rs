@@ -120,7 +120,14 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
             .next_token()
             .map_err(|e| ModelError::Syntax {
                 at: at(file, e.marker()),
-                message: format!("YAML syntax error: {}", e.info()),
+                // yaml-rust2 caps its own flow nesting; say it in our terms.
+                message: if e.info().contains("recursion limit") {
+                    format!(
+                        "nesting deeper than {MAX_DEPTH} levels; rig, plan and profile files need only a few"
+                    )
+                } else {
+                    format!("YAML syntax error: {}", e.info())
+                },
             })
             .map_err(ModelErrors::from)?;
         // Path of the node this event starts (None: it is a map key or not a node).
@@ -154,6 +161,11 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
                         };
                         if let Event::Scalar(..) = event {
                             let p = pos(&marker);
+                            // First key of a mapping: locates the mapping too
+                            // (no-op when already recorded).
+                            if seen.is_empty() {
+                                map.entry(path.clone()).or_insert(p);
+                            }
                             if let Some(first) = seen.get(&key) {
                                 errors.push(ModelError::Schema {
                                     at: at(file, &marker),
@@ -176,7 +188,11 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
                 },
                 Some(Frame::Seq { path, index }) => {
                     let p = format!("{path}[{index}]");
-                    map.entry(p.clone()).or_insert(pos(&marker));
+                    // yaml-rust2 marks a block mapping at its first `:`; an
+                    // item that is a mapping is located at its first key instead.
+                    if !matches!(event, Event::MappingStart(..)) {
+                        map.entry(p.clone()).or_insert(pos(&marker));
+                    }
                     node_path = Some(p);
                 }
             }
@@ -215,6 +231,10 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
                 stack.push(frame);
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                // An empty `{}` item: locate it at its end.
+                if let Some(Frame::Map { path, .. }) = stack.last() {
+                    map.entry(path.clone()).or_insert(pos(&marker));
+                }
                 stack.pop();
                 child_done(&mut stack);
             }
