@@ -533,3 +533,22 @@ fn profile_validation() {
     assert_eq!(one(&e), (4, 3, "trip.ov3".into()));
     assert!(e.render().contains("`uf2`"));
 }
+
+#[test]
+fn profile_for_another_grid_frequency_is_refused() {
+    let rig = parse_rig(
+        &rig_file(),
+        &RIG.replace("frequency_hz: 60 }", "frequency_hz: 50 }")
+            .replace("voltage_v: 240,", "voltage_v: 230,"),
+    )
+    .unwrap();
+    let plan = load_plan(Path::new("fixtures/model/plan.yaml")).unwrap();
+    let e = check_plan_against_rig(&plan, &rig).unwrap_err();
+    let w = find(&e, "tests[0].steps[1].write_settings.profile");
+    assert!(
+        w.to_string()
+            .contains("is for a 60 Hz grid but the rig is 50 Hz"),
+        "{w}"
+    );
+    find(&e, "tests[0].steps[2].read_settings.compare_profile");
+}

@@ -134,3 +134,32 @@ fn snake(name: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_yaml_suffix_and_prefix_are_dropped() {
+        assert_eq!(
+            clean_message("devices.grid: unknown field `x`, expected `y` at line 3 column 5"),
+            "unknown field `x`, expected `y`"
+        );
+        assert_eq!(
+            clean_message("invalid type: sequence, expected struct RawSetStep"),
+            "invalid type: sequence, expected a mapping (set step)"
+        );
+        assert_eq!(clean_message("missing field `s`"), "missing field `s`");
+    }
+
+    #[test]
+    fn utf8_error_position_counts_characters() {
+        let e = text_from_bytes(
+            Path::new("f"),
+            "ab\né€x\u{0}".bytes().chain([0xffu8]).collect(),
+        )
+        .unwrap_err();
+        let at = e.0[0].location();
+        assert_eq!((at.line, at.column), (2, 5));
+    }
+}

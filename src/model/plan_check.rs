@@ -134,6 +134,16 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
                 }
             }
         }
+        Step::WriteSettings(w) => {
+            if let Some(p) = &w.profile {
+                check_profile_nominal(c, rig, &format!("{sk}.write_settings.profile"), p);
+            }
+        }
+        Step::ReadSettings(r) => {
+            if let Some(p) = &r.compare_profile {
+                check_profile_nominal(c, rig, &format!("{sk}.read_settings.compare_profile"), p);
+            }
+        }
         Step::Expect(e) => {
             let valid = Quantity::for_role(dev.role);
             if !valid.contains(&e.quantity) {
@@ -286,5 +296,24 @@ fn limit_power(c: &mut Checker, rig: &Rig, key: &str, w: f64, pct: Option<f64>) 
             format!("{what} is beyond the rig's safety limit max_charger_power_w = {max} W"),
             "max_charger_power_w",
         );
+    }
+}
+
+/// A profile written for another grid frequency (its frequency pickups are
+/// absolute hertz) would make the charger trip at once or never.
+pub(crate) fn check_profile_nominal(c: &mut Checker, rig: &Rig, key: &str, p: &super::GridProfile) {
+    if let Some(n) = p.nominal {
+        if n.frequency_hz != rig.nominal.frequency_hz {
+            c.invalid(
+                key,
+                format!(
+                    "profile {} is for a {} Hz grid but the rig is {} Hz",
+                    p.path.display(),
+                    n.frequency_hz,
+                    rig.nominal.frequency_hz
+                ),
+                "use a profile written for the rig's nominal frequency",
+            );
+        }
     }
 }

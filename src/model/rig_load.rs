@@ -112,7 +112,11 @@ pub fn load_rig_with(
             continue;
         };
         let key = format!("devices.{name}.emulation.trip_profile");
-        super::profile::check_profile_ref(&mut c, &mut nested, &key, profile, "the rig file");
+        if let Some(p) =
+            super::profile::check_profile_ref(&mut c, &mut nested, &key, profile, "the rig file")
+        {
+            super::plan_check::check_profile_nominal(&mut c, &rig, &key, &p);
+        }
     }
     c.errors.extend(nested);
     c.finish()?;

@@ -263,3 +263,69 @@ fn child_done(stack: &mut [Frame]) {
 fn is_null(v: &str) -> bool {
     matches!(v, "" | "~" | "null" | "Null" | "NULL")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Spans {
+        match scan(Path::new("t.yaml"), text) {
+            Ok(s) => s.spans,
+            Err(e) => panic!("{}", e.render()),
+        }
+    }
+
+    fn at(s: &Spans, path: &str) -> (usize, usize) {
+        let l = s.location(path);
+        (l.line, l.column)
+    }
+
+    #[test]
+    fn parent_paths() {
+        assert_eq!(parent_path("a.b[2].c"), Some("a.b[2]"));
+        assert_eq!(parent_path("a.b[2]"), Some("a.b"));
+        assert_eq!(parent_path("a"), None);
+        assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn block_and_flow_keys_and_items_are_located() {
+        let s = spans("a:\n  b: 1\n  c: [x, {d: 2}]\nlist:\n  - k: v\n    m: w\n  - 5\n");
+        assert_eq!(at(&s, "a"), (1, 1));
+        assert_eq!(at(&s, "a.b"), (2, 3));
+        assert_eq!(at(&s, "a.c"), (3, 3));
+        assert_eq!(at(&s, "a.c[0]"), (3, 7));
+        assert_eq!(at(&s, "a.c[1].d"), (3, 11));
+        assert_eq!(at(&s, "list[0]"), (5, 5));
+        assert_eq!(at(&s, "list[0].m"), (6, 5));
+        assert_eq!(at(&s, "list[1]"), (7, 5));
+        // Not written: nearest ancestor, else the file start.
+        assert_eq!(at(&s, "list[0].zzz"), (5, 5));
+        assert_eq!(at(&s, "nope"), (1, 1));
+    }
+
+    #[test]
+    fn duplicates_are_collected_not_fatal() {
+        let r = scan(Path::new("t.yaml"), "a: 1\nb: {x: 1, x: 2}\na: 3\n").unwrap();
+        let paths: Vec<&str> = r.errors.iter().map(|e| e.key_path()).collect();
+        assert_eq!(paths, ["b.x", "a"]);
+        assert_eq!(r.errors[1].location().line, 3);
+    }
+
+    #[test]
+    fn depth_cap_and_empty_documents() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(scan(Path::new("t"), &ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(scan(Path::new("t"), &deep).is_err());
+        assert!(!scan(Path::new("t"), "# nothing\n").unwrap().has_content);
+        assert!(!scan(Path::new("t"), "null").unwrap().has_content);
+        assert!(scan(Path::new("t"), "a: 1").unwrap().has_content);
+    }
+
+    #[test]
+    fn complex_keys_do_not_confuse_paths() {
+        let s = spans("? [a, b]\n: 1\nz: 2\n");
+        assert_eq!(at(&s, "z"), (3, 1));
+    }
+}
