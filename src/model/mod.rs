@@ -1,2 +1,48 @@
 //! Files the user writes (rig, plan, grid profile): serde types plus
-//! validation with located errors.
+//! validation with located errors. Every error names file, line, column and
+//! key path and says what would be valid; no input makes this module panic.
+//!
+//! Pipeline (src/model/load.rs): bytes → UTF-8 check → a yaml-rust2 event
+//! pass that caps nesting at [`MAX_DEPTH`], refuses duplicate keys and
+//! second documents, and records key path → location ([`Spans`]) → serde
+//! (`deny_unknown_fields`) through serde_path_to_error for schema errors →
+//! semantic validation that collects every error ([`ModelErrors`]).
+//!
+//! Choices where the schema brief was open:
+//! - Steps are single-key mappings (`- set: {…}`); serde_yaml 0.9 reads
+//!   externally tagged enums only from YAML tags, so the file form is a
+//!   struct of optional step kinds and validation demands exactly one.
+//! - `{ emulated: serial }` defaults `baud` to 115200; `{ serial: … }`
+//!   requires `baud`; `tcp` forms refuse it.
+//! - `safe_state` and each of its keys may be omitted (0 W, S3 closed, grid
+//!   nominal). `plant.step_rate_hz` is a `u32`, default 20000.
+//! - `options.channel` only on an island_switch, `options.unit_id` only on
+//!   the charger (1..=247); `identity` and `emulation` only with an emulated
+//!   transport, `emulation` only on the charger.
+//! - [`load_rig`] also loads each emulated charger's `trip_profile`;
+//!   [`parse_rig`] reads no other file (the embedded rig's caller embeds it).
+//! - A profile with `nominal.frequency_hz` different from the rig's is
+//!   refused where it is used (rig trip profile, write/read settings).
+
+mod check;
+pub mod error;
+mod load;
+mod ordered;
+pub mod plan;
+mod plan_check;
+mod plan_load;
+pub mod profile;
+pub mod rig;
+mod rig_load;
+pub mod spans;
+
+pub use error::{Location, ModelError, ModelErrors};
+pub use plan::*;
+pub use plan_check::check_plan_against_rig;
+pub use plan_load::{load_plan, parse_plan};
+pub use profile::{load_profile, parse_profile, GridProfile};
+pub use rig::*;
+pub use rig_load::{
+    load_rig, load_rig_with, parse_rig, parse_rig_with, DEFAULT_EMULATED_BAUD, STANDARD_BAUDS,
+};
+pub use spans::{Spans, MAX_DEPTH};

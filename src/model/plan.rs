@@ -1,0 +1,283 @@
+//! The plan file (`test-plans/*.yaml`): named tests made of steps. Plans are
+//! data, never code: no step runs a command.
+
+use super::profile::GridProfile;
+use super::spans::Spans;
+use serde::{Deserialize, Deserializer};
+use std::path::PathBuf;
+
+/// A validated plan (profiles it references already loaded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub name: String,
+    pub description: Option<String>,
+    pub tests: Vec<TestSpec>,
+    pub source: PathBuf,
+    pub spans: Spans,
+}
+
+impl Plan {
+    /// Where `key_path` (e.g. `tests[0].steps[3].set.voltage_v`) is written.
+    pub fn location(&self, key_path: &str) -> super::Location {
+        self.spans.location(key_path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestSpec {
+    /// Unique within the plan.
+    pub name: String,
+    /// Clause of the standard this test gives evidence for.
+    pub clause: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+/// One step. In YAML a single-key mapping: `- set: { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Set(SetStep),
+    Ramp(RampStep),
+    Wait(WaitStep),
+    WriteSettings(WriteSettingsStep),
+    ReadSettings(ReadSettingsStep),
+    BalanceLoad(BalanceLoadStep),
+    Island(IslandStep),
+    Close(SwitchStep),
+    Open(SwitchStep),
+    Expect(ExpectStep),
+}
+
+impl Step {
+    /// The YAML key of this step kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Set(_) => "set",
+            Step::Ramp(_) => "ramp",
+            Step::Wait(_) => "wait",
+            Step::WriteSettings(_) => "write_settings",
+            Step::ReadSettings(_) => "read_settings",
+            Step::BalanceLoad(_) => "balance_load",
+            Step::Island(_) => "island",
+            Step::Close(_) => "close",
+            Step::Open(_) => "open",
+            Step::Expect(_) => "expect",
+        }
+    }
+
+    /// The device the step names (`island` and `wait` name none).
+    pub fn device(&self) -> Option<&str> {
+        match self {
+            Step::Set(s) => Some(&s.device),
+            Step::Ramp(s) => Some(&s.device),
+            Step::WriteSettings(s) => Some(&s.device),
+            Step::ReadSettings(s) => Some(&s.device),
+            Step::BalanceLoad(s) => Some(&s.device),
+            Step::Close(s) | Step::Open(s) => Some(&s.device),
+            Step::Expect(s) => Some(&s.device),
+            Step::Wait(_) | Step::Island(_) => None,
+        }
+    }
+}
+
+/// Accepts `on`/`off`/`true`/`false` (YAML 1.2 reads `on` as a string).
+fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct OnOff;
+    impl serde::de::Visitor<'_> for OnOff {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("on, off, true or false")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v {
+                "on" | "On" | "ON" | "true" => Ok(Some(true)),
+                "off" | "Off" | "OFF" | "false" => Ok(Some(false)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+    d.deserialize_any(OnOff)
+}
+
+/// Set quantities on one device. Which keys apply depends on the device's
+/// role (checked against the rig): grid simulator `voltage_v`,
+/// `frequency_hz`, `output`; charger exactly one of `power_w`, `power_pct`
+/// (of its rating); island load `p_w`, `ql_var`, `qc_var`, `input`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "set")]
+pub struct SetStep {
+    pub device: String,
+    pub voltage_v: Option<f64>,
+    pub frequency_hz: Option<f64>,
+    #[serde(default, deserialize_with = "on_off")]
+    pub output: Option<bool>,
+    /// Export positive, import negative.
+    pub power_w: Option<f64>,
+    pub power_pct: Option<f64>,
+    pub p_w: Option<f64>,
+    pub ql_var: Option<f64>,
+    pub qc_var: Option<f64>,
+    #[serde(default, deserialize_with = "on_off")]
+    pub input: Option<bool>,
+}
+
+/// Ramp one quantity linearly to a target: grid `voltage_v` or
+/// `frequency_hz`, charger `power_w` (exactly one).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "ramp")]
+pub struct RampStep {
+    pub device: String,
+    pub voltage_v: Option<f64>,
+    pub frequency_hz: Option<f64>,
+    pub power_w: Option<f64>,
+    pub over_s: f64,
+    pub step_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "wait")]
+pub struct WaitStep {
+    pub s: f64,
+}
+
+/// Write charger settings; any non-empty subset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteSettingsStep {
+    pub device: String,
+    /// Loaded from the path (relative to the plan file) at plan load time.
+    pub profile: Option<GridProfile>,
+    pub anti_islanding: Option<bool>,
+    pub enter_service_delay_s: Option<f64>,
+}
+
+/// Read charger settings, optionally comparing them with a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadSettingsStep {
+    pub device: String,
+    pub compare_profile: Option<GridProfile>,
+}
+
+/// Tune the RLC load to the charger's output (IEEE 1547.1-2020 §5.10.2).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "balance_load")]
+pub struct BalanceLoadStep {
+    pub device: String,
+    /// Qf of the RLC load; §5.10 uses 1.0.
+    #[serde(default = "default_qf")]
+    pub quality_factor: f64,
+    /// Max |P|, |Q| through S3 after balancing, per unit of rating; §5.10: 0.02.
+    #[serde(default = "default_residual")]
+    pub max_residual_pu: f64,
+}
+
+fn default_qf() -> f64 {
+    1.0
+}
+
+fn default_residual() -> f64 {
+    0.02
+}
+
+/// Open S3 and measure clearing time at each reactive-load point.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "island")]
+pub struct IslandStep {
+    /// Percent of the balanced reactive load; 50..150.
+    #[serde(default = "default_points")]
+    pub reactive_load_pct: Vec<f64>,
+    /// How long after S3 opens to watch; ≥ 0.5 s.
+    pub watch_s: f64,
+    /// Pass limit (IEEE 1547-2018 §8.1.2: 2 s).
+    pub max_clearing_time_s: f64,
+    #[serde(default = "default_settle")]
+    pub settle_s: f64,
+    /// Sandia-style: extend the sweep while clearing time still rises at the ends.
+    #[serde(default)]
+    pub extend_while_rising: bool,
+    /// Rerun the N longest points twice.
+    #[serde(default)]
+    pub rerun_longest: u32,
+}
+
+fn default_points() -> Vec<f64> {
+    vec![100.0]
+}
+
+fn default_settle() -> f64 {
+    1.0
+}
+
+/// Close or open the island switch.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "switch step")]
+pub struct SwitchStep {
+    pub device: String,
+}
+
+/// What a step can measure, per role (see [`Quantity::roles`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    VoltageV,
+    FrequencyHz,
+    PowerW,
+    CurrentA,
+    Energized,
+    Tripped,
+    Closed,
+}
+
+impl Quantity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::VoltageV => "voltage_v",
+            Quantity::FrequencyHz => "frequency_hz",
+            Quantity::PowerW => "power_w",
+            Quantity::CurrentA => "current_a",
+            Quantity::Energized => "energized",
+            Quantity::Tripped => "tripped",
+            Quantity::Closed => "closed",
+        }
+    }
+
+    /// Boolean quantities are checked with `equals`, numeric with `value` ± `tolerance`.
+    pub fn is_bool(self) -> bool {
+        matches!(
+            self,
+            Quantity::Energized | Quantity::Tripped | Quantity::Closed
+        )
+    }
+
+    /// Quantities each role can measure.
+    pub fn for_role(role: super::Role) -> &'static [Quantity] {
+        use super::Role::*;
+        use Quantity::*;
+        match role {
+            GridSimulator => &[VoltageV, FrequencyHz, PowerW, CurrentA],
+            Charger => &[PowerW, VoltageV, FrequencyHz, Energized, Tripped],
+            IslandLoad => &[VoltageV, PowerW, CurrentA],
+            IslandSwitch => &[Closed],
+            WaveformRecorder => &[],
+        }
+    }
+}
+
+/// Check a measurement: numeric `value` ± `tolerance`, or boolean `equals`
+/// (validated: exactly one form, matching the quantity's kind).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "expect")]
+pub struct ExpectStep {
+    pub device: String,
+    pub quantity: Quantity,
+    pub value: Option<f64>,
+    pub tolerance: Option<f64>,
+    pub equals: Option<bool>,
+    /// Keep polling up to this long; 0 = checked once.
+    #[serde(default)]
+    pub within_s: f64,
+}

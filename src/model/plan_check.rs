@@ -1,0 +1,319 @@
+//! A plan checked against the rig it will run on: device references,
+//! roles, and the rig's safety limits — before anything is sent.
+
+use super::check::{list, Checker};
+use super::error::{ModelError, ModelErrors};
+use super::plan::*;
+use super::rig::{DeviceSpec, Rig, Role};
+
+/// Every `device:` names a rig device of a role the step allows; `island`
+/// finds its switch, recorder and charger; setpoints stay within the rig's
+/// safety limits (refused as [`ModelError::SafetyLimit`] pointing at both
+/// the step and the limit's declaration). Profiles were resolved at load.
+pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors> {
+    let mut c = Checker::new(&plan.spans);
+    for (ti, t) in plan.tests.iter().enumerate() {
+        for (si, step) in t.steps.iter().enumerate() {
+            let sk = format!("tests[{ti}].steps[{si}]");
+            check_step(&mut c, rig, &sk, step);
+        }
+    }
+    c.finish()
+}
+
+/// Roles a step kind may address.
+fn allowed_roles(step: &Step) -> &'static [Role] {
+    match step {
+        Step::Set(_) => &[Role::GridSimulator, Role::Charger, Role::IslandLoad],
+        Step::Ramp(_) => &[Role::GridSimulator, Role::Charger],
+        Step::WriteSettings(_) | Step::ReadSettings(_) => &[Role::Charger],
+        Step::BalanceLoad(_) => &[Role::IslandLoad],
+        Step::Close(_) | Step::Open(_) => &[Role::IslandSwitch],
+        Step::Expect(_) => &[
+            Role::GridSimulator,
+            Role::Charger,
+            Role::IslandLoad,
+            Role::IslandSwitch,
+        ],
+        Step::Wait(_) | Step::Island(_) => &[],
+    }
+}
+
+fn names_with_roles<'a>(rig: &'a Rig, roles: &[Role]) -> Vec<&'a str> {
+    rig.device_order
+        .iter()
+        .filter(|n| {
+            rig.devices
+                .get(n.as_str())
+                .is_some_and(|d| roles.contains(&d.role))
+        })
+        .map(|n| n.as_str())
+        .collect()
+}
+
+fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
+    let kind = step.kind();
+    if let Step::Island(_) = step {
+        for role in [Role::IslandSwitch, Role::WaveformRecorder, Role::Charger] {
+            if rig.device_by_role(role).is_none() {
+                c.invalid(
+                    &format!("{sk}.island"),
+                    format!(
+                        "the island step needs {}, and rig {} has none",
+                        role.with_article(),
+                        rig.source.display()
+                    ),
+                    format!("add a device with `role: {role}` to the rig"),
+                );
+            }
+        }
+        return;
+    }
+    let Some(name) = step.device() else { return };
+    let roles = allowed_roles(step);
+    let dk = format!("{sk}.{kind}.device");
+    let role_names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+    let Some(dev) = rig.devices.get(name) else {
+        c.invalid(
+            &dk,
+            format!("no device `{name}` in rig {}", rig.source.display()),
+            format!(
+                "devices that can take `{kind}` ({}): {}",
+                role_names.join(", "),
+                list(&names_with_roles(rig, roles))
+            ),
+        );
+        return;
+    };
+    if !roles.contains(&dev.role) {
+        c.invalid(
+            &dk,
+            format!(
+                "`{name}` is {}, which cannot take `{kind}`",
+                dev.role.with_article()
+            ),
+            format!(
+                "devices that can take `{kind}` ({}): {}",
+                role_names.join(", "),
+                list(&names_with_roles(rig, roles))
+            ),
+        );
+        return;
+    }
+    match step {
+        Step::Set(s) => check_set(c, rig, sk, dev, s),
+        Step::Ramp(r) => {
+            let k = |f: &str| format!("{sk}.ramp.{f}");
+            if dev.role == Role::Charger {
+                wrong_keys(
+                    c,
+                    &k(""),
+                    dev.role,
+                    &[
+                        ("voltage_v", r.voltage_v.is_some()),
+                        ("frequency_hz", r.frequency_hz.is_some()),
+                    ],
+                    "power_w",
+                );
+                if let Some(p) = r.power_w {
+                    limit_power(c, rig, &k("power_w"), p, None);
+                }
+            } else {
+                wrong_keys(
+                    c,
+                    &k(""),
+                    dev.role,
+                    &[("power_w", r.power_w.is_some())],
+                    "voltage_v, frequency_hz",
+                );
+                if let Some(v) = r.voltage_v {
+                    limit_voltage(c, rig, &k("voltage_v"), v);
+                }
+                if let Some(f) = r.frequency_hz {
+                    limit_frequency(c, rig, &k("frequency_hz"), f);
+                }
+            }
+        }
+        Step::WriteSettings(w) => {
+            if let Some(p) = &w.profile {
+                check_profile_nominal(c, rig, &format!("{sk}.write_settings.profile"), p);
+            }
+        }
+        Step::ReadSettings(r) => {
+            if let Some(p) = &r.compare_profile {
+                check_profile_nominal(c, rig, &format!("{sk}.read_settings.compare_profile"), p);
+            }
+        }
+        Step::Expect(e) => {
+            let valid = Quantity::for_role(dev.role);
+            if !valid.contains(&e.quantity) {
+                let names: Vec<&str> = valid.iter().map(|q| q.name()).collect();
+                c.invalid(
+                    &format!("{sk}.expect.quantity"),
+                    format!(
+                        "{} does not measure {}",
+                        dev.role.with_article(),
+                        e.quantity.name()
+                    ),
+                    format!(
+                        "quantities of {}: {}",
+                        dev.role.with_article(),
+                        list(&names)
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Keys present that the device's role does not take.
+fn wrong_keys(c: &mut Checker, prefix: &str, role: Role, present: &[(&str, bool)], valid: &str) {
+    for (key, is) in present {
+        if *is {
+            c.invalid(
+                &format!("{prefix}{key}"),
+                format!("`{key}` does not apply to {}", role.with_article()),
+                format!("valid for {}: {valid}", role.with_article()),
+            );
+        }
+    }
+}
+
+fn check_set(c: &mut Checker, rig: &Rig, sk: &str, dev: &DeviceSpec, s: &SetStep) {
+    let p = format!("{sk}.set.");
+    let k = |f: &str| format!("{sk}.set.{f}");
+    let grid = [
+        ("voltage_v", s.voltage_v.is_some()),
+        ("frequency_hz", s.frequency_hz.is_some()),
+        ("output", s.output.is_some()),
+    ];
+    let charger = [
+        ("power_w", s.power_w.is_some()),
+        ("power_pct", s.power_pct.is_some()),
+    ];
+    let load = [
+        ("p_w", s.p_w.is_some()),
+        ("ql_var", s.ql_var.is_some()),
+        ("qc_var", s.qc_var.is_some()),
+        ("input", s.input.is_some()),
+    ];
+    match dev.role {
+        Role::GridSimulator => {
+            wrong_keys(c, &p, dev.role, &charger, "voltage_v, frequency_hz, output");
+            wrong_keys(c, &p, dev.role, &load, "voltage_v, frequency_hz, output");
+            if let Some(v) = s.voltage_v {
+                limit_voltage(c, rig, &k("voltage_v"), v);
+            }
+            if let Some(f) = s.frequency_hz {
+                limit_frequency(c, rig, &k("frequency_hz"), f);
+            }
+        }
+        Role::Charger => {
+            wrong_keys(c, &p, dev.role, &grid, "power_w or power_pct");
+            wrong_keys(c, &p, dev.role, &load, "power_w or power_pct");
+            if s.power_w.is_none() && s.power_pct.is_none() {
+                c.invalid(
+                    &format!("{sk}.set"),
+                    "a charger set needs power_w or power_pct",
+                    "give exactly one of power_w, power_pct",
+                );
+            }
+            if let Some(w) = s.power_w {
+                limit_power(c, rig, &k("power_w"), w, None);
+            }
+            if let Some(pct) = s.power_pct {
+                match dev.ratings.power_w {
+                    Some(rating) => {
+                        limit_power(c, rig, &k("power_pct"), pct / 100.0 * rating, Some(pct))
+                    }
+                    None => c.invalid(
+                        &k("power_pct"),
+                        "power_pct needs the charger's ratings.power_w in the rig",
+                        "add `ratings: { power_w: … }` to the charger, or use power_w",
+                    ),
+                }
+            }
+        }
+        Role::IslandLoad => {
+            wrong_keys(c, &p, dev.role, &grid, "p_w, ql_var, qc_var, input");
+            wrong_keys(c, &p, dev.role, &charger, "p_w, ql_var, qc_var, input");
+        }
+        _ => {}
+    }
+}
+
+fn refuse(c: &mut Checker, rig: &Rig, key: &str, message: String, limit_key: &str) {
+    let limit_key = format!("safety_limits.{limit_key}");
+    c.errors.push(ModelError::SafetyLimit {
+        at: c.spans.location(key),
+        key_path: key.to_string(),
+        message,
+        limit_at: rig.location(&limit_key),
+        limit_key,
+    });
+}
+
+fn limit_voltage(c: &mut Checker, rig: &Rig, key: &str, v: f64) {
+    let max = rig.safety_limits.max_grid_voltage_v;
+    if v > max {
+        refuse(
+            c,
+            rig,
+            key,
+            format!("{v} V is above the rig's safety limit max_grid_voltage_v = {max} V"),
+            "max_grid_voltage_v",
+        );
+    }
+}
+
+fn limit_frequency(c: &mut Checker, rig: &Rig, key: &str, f: f64) {
+    let max = rig.safety_limits.max_frequency_deviation_hz;
+    let nominal = rig.nominal.frequency_hz;
+    let dev = (f - nominal).abs();
+    if dev > max {
+        refuse(
+            c,
+            rig,
+            key,
+            format!("{f} Hz is {dev:.3} Hz from nominal {nominal} Hz, beyond the rig's safety limit max_frequency_deviation_hz = {max} Hz"),
+            "max_frequency_deviation_hz",
+        );
+    }
+}
+
+fn limit_power(c: &mut Checker, rig: &Rig, key: &str, w: f64, pct: Option<f64>) {
+    let max = rig.safety_limits.max_charger_power_w;
+    if w.abs() > max {
+        let what = match pct {
+            Some(p) => format!("{p} % of the charger's rating is {w} W, which"),
+            None => format!("{w} W"),
+        };
+        refuse(
+            c,
+            rig,
+            key,
+            format!("{what} is beyond the rig's safety limit max_charger_power_w = {max} W"),
+            "max_charger_power_w",
+        );
+    }
+}
+
+/// A profile written for another grid frequency (its frequency pickups are
+/// absolute hertz) would make the charger trip at once or never.
+pub(crate) fn check_profile_nominal(c: &mut Checker, rig: &Rig, key: &str, p: &super::GridProfile) {
+    if let Some(n) = p.nominal {
+        if n.frequency_hz != rig.nominal.frequency_hz {
+            c.invalid(
+                key,
+                format!(
+                    "profile {} is for a {} Hz grid but the rig is {} Hz",
+                    p.path.display(),
+                    n.frequency_hz,
+                    rig.nominal.frequency_hz
+                ),
+                "use a profile written for the rig's nominal frequency",
+            );
+        }
+    }
+}

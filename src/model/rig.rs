@@ -1,0 +1,290 @@
+//! The rig file (`rigs/*.yaml`): which devices are wired, by role, with
+//! driver, transport, ratings; the rig's safety limits and safe state.
+
+use super::spans::Spans;
+use crate::der::AntiIslanding;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// What a device does on the rig; the runner drives devices by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    GridSimulator,
+    IslandSwitch,
+    IslandLoad,
+    WaveformRecorder,
+    Charger,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::GridSimulator,
+        Role::IslandSwitch,
+        Role::IslandLoad,
+        Role::WaveformRecorder,
+        Role::Charger,
+    ];
+
+    /// The spelling used in rig files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::GridSimulator => "grid_simulator",
+            Role::IslandSwitch => "island_switch",
+            Role::IslandLoad => "island_load",
+            Role::WaveformRecorder => "waveform_recorder",
+            Role::Charger => "charger",
+        }
+    }
+
+    /// "a charger", "an island_switch": for messages.
+    pub fn with_article(self) -> String {
+        let article = if self.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.name())
+    }
+
+    /// Roles every rig must have exactly one of (the others: at most one).
+    pub fn required(self) -> bool {
+        matches!(
+            self,
+            Role::GridSimulator | Role::IslandSwitch | Role::Charger
+        )
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Driver names `load_rig`/`parse_rig` accept per role until the caller
+/// passes the real driver lists (`load_rig_with`).
+pub fn default_drivers(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::GridSimulator => &["ametek-asterion", "keysight-ac6900", "chroma-61800"],
+        Role::IslandSwitch => &["keysight-34980a"],
+        Role::IslandLoad => &["rlc-load"],
+        Role::WaveformRecorder => &["keysight-infiniivision"],
+        Role::Charger => &["sunspec"],
+    }
+}
+
+/// Nominal grid voltage (RMS, line-neutral for single phase) and frequency.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nominal {
+    pub voltage_v: f64,
+    pub frequency_hz: f64,
+}
+
+/// Plant integration settings (emulated rigs only).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlantSettings {
+    /// Fixed integration step rate; DESIGN.md "Time": at least 20 kHz.
+    #[serde(default = "default_step_rate_hz")]
+    pub step_rate_hz: u32,
+}
+
+pub const MIN_STEP_RATE_HZ: u32 = 20_000;
+
+fn default_step_rate_hz() -> u32 {
+    MIN_STEP_RATE_HZ
+}
+
+impl Default for PlantSettings {
+    fn default() -> Self {
+        PlantSettings {
+            step_rate_hz: MIN_STEP_RATE_HZ,
+        }
+    }
+}
+
+/// Limits no plan step may exceed; checked before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyLimits {
+    /// Grid-simulator voltage setpoints above this are refused.
+    pub max_grid_voltage_v: f64,
+    /// |f − nominal| above this is refused.
+    pub max_frequency_deviation_hz: f64,
+    /// |charger power setpoint| above this is refused.
+    pub max_charger_power_w: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwitchState {
+    Closed,
+    Open,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridSafeState {
+    /// Nominal voltage and frequency, output on.
+    Nominal,
+    /// Output off.
+    Off,
+}
+
+/// What every abort path drives the rig to. Omitted keys take the safe
+/// defaults: charger 0 W, S3 closed, grid nominal.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeState {
+    #[serde(default)]
+    pub charger_power_w: f64,
+    #[serde(default = "default_switch")]
+    pub island_switch: SwitchState,
+    #[serde(default = "default_grid")]
+    pub grid: GridSafeState,
+}
+
+fn default_switch() -> SwitchState {
+    SwitchState::Closed
+}
+
+fn default_grid() -> GridSafeState {
+    GridSafeState::Nominal
+}
+
+impl Default for SafeState {
+    fn default() -> Self {
+        SafeState {
+            charger_power_w: 0.0,
+            island_switch: SwitchState::Closed,
+            grid: GridSafeState::Nominal,
+        }
+    }
+}
+
+/// How the harness reaches a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportSpec {
+    /// In-memory link to an emulated instrument, timed at `baud`.
+    EmulatedSerial {
+        baud: u32,
+    },
+    /// In-memory link to an emulated instrument with no baud-rate timing.
+    EmulatedTcp,
+    Serial {
+        port: String,
+        baud: u32,
+    },
+    /// `host:port`, e.g. `192.0.2.10:5025`.
+    Tcp {
+        addr: String,
+    },
+}
+
+impl TransportSpec {
+    pub fn is_emulated(&self) -> bool {
+        matches!(
+            self,
+            TransportSpec::EmulatedSerial { .. } | TransportSpec::EmulatedTcp
+        )
+    }
+}
+
+/// Optional ratings; each present one must be finite and positive.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ratings {
+    pub voltage_max_v: Option<f64>,
+    pub current_max_a: Option<f64>,
+    pub power_w: Option<f64>,
+    pub frequency_min_hz: Option<f64>,
+    pub frequency_max_hz: Option<f64>,
+}
+
+/// Driver-specific options.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceOptions {
+    /// Switch-matrix channel of S3 (island_switch only), e.g. "1001".
+    pub channel: Option<String>,
+    /// Modbus unit id (charger only), 1..=247 (Modbus application protocol §4.1).
+    pub unit_id: Option<u8>,
+    /// Per-command response timeout.
+    pub timeout_ms: Option<u64>,
+}
+
+/// What an emulated device answers to identification queries.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySpec {
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub firmware: Option<String>,
+}
+
+/// Emulated-charger behaviour (only for an emulated charger).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmulationSpec {
+    /// Trip-settings profile the emulated charger starts with, resolved
+    /// relative to the rig file's folder.
+    pub trip_profile: Option<PathBuf>,
+    pub anti_islanding: AntiIslanding,
+}
+
+/// One device of the rig.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSpec {
+    pub role: Role,
+    pub driver: String,
+    pub transport: TransportSpec,
+    pub ratings: Ratings,
+    pub options: DeviceOptions,
+    pub identity: Option<IdentitySpec>,
+    pub emulation: Option<EmulationSpec>,
+}
+
+/// A validated rig.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rig {
+    pub name: String,
+    pub nominal: Nominal,
+    pub plant: PlantSettings,
+    pub safety_limits: SafetyLimits,
+    pub safe_state: SafeState,
+    pub devices: BTreeMap<String, DeviceSpec>,
+    /// Device names in file order.
+    pub device_order: Vec<String>,
+    pub source: PathBuf,
+    pub spans: Spans,
+}
+
+impl Rig {
+    /// Where `key_path` (e.g. `safety_limits.max_grid_voltage_v`) is written.
+    pub fn location(&self, key_path: &str) -> super::Location {
+        self.spans.location(key_path)
+    }
+
+    /// Devices with `role`, in file order.
+    pub fn devices_with_role(&self, role: Role) -> Vec<(&str, &DeviceSpec)> {
+        self.device_order
+            .iter()
+            .filter_map(|n| self.devices.get(n).map(|d| (n.as_str(), d)))
+            .filter(|(_, d)| d.role == role)
+            .collect()
+    }
+
+    /// The device with `role` (validation guarantees at most one).
+    pub fn device_by_role(&self, role: Role) -> Option<(&str, &DeviceSpec)> {
+        self.devices_with_role(role).into_iter().next()
+    }
+
+    /// Whether any device is emulated (the plant is needed).
+    pub fn any_emulated(&self) -> bool {
+        self.devices.values().any(|d| d.transport.is_emulated())
+    }
+}

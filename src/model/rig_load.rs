@@ -1,0 +1,495 @@
+//! Loading and validating a rig file.
+
+use super::check::{list, Checker};
+use super::error::ModelErrors;
+use super::load::{parse_doc, read_text};
+use super::ordered::OrderedMap;
+use super::rig::*;
+use super::spans::Spans;
+use crate::der::AntiIslanding;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Baud rates a serial device may use (the standard UART set).
+pub const STANDARD_BAUDS: [u32; 11] = [
+    1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600,
+];
+
+/// Baud of `{ emulated: serial }` when the rig omits it.
+pub const DEFAULT_EMULATED_BAUD: u32 = 115_200;
+
+const RIG_KEYS: &str =
+    "a rig: a mapping with keys rig, nominal, plant, safety_limits, safe_state, devices";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "rig")]
+struct RawRig {
+    rig: String,
+    nominal: Nominal,
+    #[serde(default)]
+    plant: PlantSettings,
+    safety_limits: SafetyLimits,
+    #[serde(default)]
+    safe_state: SafeState,
+    devices: OrderedMap<RawDevice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "device")]
+struct RawDevice {
+    role: Role,
+    driver: String,
+    transport: RawTransport,
+    #[serde(default)]
+    ratings: Ratings,
+    #[serde(default)]
+    options: DeviceOptions,
+    identity: Option<IdentitySpec>,
+    emulation: Option<RawEmulation>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum EmulatedKind {
+    Serial,
+    Tcp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "transport")]
+struct RawTransport {
+    emulated: Option<EmulatedKind>,
+    serial: Option<String>,
+    tcp: Option<String>,
+    baud: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "emulation")]
+struct RawEmulation {
+    trip_profile: Option<std::path::PathBuf>,
+    #[serde(default)]
+    anti_islanding: RawAntiIslanding,
+}
+
+/// der::AntiIslanding with every key optional (omitted keys default).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename = "anti_islanding")]
+struct RawAntiIslanding {
+    enabled: Option<bool>,
+    cf0: Option<f64>,
+    k_per_hz: Option<f64>,
+    detect_deviation_hz: Option<f64>,
+}
+
+/// Loads and validates a rig with the default driver table.
+pub fn load_rig(path: &Path) -> Result<Rig, ModelErrors> {
+    load_rig_with(path, &default_drivers)
+}
+
+/// Parses a rig held in memory (the embedded default rig); `source_name`
+/// is used in errors and to resolve relative paths.
+pub fn parse_rig(source_name: &Path, text: &str) -> Result<Rig, ModelErrors> {
+    parse_rig_with(source_name, text, &default_drivers)
+}
+
+/// Like [`load_rig`], validating drivers against `drivers(role)`. Also checks
+/// that each emulated charger's `trip_profile` loads and validates.
+pub fn load_rig_with(
+    path: &Path,
+    drivers: &dyn Fn(Role) -> &'static [&'static str],
+) -> Result<Rig, ModelErrors> {
+    let text = read_text(path)?;
+    let rig = parse_rig_with(path, &text, drivers)?;
+    let mut c = Checker::new(&rig.spans);
+    let mut nested = Vec::new();
+    for name in &rig.device_order {
+        let Some(d) = rig.devices.get(name) else {
+            continue;
+        };
+        let Some(profile) = d.emulation.as_ref().and_then(|e| e.trip_profile.as_ref()) else {
+            continue;
+        };
+        let key = format!("devices.{name}.emulation.trip_profile");
+        if let Some(p) =
+            super::profile::check_profile_ref(&mut c, &mut nested, &key, profile, "the rig file")
+        {
+            super::plan_check::check_profile_nominal(&mut c, &rig, &key, &p);
+        }
+    }
+    c.errors.extend(nested);
+    c.finish()?;
+    Ok(rig)
+}
+
+/// Like [`parse_rig`], validating drivers against `drivers(role)`. Reads no
+/// other file (a trip profile is only resolved to a path).
+pub fn parse_rig_with(
+    source_name: &Path,
+    text: &str,
+    drivers: &dyn Fn(Role) -> &'static [&'static str],
+) -> Result<Rig, ModelErrors> {
+    let (raw, spans): (RawRig, Spans) = parse_doc(source_name, text, RIG_KEYS)?;
+    let mut c = Checker::new(&spans);
+    validate_top(&mut c, &raw);
+    let base = source_name.parent().unwrap_or(Path::new(""));
+    let mut devices = BTreeMap::new();
+    let mut order = Vec::new();
+    // Roles of every device, even ones with other errors, so one bad
+    // transport does not also report "the rig has no grid_simulator".
+    let roles: Vec<(String, Role)> = raw
+        .devices
+        .0
+        .iter()
+        .map(|(n, d)| (n.clone(), d.role))
+        .collect();
+    for (name, d) in raw.devices.0 {
+        let key = format!("devices.{name}");
+        if name.trim().is_empty() {
+            c.invalid(
+                &key,
+                "empty device name",
+                "name each device, e.g. `grid`, `charger`, `s3`",
+            );
+        }
+        if let Some(spec) = validate_device(&mut c, &key, d, base, drivers) {
+            order.push(name.clone());
+            devices.insert(name, spec);
+        }
+    }
+    validate_roles(&mut c, &roles);
+    c.finish()?;
+    Ok(Rig {
+        name: raw.rig,
+        nominal: raw.nominal,
+        plant: raw.plant,
+        safety_limits: raw.safety_limits,
+        safe_state: raw.safe_state,
+        devices,
+        device_order: order,
+        source: source_name.to_path_buf(),
+        spans,
+    })
+}
+
+fn validate_top(c: &mut Checker, raw: &RawRig) {
+    if raw.rig.trim().is_empty() {
+        c.invalid(
+            "rig",
+            "the rig name is empty",
+            "give the rig a name, e.g. `rig: lab-a`",
+        );
+    }
+    let n = raw.nominal;
+    // 100..480 V covers 120/208/230/240/277/480 V services.
+    c.within("nominal.voltage_v", n.voltage_v, 100.0, 480.0, " V");
+    if n.frequency_hz != 50.0 && n.frequency_hz != 60.0 {
+        c.invalid(
+            "nominal.frequency_hz",
+            format!(
+                "{} Hz is not a grid frequency",
+                super::check::show(n.frequency_hz)
+            ),
+            "expected 50 or 60",
+        );
+    }
+    if raw.plant.step_rate_hz < MIN_STEP_RATE_HZ || raw.plant.step_rate_hz > 10_000_000 {
+        c.invalid(
+            "plant.step_rate_hz",
+            format!("{} Hz is out of range", raw.plant.step_rate_hz),
+            format!(
+                "expected {MIN_STEP_RATE_HZ} to 10000000 (DESIGN.md: the plant steps at >= 20 kHz)"
+            ),
+        );
+    }
+    let l = raw.safety_limits;
+    if c.positive("safety_limits.max_grid_voltage_v", l.max_grid_voltage_v)
+        && n.voltage_v.is_finite()
+        && l.max_grid_voltage_v < n.voltage_v
+    {
+        c.invalid(
+            "safety_limits.max_grid_voltage_v",
+            format!(
+                "{} V is below the nominal voltage {} V",
+                l.max_grid_voltage_v, n.voltage_v
+            ),
+            "the limit must allow at least nominal voltage",
+        );
+    }
+    if c.positive(
+        "safety_limits.max_frequency_deviation_hz",
+        l.max_frequency_deviation_hz,
+    ) && l.max_frequency_deviation_hz >= n.frequency_hz
+    {
+        c.invalid(
+            "safety_limits.max_frequency_deviation_hz",
+            format!(
+                "{} Hz is not below the nominal frequency",
+                l.max_frequency_deviation_hz
+            ),
+            "expected a deviation smaller than nominal frequency, e.g. 3.0 Hz",
+        );
+    }
+    c.positive("safety_limits.max_charger_power_w", l.max_charger_power_w);
+    let s = raw.safe_state.charger_power_w;
+    if c.finite("safe_state.charger_power_w", s)
+        && l.max_charger_power_w.is_finite()
+        && s.abs() > l.max_charger_power_w
+    {
+        c.invalid(
+            "safe_state.charger_power_w",
+            format!(
+                "{s} W is beyond max_charger_power_w = {} W",
+                l.max_charger_power_w
+            ),
+            "the safe state must be within the safety limits; 0 W is usual",
+        );
+    }
+}
+
+fn validate_device(
+    c: &mut Checker,
+    key: &str,
+    d: RawDevice,
+    base: &Path,
+    drivers: &dyn Fn(Role) -> &'static [&'static str],
+) -> Option<DeviceSpec> {
+    let valid = drivers(d.role);
+    if !valid.contains(&d.driver.as_str()) {
+        c.invalid(
+            &format!("{key}.driver"),
+            format!("unknown driver `{}` for role {}", d.driver, d.role),
+            format!("valid drivers for {}: {}", d.role, list(valid)),
+        );
+    }
+    let transport = validate_transport(c, &format!("{key}.transport"), &d.transport);
+    let r = d.ratings;
+    for (k, v) in [
+        ("voltage_max_v", r.voltage_max_v),
+        ("current_max_a", r.current_max_a),
+        ("power_w", r.power_w),
+        ("frequency_min_hz", r.frequency_min_hz),
+        ("frequency_max_hz", r.frequency_max_hz),
+    ] {
+        if let Some(v) = v {
+            c.positive(&format!("{key}.ratings.{k}"), v);
+        }
+    }
+    if let (Some(lo), Some(hi)) = (r.frequency_min_hz, r.frequency_max_hz) {
+        if lo >= hi {
+            c.invalid(
+                &format!("{key}.ratings.frequency_max_hz"),
+                format!("frequency_max_hz {hi} is not above frequency_min_hz {lo}"),
+                "expected frequency_min_hz < frequency_max_hz",
+            );
+        }
+    }
+    let o = &d.options;
+    if o.channel.is_some() && d.role != Role::IslandSwitch {
+        c.invalid(
+            &format!("{key}.options.channel"),
+            format!("`channel` does not apply to {}", d.role.with_article()),
+            "channel is for island_switch devices; valid options here: unit_id (charger), timeout_ms",
+        );
+    }
+    if let Some(u) = o.unit_id {
+        if d.role != Role::Charger {
+            c.invalid(
+                &format!("{key}.options.unit_id"),
+                format!("`unit_id` does not apply to {}", d.role.with_article()),
+                "unit_id is for the charger (Modbus); valid options here: channel (island_switch), timeout_ms",
+            );
+        } else if !(1..=247).contains(&u) {
+            // Modbus over serial line §2.2: individual addresses 1..247.
+            c.invalid(
+                &format!("{key}.options.unit_id"),
+                format!("unit id {u} is not a device address"),
+                "expected 1 to 247",
+            );
+        }
+    }
+    if o.timeout_ms == Some(0) {
+        c.invalid(
+            &format!("{key}.options.timeout_ms"),
+            "a 0 ms timeout",
+            "expected at least 1 ms",
+        );
+    }
+    let emulated = transport.as_ref().is_some_and(|t| t.is_emulated());
+    if d.identity.is_some() && transport.is_some() && !emulated {
+        c.invalid(
+            &format!("{key}.identity"),
+            "identity is only for emulated devices (a real device reports its own)",
+            "remove `identity`, or use an emulated transport",
+        );
+    }
+    let emulation = d.emulation.map(|e| {
+        let ek = format!("{key}.emulation");
+        if d.role != Role::Charger {
+            c.invalid(&ek, format!("`emulation` does not apply to {}", d.role.with_article()), "only the charger has emulation settings");
+        } else if transport.is_some() && !emulated {
+            c.invalid(&ek, "`emulation` needs an emulated transport", "use `transport: { emulated: serial }` or `{ emulated: tcp }`, or remove `emulation`");
+        }
+        let def = AntiIslanding::default();
+        let a = e.anti_islanding;
+        let anti_islanding = AntiIslanding {
+            enabled: a.enabled.unwrap_or(def.enabled),
+            cf0: a.cf0.unwrap_or(def.cf0),
+            k_per_hz: a.k_per_hz.unwrap_or(def.k_per_hz),
+            detect_deviation_hz: a.detect_deviation_hz.unwrap_or(def.detect_deviation_hz),
+        };
+        let ak = format!("{ek}.anti_islanding");
+        // Sandia Frequency Shift: cf is a fraction of the half cycle.
+        c.within(&format!("{ak}.cf0"), anti_islanding.cf0, 0.0, 0.5, "");
+        c.finite(&format!("{ak}.k_per_hz"), anti_islanding.k_per_hz);
+        c.positive(&format!("{ak}.detect_deviation_hz"), anti_islanding.detect_deviation_hz);
+        EmulationSpec {
+            trip_profile: e.trip_profile.map(|p| base.join(p)),
+            anti_islanding,
+        }
+    });
+    Some(DeviceSpec {
+        role: d.role,
+        driver: d.driver,
+        transport: transport?,
+        ratings: r,
+        options: d.options,
+        identity: d.identity,
+        emulation,
+    })
+}
+
+const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }";
+
+fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<TransportSpec> {
+    let kinds = [t.emulated.is_some(), t.serial.is_some(), t.tcp.is_some()]
+        .iter()
+        .filter(|&&b| b)
+        .count();
+    if kinds != 1 {
+        c.invalid(
+            key,
+            "give exactly one of `emulated`, `serial`, `tcp`",
+            TRANSPORT_FORMS,
+        );
+        return None;
+    }
+    let baud_key = format!("{key}.baud");
+    let check_baud = |c: &mut Checker, baud: u32| {
+        if STANDARD_BAUDS.contains(&baud) {
+            true
+        } else {
+            let valid: Vec<String> = STANDARD_BAUDS.iter().map(|b| b.to_string()).collect();
+            c.invalid(
+                &baud_key,
+                format!("{baud} is not a standard baud rate"),
+                format!("expected one of {}", valid.join(", ")),
+            );
+            false
+        }
+    };
+    let no_baud = |c: &mut Checker, what: &str| {
+        if t.baud.is_some() {
+            c.invalid(
+                &baud_key,
+                format!("`baud` does not apply to {what}"),
+                "remove `baud`",
+            );
+            false
+        } else {
+            true
+        }
+    };
+    match (t.emulated, &t.serial, &t.tcp) {
+        (Some(EmulatedKind::Serial), _, _) => {
+            let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);
+            check_baud(c, baud).then_some(TransportSpec::EmulatedSerial { baud })
+        }
+        (Some(EmulatedKind::Tcp), _, _) => {
+            no_baud(c, "an emulated TCP link").then_some(TransportSpec::EmulatedTcp)
+        }
+        (None, Some(port), _) => {
+            let ok_port = if port.trim().is_empty() {
+                c.invalid(
+                    &format!("{key}.serial"),
+                    "empty serial port",
+                    "expected a device path such as /dev/ttyUSB0 or COM3",
+                );
+                false
+            } else {
+                true
+            };
+            match t.baud {
+                None => {
+                    c.invalid(
+                        key,
+                        "a serial transport needs `baud`",
+                        "add e.g. `baud: 115200`",
+                    );
+                    None
+                }
+                Some(baud) => (check_baud(c, baud) && ok_port).then(|| TransportSpec::Serial {
+                    port: port.clone(),
+                    baud,
+                }),
+            }
+        }
+        (None, None, Some(addr)) => {
+            let ok_addr = valid_host_port(addr);
+            if !ok_addr {
+                c.invalid(
+                    &format!("{key}.tcp"),
+                    format!("`{addr}` is not host:port"),
+                    "expected e.g. \"192.0.2.10:5025\" or \"gridsim.lab:5025\"",
+                );
+            }
+            (no_baud(c, "a TCP link") && ok_addr).then(|| TransportSpec::Tcp { addr: addr.clone() })
+        }
+        _ => None,
+    }
+}
+
+/// `host:port` or `[v6]:port` with a non-zero port.
+fn valid_host_port(addr: &str) -> bool {
+    if addr.parse::<std::net::SocketAddr>().is_ok() {
+        return true;
+    }
+    match addr.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty()
+                && !host.contains(|ch: char| ch.is_whitespace() || ch == ':')
+                && port.parse::<u16>().is_ok_and(|p| p != 0)
+        }
+        None => false,
+    }
+}
+
+fn validate_roles(c: &mut Checker, roles: &[(String, Role)]) {
+    for role in Role::ALL {
+        let names: Vec<&str> = roles
+            .iter()
+            .filter(|(_, r)| *r == role)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if role.required() && names.is_empty() {
+            c.invalid(
+                "devices",
+                format!("the rig has no {role}"),
+                format!("add one device with `role: {role}`; every rig needs a grid_simulator, an island_switch and a charger"),
+            );
+        }
+        if names.len() > 1 {
+            for extra in names.iter().skip(1) {
+                c.invalid(
+                    &format!("devices.{extra}.role"),
+                    format!(
+                        "a second {role} (`{}` is already one)",
+                        names.first().copied().unwrap_or("")
+                    ),
+                    format!("a rig has at most one {role}"),
+                );
+            }
+        }
+    }
+}

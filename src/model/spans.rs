@@ -1,0 +1,331 @@
+//! Key-path → location map built from yaml-rust2's marked event stream
+//! before serde sees the text. The same pass caps nesting depth (so nothing
+//! downstream recurses unboundedly), finds duplicate keys and multiple
+//! documents. yaml-rust2's parser is an explicit state machine: it keeps its
+//! own stack, so a hostile file cannot overflow ours.
+
+use super::error::{Location, ModelError, ModelErrors};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// Deepest nesting of mappings/sequences a user file may have. Real rigs and
+/// plans need < 10; the cap keeps every later stage bounded.
+pub const MAX_DEPTH: usize = 64;
+
+/// Where each key (or sequence item) of a file starts, by key path
+/// (`tests[0].steps[3].set.voltage_v`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spans {
+    file: PathBuf,
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Spans {
+    /// Location of `key_path`; for a path not written in the file (a
+    /// defaulted value) the nearest written ancestor, else the file start.
+    pub fn location(&self, key_path: &str) -> Location {
+        let mut path = key_path;
+        loop {
+            if let Some(&(line, column)) = self.map.get(path) {
+                return Location {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                };
+            }
+            match parent_path(path) {
+                Some(p) => path = p,
+                None => return Location::start_of(self.file.clone()),
+            }
+        }
+    }
+
+    /// Whether `key_path` is written in the file.
+    pub fn contains(&self, key_path: &str) -> bool {
+        self.map.contains_key(key_path)
+    }
+
+    /// The file these spans describe.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+}
+
+/// `a.b[2].c` → `a.b[2]` → `a.b` → `a` → None.
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '['])?;
+    Some(&path[..cut])
+}
+
+/// Joins a map key onto a path.
+pub fn join_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+enum Frame {
+    Map {
+        path: String,
+        /// Key seen, waiting for its value; `None` when the next node is a key.
+        pending_key: Option<String>,
+        seen: HashMap<String, (usize, usize)>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
+}
+
+/// What the spans pass learned about the document.
+pub struct Scan {
+    pub spans: Spans,
+    /// False for an empty file, only comments, or a bare null document.
+    pub has_content: bool,
+    /// Duplicate keys (schema errors), collected rather than stopping.
+    pub errors: Vec<ModelError>,
+}
+
+/// yaml-rust2 markers: `line` is 1-based, `col` 0-based.
+fn pos(m: &Marker) -> (usize, usize) {
+    (m.line().max(1), m.col() + 1)
+}
+
+fn at(file: &Path, m: &Marker) -> Location {
+    let (line, column) = pos(m);
+    Location {
+        file: file.to_path_buf(),
+        line,
+        column,
+    }
+}
+
+/// Scans `text`, returning spans or the first syntax / depth error.
+pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut map: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut documents = 0usize;
+    let mut has_content = false;
+    loop {
+        let (event, marker) = parser
+            .next_token()
+            .map_err(|e| ModelError::Syntax {
+                at: at(file, e.marker()),
+                // yaml-rust2 caps its own flow nesting; say it in our terms.
+                message: if e.info().contains("recursion limit") {
+                    format!(
+                        "nesting deeper than {MAX_DEPTH} levels; rig, plan and profile files need only a few"
+                    )
+                } else {
+                    format!("YAML syntax error: {}", e.info())
+                },
+            })
+            .map_err(ModelErrors::from)?;
+        // Path of the node this event starts (None: it is a map key or not a node).
+        let is_node_start = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        let mut node_path: Option<String> = None;
+        let mut is_key = false;
+        if is_node_start {
+            match stack.last_mut() {
+                None => {
+                    node_path = Some(String::new());
+                    if !matches!(&event, Event::Scalar(v, ..) if is_null(v)) {
+                        has_content = true;
+                    }
+                }
+                Some(Frame::Map {
+                    path,
+                    pending_key,
+                    seen,
+                }) => match pending_key.take() {
+                    None => {
+                        is_key = true;
+                        let key = match &event {
+                            Event::Scalar(v, ..) => v.clone(),
+                            _ => "?".to_string(),
+                        };
+                        if let Event::Scalar(..) = event {
+                            let p = pos(&marker);
+                            // First key of a mapping: locates the mapping too
+                            // (no-op when already recorded).
+                            if seen.is_empty() {
+                                map.entry(path.clone()).or_insert(p);
+                            }
+                            if let Some(first) = seen.get(&key) {
+                                errors.push(ModelError::Schema {
+                                    at: at(file, &marker),
+                                    key_path: join_key(path, &key),
+                                    message: format!(
+                                        "duplicate key `{key}` (first written at line {} column {}); each key may appear once",
+                                        first.0, first.1
+                                    ),
+                                });
+                            } else {
+                                seen.insert(key.clone(), p);
+                                map.entry(join_key(path, &key)).or_insert(p);
+                            }
+                        }
+                        *pending_key = Some(key);
+                    }
+                    Some(key) => {
+                        node_path = Some(join_key(path, &key));
+                    }
+                },
+                Some(Frame::Seq { path, index }) => {
+                    let p = format!("{path}[{index}]");
+                    // yaml-rust2 marks a block mapping at its first `:`; an
+                    // item that is a mapping is located at its first key instead.
+                    if !matches!(event, Event::MappingStart(..)) {
+                        map.entry(p.clone()).or_insert(pos(&marker));
+                    }
+                    node_path = Some(p);
+                }
+            }
+        }
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ModelErrors::from(ModelError::Syntax {
+                        at: at(file, &marker),
+                        message: "a second YAML document (`---`) is not allowed: put everything in one document".into(),
+                    }));
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ModelErrors::from(ModelError::Syntax {
+                        at: at(file, &marker),
+                        message: format!(
+                            "nesting deeper than {MAX_DEPTH} levels; rig, plan and profile files need only a few"
+                        ),
+                    }));
+                }
+                // A complex (non-scalar) key gets an unrecorded placeholder path.
+                let path = node_path.unwrap_or_else(|| "?".to_string());
+                let frame = if matches!(event, Event::MappingStart(..)) {
+                    Frame::Map {
+                        path,
+                        pending_key: None,
+                        seen: HashMap::new(),
+                    }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                };
+                stack.push(frame);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                // An empty `{}` item: locate it at its end.
+                if let Some(Frame::Map { path, .. }) = stack.last() {
+                    map.entry(path.clone()).or_insert(pos(&marker));
+                }
+                stack.pop();
+                child_done(&mut stack);
+            }
+            Event::Scalar(..) | Event::Alias(_) if !is_key => child_done(&mut stack),
+            _ => {}
+        }
+    }
+    Ok(Scan {
+        spans: Spans {
+            file: file.to_path_buf(),
+            map,
+        },
+        has_content,
+        errors,
+    })
+}
+
+/// A node finished: advance the parent sequence. (A parent map needs
+/// nothing: its pending key was taken when the value node started.)
+fn child_done(stack: &mut [Frame]) {
+    if let Some(Frame::Seq { index, .. }) = stack.last_mut() {
+        *index += 1;
+    }
+}
+
+fn is_null(v: &str) -> bool {
+    matches!(v, "" | "~" | "null" | "Null" | "NULL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Spans {
+        match scan(Path::new("t.yaml"), text) {
+            Ok(s) => s.spans,
+            Err(e) => panic!("{}", e.render()),
+        }
+    }
+
+    fn at(s: &Spans, path: &str) -> (usize, usize) {
+        let l = s.location(path);
+        (l.line, l.column)
+    }
+
+    #[test]
+    fn parent_paths() {
+        assert_eq!(parent_path("a.b[2].c"), Some("a.b[2]"));
+        assert_eq!(parent_path("a.b[2]"), Some("a.b"));
+        assert_eq!(parent_path("a"), None);
+        assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn block_and_flow_keys_and_items_are_located() {
+        let s = spans("a:\n  b: 1\n  c: [x, {d: 2}]\nlist:\n  - k: v\n    m: w\n  - 5\n");
+        assert_eq!(at(&s, "a"), (1, 1));
+        assert_eq!(at(&s, "a.b"), (2, 3));
+        assert_eq!(at(&s, "a.c"), (3, 3));
+        assert_eq!(at(&s, "a.c[0]"), (3, 7));
+        assert_eq!(at(&s, "a.c[1].d"), (3, 11));
+        assert_eq!(at(&s, "list[0]"), (5, 5));
+        assert_eq!(at(&s, "list[0].m"), (6, 5));
+        assert_eq!(at(&s, "list[1]"), (7, 5));
+        // Not written: nearest ancestor, else the file start.
+        assert_eq!(at(&s, "list[0].zzz"), (5, 5));
+        assert_eq!(at(&s, "nope"), (1, 1));
+    }
+
+    #[test]
+    fn duplicates_are_collected_not_fatal() {
+        let r = scan(Path::new("t.yaml"), "a: 1\nb: {x: 1, x: 2}\na: 3\n").unwrap();
+        let paths: Vec<&str> = r.errors.iter().map(|e| e.key_path()).collect();
+        assert_eq!(paths, ["b.x", "a"]);
+        assert_eq!(r.errors[1].location().line, 3);
+    }
+
+    #[test]
+    fn depth_cap_and_empty_documents() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(scan(Path::new("t"), &ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(scan(Path::new("t"), &deep).is_err());
+        assert!(!scan(Path::new("t"), "# nothing\n").unwrap().has_content);
+        assert!(!scan(Path::new("t"), "null").unwrap().has_content);
+        assert!(scan(Path::new("t"), "a: 1").unwrap().has_content);
+    }
+
+    #[test]
+    fn complex_keys_do_not_confuse_paths() {
+        let s = spans("? [a, b]\n: 1\nz: 2\n");
+        assert_eq!(at(&s, "z"), (3, 1));
+    }
+}
