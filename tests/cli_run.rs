@@ -108,14 +108,22 @@ fn a_step_over_a_safety_limit_is_refused_before_the_run() {
     assert!(err.contains("max_grid_voltage_v"), "{err}");
     assert!(err.contains("steps[1].set.voltage_v"), "{err}");
     // Nothing ran: no test lines on stdout.
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn bad_plan_file_exits_2_with_location() {
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("bad.yaml");
-    std::fs::write(&plan, "plan: x\ntests:\n  - name: a\n    steps:\n      - sett: {}\n").unwrap();
+    std::fs::write(
+        &plan,
+        "plan: x\ntests:\n  - name: a\n    steps:\n      - sett: {}\n",
+    )
+    .unwrap();
     let out = v2x(&["run", plan.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -132,7 +140,12 @@ fn of2_trip_plan_passes() {
 #[test]
 fn plan_check_and_rig_check() {
     let out = v2x(&["plan", "check", "test-plans/anti-islanding-ieee1547.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = v2x(&["plan", "check", "fixtures/plans/over-voltage.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     let out = v2x(&["rig", "check", "--json"]);

@@ -15,11 +15,7 @@ fn measured_clearing_times_match_ground_truth() {
     let interrupt = AtomicBool::new(false);
     let mut ignore = |_: v2x_hil::exec::RunEvent| {};
     let result = Runner::new(&mut connection, &interrupt, &mut ignore).run(&plan);
-    let measured: Vec<_> = result
-        .tests
-        .iter()
-        .flat_map(|t| t.islands.iter())
-        .collect();
+    let measured: Vec<_> = result.tests.iter().flat_map(|t| t.islands.iter()).collect();
     let plant = connection.plant.clone().expect("emulated rig has a plant");
     let plant = plant.lock().unwrap();
     let truth = plant.island_events();

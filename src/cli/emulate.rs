@@ -71,15 +71,19 @@ pub fn run(args: EmulateArgs) -> ExitCode {
     runtime.block_on(serve_all(args, rig, emulated))
 }
 
-async fn serve_all(args: EmulateArgs, rig: crate::model::Rig, emulated: Arc<EmulatedRig>) -> ExitCode {
+async fn serve_all(
+    args: EmulateArgs,
+    rig: crate::model::Rig,
+    emulated: Arc<EmulatedRig>,
+) -> ExitCode {
     let plant = emulated.plant.clone();
     let mut tasks = Vec::new();
     let mut scpi_port = args.scpi_port;
     println!("emulating rig `{}` in real time (Ctrl-C to stop)", rig.name);
-    for (name, spec) in &rig.devices {
+    for (name, spec) in rig.devices_in_order() {
         let factory = |link: LinkKind| -> Factory {
             let emulated = emulated.clone();
-            let (name, spec) = (name.clone(), spec.clone());
+            let (name, spec) = (name.to_string(), spec.clone());
             Arc::new(move || match emulated.instrument(&name, &spec, link) {
                 Ok(i) => i,
                 // Checked at start; a failure here cannot happen for the same spec.
@@ -103,10 +107,7 @@ async fn serve_all(args: EmulateArgs, rig: crate::model::Rig, emulated: Arc<Emul
                 return ExitCode::Aborted;
             }
         };
-        let bound = listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or(addr);
+        let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
         println!("  {name:<10} {what:<20} tcp {bound}");
         tasks.push(tokio::spawn(serve::serve_tcp(
             listener,

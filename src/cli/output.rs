@@ -71,7 +71,9 @@ pub fn summary(r: &RunResult) -> String {
         }
     );
     if let Some(a) = &r.aborted {
-        s.push_str(&format!("\nrun aborted: {a}; the rig was driven to its safe state"));
+        s.push_str(&format!(
+            "\nrun aborted: {a}; the rig was driven to its safe state"
+        ));
     }
     for e in &r.safe_state_errors {
         s.push_str(&format!("\n{}: {e}", "warning".yellow()));

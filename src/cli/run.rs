@@ -94,7 +94,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     let result = Runner::new(&mut connected, &interrupt, &mut observe).run(&plan);
     let document = json_document(&result);
     if json {
-        println!("{}", serde_json::to_string_pretty(&document).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
     } else {
         println!("{}", output::summary(&result));
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One of the eight IEEE 1547-2018 abnormal voltage/frequency trip functions
-/// (§6.4.1 Table 11–13 for voltage, §6.5.1 Table 14 for frequency).
+/// (§6.4.1 Tables 11–13 for voltage by category, §6.5.1 Table 14 for frequency).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TripFunction {
@@ -143,7 +143,7 @@ impl TripSettings {
         s
     }
 
-    /// IEEE 1547-2018 Category II defaults (Table 11 voltage, Table 14 frequency).
+    /// IEEE 1547-2018 Category II defaults (Table 12 voltage, Table 14 frequency).
     pub fn ieee1547_cat_ii() -> Self {
         let s = |pickup, clearing_time_s| {
             Some(TripSetting {

@@ -56,7 +56,10 @@ impl EmulatedRig {
             .values()
             .find(|d| d.role == Role::Charger)
             .ok_or(EmulatorError::NoCharger)?;
-        let rating_w = charger.ratings.power_w.unwrap_or(rig.safety_limits.max_charger_power_w);
+        let rating_w = charger
+            .ratings
+            .power_w
+            .unwrap_or(rig.safety_limits.max_charger_power_w);
         let mut trip = TripSettings::ieee1547_cat_ii_at(rig.nominal.frequency_hz);
         let mut enter_service = EnterService::ieee1547_default_at(rig.nominal.frequency_hz);
         let mut anti_islanding = crate::der::AntiIslanding::default();
@@ -73,7 +76,7 @@ impl EmulatedRig {
         let config = PlantConfig {
             nominal_voltage_v: rig.nominal.voltage_v,
             nominal_frequency_hz: rig.nominal.frequency_hz,
-            step_rate_hz: rig.plant.step_rate_hz,
+            step_rate_hz: f64::from(rig.plant.step_rate_hz),
             inverter: InverterConfig {
                 rating_w,
                 trip,

@@ -161,7 +161,11 @@ mod tests {
             voltage_v: sine(60.0, 339.4, fs, 2000, 0),
             current_a: vec![0.0; 2000],
         };
-        let a = analyse_capture(&capture, ClearingThresholds::per_unit_005(240.0, 47.9), 60.0);
+        let a = analyse_capture(
+            &capture,
+            ClearingThresholds::per_unit_005(240.0, 47.9),
+            60.0,
+        );
         assert_eq!(a.clearing_time_s, None);
     }
 

@@ -22,7 +22,11 @@ pub(crate) fn balance_load(
         return Err(StepError::Fail(format!(
             "balance_load needs the charger exporting; it reports {:.0} W{}",
             status.power_w,
-            if status.energized { "" } else { " and not energised" }
+            if status.energized {
+                ""
+            } else {
+                " and not energised"
+            }
         )));
     }
     let p = status.power_w;
@@ -43,8 +47,7 @@ pub(crate) fn balance_load(
     let tolerance_w = max_residual_pu * rating;
     for _ in 0..MAX_ITERATIONS {
         let through_s3 = r.rig.devices.grid.measure()?;
-        if through_s3.power_w.abs() <= tolerance_w && through_s3.reactive_var.abs() <= tolerance_w
-        {
+        if through_s3.power_w.abs() <= tolerance_w && through_s3.reactive_var.abs() <= tolerance_w {
             return Ok(setting);
         }
         // Power the grid supplies is load the charger does not cover.

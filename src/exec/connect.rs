@@ -74,7 +74,10 @@ impl std::ops::DerefMut for Connection {
 }
 
 fn is_emulated(t: &TransportSpec) -> bool {
-    matches!(t, TransportSpec::EmulatedSerial { .. } | TransportSpec::EmulatedTcp)
+    matches!(
+        t,
+        TransportSpec::EmulatedSerial { .. } | TransportSpec::EmulatedTcp
+    )
 }
 
 pub fn describe_transport(t: &TransportSpec) -> String {
@@ -95,11 +98,16 @@ fn default_port(role: Role) -> u16 {
 }
 
 pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
-    let (emulated, real): (Vec<_>, Vec<_>) =
-        rig.devices.iter().partition(|(_, d)| is_emulated(&d.transport));
+    let (emulated, real): (Vec<_>, Vec<_>) = rig
+        .devices
+        .iter()
+        .partition(|(_, d)| is_emulated(&d.transport));
     if !emulated.is_empty() && !real.is_empty() {
         let names = |v: &[(&String, &DeviceSpec)]| {
-            v.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         return Err(ConnectError::Mixed {
             emulated: names(&emulated),
@@ -123,7 +131,8 @@ pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
     let mut charger = None;
     let mut infos = Vec::new();
     let mut roles = BTreeMap::new();
-    for (name, spec) in &rig.devices {
+    for (name, spec) in rig.devices_in_order() {
+        let name = &name.to_string();
         let link = open_link(name, spec, emulation.as_ref())?;
         let dev_err = |source| ConnectError::Device {
             device: name.clone(),
@@ -131,10 +140,15 @@ pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
         };
         match spec.role {
             Role::GridSimulator => {
-                grid = Some(device::scpi::grid_simulator(&spec.driver, link, name).map_err(dev_err)?)
+                grid =
+                    Some(device::scpi::grid_simulator(&spec.driver, link, name).map_err(dev_err)?)
             }
             Role::IslandSwitch => {
-                let channel = spec.options.channel.clone().unwrap_or_else(|| "1001".into());
+                let channel = spec
+                    .options
+                    .channel
+                    .clone()
+                    .unwrap_or_else(|| "1001".into());
                 island_switch = Some(
                     device::scpi::island_switch(&spec.driver, link, name, &channel)
                         .map_err(dev_err)?,

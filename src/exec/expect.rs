@@ -4,7 +4,7 @@
 use super::results::{Expectation, Verdict};
 use super::rig::Role;
 use super::runner::{Runner, StepError, POLL};
-use crate::model::ExpectStep;
+use crate::model::{ExpectStep, Quantity};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,28 +22,34 @@ impl std::fmt::Display for Reading {
     }
 }
 
-fn read(r: &mut Runner, role: Role, quantity: &str) -> Result<Reading, StepError> {
+fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepError> {
     let d = &mut r.rig.devices;
-    let unknown = || StepError::Abort(format!("quantity `{quantity}` is not measured on a {role:?}"));
+    let unknown = || {
+        StepError::Abort(format!(
+            "quantity `{}` is not measured on {}",
+            quantity.name(),
+            role.with_article()
+        ))
+    };
     Ok(match role {
         Role::GridSimulator => {
             let m = d.grid.measure()?;
             Reading::Number(match quantity {
-                "voltage_v" => m.voltage_v,
-                "frequency_hz" => m.frequency_hz,
-                "power_w" => m.power_w,
-                "current_a" => m.current_a,
+                Quantity::VoltageV => m.voltage_v,
+                Quantity::FrequencyHz => m.frequency_hz,
+                Quantity::PowerW => m.power_w,
+                Quantity::CurrentA => m.current_a,
                 _ => return Err(unknown()),
             })
         }
         Role::Charger => {
             let s = d.charger.status()?;
             match quantity {
-                "power_w" => Reading::Number(s.power_w),
-                "voltage_v" => Reading::Number(s.voltage_v),
-                "frequency_hz" => Reading::Number(s.frequency_hz),
-                "energized" => Reading::Flag(s.energized),
-                "tripped" => Reading::Flag(s.tripped),
+                Quantity::PowerW => Reading::Number(s.power_w),
+                Quantity::VoltageV => Reading::Number(s.voltage_v),
+                Quantity::FrequencyHz => Reading::Number(s.frequency_hz),
+                Quantity::Energized => Reading::Flag(s.energized),
+                Quantity::Tripped => Reading::Flag(s.tripped),
                 _ => return Err(unknown()),
             }
         }
@@ -54,14 +60,14 @@ fn read(r: &mut Runner, role: Role, quantity: &str) -> Result<Reading, StepError
                 .ok_or_else(|| StepError::Abort("the rig has no island load".into()))?;
             let m = load.measure()?;
             Reading::Number(match quantity {
-                "voltage_v" => m.voltage_v,
-                "power_w" => m.power_w,
-                "current_a" => m.current_a,
+                Quantity::VoltageV => m.voltage_v,
+                Quantity::PowerW => m.power_w,
+                Quantity::CurrentA => m.current_a,
                 _ => return Err(unknown()),
             })
         }
         Role::IslandSwitch => match quantity {
-            "closed" => Reading::Flag(d.island_switch.is_closed()?),
+            Quantity::Closed => Reading::Flag(d.island_switch.is_closed()?),
             _ => return Err(unknown()),
         },
         Role::WaveformRecorder => return Err(unknown()),
@@ -79,7 +85,7 @@ pub(crate) fn run_expect(
         .roles
         .get(&s.device)
         .ok_or_else(|| StepError::Abort(format!("device `{}` is not on this rig", s.device)))?;
-    let quantity = s.quantity.as_str();
+    let quantity = s.quantity;
     let expected = match (s.value, s.equals) {
         (Some(v), _) => format!("{v} ± {}", s.tolerance.unwrap_or(0.0)),
         (None, Some(b)) => format!("{b}"),
@@ -91,7 +97,7 @@ pub(crate) fn run_expect(
         _ => false,
     };
     let start = r.rig.clock.now();
-    let within = Duration::from_secs_f64(s.within_s.unwrap_or(0.0));
+    let within = Duration::from_secs_f64(s.within_s.max(0.0));
     loop {
         let reading = read(r, role, quantity)?;
         let elapsed = r.rig.clock.now() - start;
@@ -100,7 +106,7 @@ pub(crate) fn run_expect(
             return Ok(Expectation {
                 step: index,
                 device: s.device.clone(),
-                quantity: quantity.to_string(),
+                quantity: quantity.name().to_string(),
                 expected,
                 measured: reading.to_string(),
                 after_s: elapsed.as_secs_f64(),

@@ -41,10 +41,10 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             let m = self.point(pct, false)?;
             measured.push(m);
         }
-        if self.step.extend_while_rising.unwrap_or(false) && points.len() >= 2 {
+        if self.step.extend_while_rising && points.len() >= 2 {
             self.extend(&mut points, &mut measured)?;
         }
-        let reruns = self.step.rerun_longest.unwrap_or(0);
+        let reruns = self.step.rerun_longest as usize;
         if reruns > 0 {
             let mut order: Vec<&IslandMeasurement> = measured.iter().collect();
             order.sort_by(|a, b| sort_key(b).total_cmp(&sort_key(a)));
@@ -100,7 +100,11 @@ impl<'a, 'r> IslandRun<'a, 'r> {
         Ok(())
     }
 
-    fn point(&mut self, reactive_load_pct: f64, rerun: bool) -> Result<IslandMeasurement, StepError> {
+    fn point(
+        &mut self,
+        reactive_load_pct: f64,
+        rerun: bool,
+    ) -> Result<IslandMeasurement, StepError> {
         let r = &mut *self.r;
         let facts = r.rig.facts.clone();
         let rated_current_a = facts.charger_rating_w / facts.nominal_voltage_v;
@@ -121,7 +125,7 @@ impl<'a, 'r> IslandRun<'a, 'r> {
                 "reactive load points other than 100 % need a balance_load step first".into(),
             ));
         }
-        r.sleep(Duration::from_secs_f64(self.step.settle_s.unwrap_or(1.0)))?;
+        r.sleep(Duration::from_secs_f64(self.step.settle_s))?;
         wait_energized(r)?;
         let through_s3 = r.rig.devices.grid.measure()?;
         let recorder = r.rig.devices.recorder.as_mut().ok_or_else(|| {
@@ -165,7 +169,8 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             Some(d) if d < -DRIFT_DEADBAND_HZ => Drift::Down,
             _ => Drift::None,
         };
-        let pass = matches!(analysis.clearing_time_s, Some(t) if t <= self.step.max_clearing_time_s);
+        let pass =
+            matches!(analysis.clearing_time_s, Some(t) if t <= self.step.max_clearing_time_s);
         let m = IslandMeasurement {
             power_w: r.charger_setpoint_w,
             power_pct: 100.0 * r.charger_setpoint_w / facts.charger_rating_w,

@@ -55,10 +55,7 @@ impl<'r> Runner<'r> {
         interrupt: &'r AtomicBool,
         observe: &'r mut dyn FnMut(RunEvent),
     ) -> Self {
-        let (v, f) = (
-            rig.facts.nominal_voltage_v,
-            rig.facts.nominal_frequency_hz,
-        );
+        let (v, f) = (rig.facts.nominal_voltage_v, rig.facts.nominal_frequency_hz);
         Runner {
             rig,
             interrupt,
@@ -225,8 +222,9 @@ impl<'r> Runner<'r> {
     }
 
     fn set(&mut self, s: &model::SetStep) -> Result<(), StepError> {
+        let role = self.role_of(&s.device)?;
         let d = &mut self.rig.devices;
-        match self.role_of(&s.device)? {
+        match role {
             Role::GridSimulator => {
                 if let Some(v) = s.voltage_v {
                     d.grid.set_voltage_v(v)?;
@@ -295,7 +293,7 @@ impl<'r> Runner<'r> {
             _ => return Err(StepError::Abort("ramp applies to grid or charger".into())),
         };
         let over = s.over_s.max(0.0);
-        let step_s = s.step_s.unwrap_or(0.1).max(1e-3);
+        let step_s = s.step_s.max(1e-3);
         let n = ((over / step_s).ceil() as usize).max(1);
         for k in 1..=n {
             let x = from + (to - from) * k as f64 / n as f64;

@@ -13,7 +13,9 @@ pub fn compare_trip(want: &TripSettings, got: &TripSettings) -> Vec<String> {
     for f in TripFunction::ALL {
         match (want.get(f), got.get(f)) {
             (None, _) => {}
-            (Some(_), None) => out.push(format!("{f}: required by the profile, disabled on the charger")),
+            (Some(_), None) => out.push(format!(
+                "{f}: required by the profile, disabled on the charger"
+            )),
             (Some(w), Some(g)) => {
                 let tol = if f.is_voltage() {
                     PICKUP_PU_TOLERANCE
@@ -46,10 +48,30 @@ pub fn compare_enter_service(want: &EnterService, got: &EnterService) -> Vec<Str
             out.push(format!("enter service {name}: profile {w}, charger {g}"));
         }
     };
-    check("voltage_min_pu", want.voltage_min_pu, got.voltage_min_pu, PICKUP_PU_TOLERANCE);
-    check("voltage_max_pu", want.voltage_max_pu, got.voltage_max_pu, PICKUP_PU_TOLERANCE);
-    check("frequency_min_hz", want.frequency_min_hz, got.frequency_min_hz, PICKUP_HZ_TOLERANCE);
-    check("frequency_max_hz", want.frequency_max_hz, got.frequency_max_hz, PICKUP_HZ_TOLERANCE);
+    check(
+        "voltage_min_pu",
+        want.voltage_min_pu,
+        got.voltage_min_pu,
+        PICKUP_PU_TOLERANCE,
+    );
+    check(
+        "voltage_max_pu",
+        want.voltage_max_pu,
+        got.voltage_max_pu,
+        PICKUP_PU_TOLERANCE,
+    );
+    check(
+        "frequency_min_hz",
+        want.frequency_min_hz,
+        got.frequency_min_hz,
+        PICKUP_HZ_TOLERANCE,
+    );
+    check(
+        "frequency_max_hz",
+        want.frequency_max_hz,
+        got.frequency_max_hz,
+        PICKUP_HZ_TOLERANCE,
+    );
     check("delay_s", want.delay_s, got.delay_s, TIME_TOLERANCE_S);
     out
 }

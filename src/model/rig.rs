@@ -269,6 +269,13 @@ impl Rig {
         self.spans.location(key_path)
     }
 
+    /// Every device, in file order.
+    pub fn devices_in_order(&self) -> impl Iterator<Item = (&str, &DeviceSpec)> {
+        self.device_order
+            .iter()
+            .filter_map(|n| self.devices.get(n).map(|d| (n.as_str(), d)))
+    }
+
     /// Devices with `role`, in file order.
     pub fn devices_with_role(&self, role: Role) -> Vec<(&str, &DeviceSpec)> {
         self.device_order
