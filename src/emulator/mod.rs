@@ -3,6 +3,8 @@
 //! that talk to them are the drivers that talk to hardware.
 
 pub mod link;
+pub mod serve;
+pub mod sunspec;
 
 use crate::plant::Plant;
 use std::sync::{Arc, Mutex};
