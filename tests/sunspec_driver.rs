@@ -120,7 +120,10 @@ fn trip_settings_round_trip() {
         let p = plant();
         let mut c = charger(&p, framing);
         // Reads the plant's Category II defaults through 707–710.
-        assert_trips_close(&c.read_trip_settings().unwrap(), &TripSettings::ieee1547_cat_ii());
+        assert_trips_close(
+            &c.read_trip_settings().unwrap(),
+            &TripSettings::ieee1547_cat_ii(),
+        );
         c.write_trip_settings(&widened()).unwrap();
         assert_trips_close(&c.read_trip_settings().unwrap(), &widened());
         assert_trips_close(lock_plant(&p).trip_settings(), &widened());
@@ -211,7 +214,10 @@ fn bad_writes_answer_exceptions_and_change_nothing() {
         // OV point 1 at 50 % of nominal: illegal value; OV untouched.
         assert_eq!(instrument_code(cl.write(a708 + 11, &[500]).unwrap_err()), 3);
         // A write that spans a writable and a read-only register: nothing applied.
-        assert_eq!(instrument_code(cl.write(a704 + 52, &[0, 1]).unwrap_err()), 2);
+        assert_eq!(
+            instrument_code(cl.write(a704 + 52, &[0, 1]).unwrap_err()),
+            2
+        );
         // MayTrip curves are not supported: ActPt must stay 0.
         assert_eq!(instrument_code(cl.write(a708 + 17, &[1]).unwrap_err()), 3);
         assert_eq!(lock_plant(&p).trip_settings(), &before);

@@ -82,7 +82,10 @@ fn rtu_broadcast_writes_execute_silently_and_reads_are_ignored() {
 fn tcp_echoes_transaction_and_unit_and_rejects_unknown_functions() {
     let mut p = plant();
     let mut inst = charger_instrument(Framing::Tcp, Identity::default());
-    let reply = inst.receive(&tcp::encode_adu(0xBEEF, 3, &read_marker().to_bytes()), &mut p);
+    let reply = inst.receive(
+        &tcp::encode_adu(0xBEEF, 3, &read_marker().to_bytes()),
+        &mut p,
+    );
     let f = tcp::decode_adu(&reply).unwrap();
     assert_eq!((f.transaction_id, f.unit_id), (0xBEEF, 3));
     // Function 0x04 (input registers) is not served: exception 01.
@@ -114,7 +117,11 @@ fn random_bytes_never_panic_and_rtu_recovers() {
             if i % 3 == 0 && len >= 6 {
                 let fc = [0x03, 0x06, 0x10][(i / 3) % 3];
                 // Addresses land in the map (0x9C40 = 40000 and up) half the time.
-                let hi = if bytes[0] % 2 == 0 { 0x9C + bytes[1] % 2 } else { bytes[1] };
+                let hi = if bytes[0] % 2 == 0 {
+                    0x9C + bytes[1] % 2
+                } else {
+                    bytes[1]
+                };
                 let mut pdu = vec![fc, hi, bytes[2], 0, 1 + bytes[3] % 3];
                 if fc == 0x10 {
                     let n = pdu[4];

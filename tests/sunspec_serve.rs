@@ -82,7 +82,10 @@ fn driver_over_tcp_with_the_plant_in_real_time() {
     // The plant follows the wall clock (loosely: a debug build on a busy
     // machine may integrate slower than real time).
     assert!(sim >= Duration::from_millis(100), "plant at {sim:?}");
-    assert!(sim <= elapsed + Duration::from_secs(1), "plant ahead: {sim:?}");
+    assert!(
+        sim <= elapsed + Duration::from_secs(1),
+        "plant ahead: {sim:?}"
+    );
     clock.abort();
     rt.shutdown_background();
 }

@@ -105,7 +105,8 @@ fn check(rc: libc::c_int) -> io::Result<()> {
 }
 
 fn open_slave(path: &str) -> io::Result<OwnedFd> {
-    let c = std::ffi::CString::new(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let c =
+        std::ffi::CString::new(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     // SAFETY: a valid C string; the returned fd is owned below.
     let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_NOCTTY) };
     check(fd)?;

@@ -137,11 +137,17 @@ impl ModbusClient {
             ) => values.len() == usize::from(*quantity),
             (
                 Request::WriteSingleRegister { address, value },
-                Response::WriteSingleRegister { address: a, value: v },
+                Response::WriteSingleRegister {
+                    address: a,
+                    value: v,
+                },
             ) => a == address && v == value,
             (
                 Request::WriteMultipleRegisters { address, values },
-                Response::WriteMultipleRegisters { address: a, quantity },
+                Response::WriteMultipleRegisters {
+                    address: a,
+                    quantity,
+                },
             ) => a == address && usize::from(*quantity) == values.len(),
             _ => false,
         };

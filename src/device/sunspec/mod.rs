@@ -52,7 +52,9 @@ pub fn connect(
             device: name.to_string(),
             detail: format!(
                 "no SunSpec map ('SunS') at 0, 40000 or 50000{}",
-                last_err.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+                last_err
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default()
             ),
         });
     };
@@ -65,7 +67,11 @@ pub fn connect(
             break;
         }
         let len = *client
-            .read(a.checked_add(1).ok_or_else(|| unsupported(name, "map past 65535"))?, 1)?
+            .read(
+                a.checked_add(1)
+                    .ok_or_else(|| unsupported(name, "map past 65535"))?,
+                1,
+            )?
             .first()
             .unwrap_or(&0);
         models.push((id, a, len));
@@ -159,7 +165,8 @@ impl Charger for SunSpecCharger {
             .ok_or_else(|| self.unsupported(format!("{power_w} W does not fit 704 WSet")))?;
         // WSetEna = ENABLED, WSetMod = WATTS (1), WSet: contiguous at 22..=25.
         let [hi, lo] = u32_regs(w as u32);
-        self.client.write(addr + m704::WSetEna.offset, &[1, 1, hi, lo])?;
+        self.client
+            .write(addr + m704::WSetEna.offset, &[1, 1, hi, lo])?;
         let (_, back) = self.read_model(704)?;
         let ok = raw(&back, &m704::WSetEna) == Some(1)
             && raw(&back, &m704::WSetMod) == Some(1)

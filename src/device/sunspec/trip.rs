@@ -70,17 +70,26 @@ pub fn decode(m: &[u16], model: u16) -> Result<Stages, String> {
         return Ok((None, None));
     }
     let l = p.layout;
-    let act = r(m, l.act_pt(0, CurveGroup::MustTrip)).unwrap_or(0).min(l.npt).min(2);
+    let act = r(m, l.act_pt(0, CurveGroup::MustTrip))
+        .unwrap_or(0)
+        .min(l.npt)
+        .min(2);
     let mut out = [None, None];
     for i in 0..act {
         let x = if l.frequency {
-            regs_u32(m.get(l.x(0, CurveGroup::MustTrip, i) as usize..).unwrap_or(&[]))
-                .map(|v| scale(v, p.x_sf))
+            regs_u32(
+                m.get(l.x(0, CurveGroup::MustTrip, i) as usize..)
+                    .unwrap_or(&[]),
+            )
+            .map(|v| scale(v, p.x_sf))
         } else {
             r(m, l.x(0, CurveGroup::MustTrip, i)).map(|v| scale(u32::from(v), p.x_sf) / 100.0)
         };
-        let t = regs_u32(m.get(l.tms(0, CurveGroup::MustTrip, i) as usize..).unwrap_or(&[]))
-            .map(|v| scale(v, p.tms_sf));
+        let t = regs_u32(
+            m.get(l.tms(0, CurveGroup::MustTrip, i) as usize..)
+                .unwrap_or(&[]),
+        )
+        .map(|v| scale(v, p.tms_sf));
         if let (Some(pickup), Some(clearing_time_s)) = (x, t) {
             out[usize::from(i)] = Some(TripSetting {
                 pickup,
@@ -122,7 +131,11 @@ pub fn plan_write(m: &[u16], model: u16, want: Stages) -> Result<Vec<(u16, Vec<u
     for (i, s) in stages.iter().enumerate() {
         let x_off = (l.x(c, CurveGroup::MustTrip, i as u16) - start) as usize;
         let t_off = (l.tms(c, CurveGroup::MustTrip, i as u16) - start) as usize;
-        let x = if l.frequency { s.pickup } else { s.pickup * 100.0 };
+        let x = if l.frequency {
+            s.pickup
+        } else {
+            s.pickup * 100.0
+        };
         let x_raw = unscaled(x, p.x_sf)
             .filter(|&v| v >= 0)
             .ok_or(format!("model {model}: pickup {} out of range", s.pickup))?;

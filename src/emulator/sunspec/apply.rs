@@ -67,11 +67,15 @@ pub fn apply(img: &[u16], touched: &[u16], plant: &mut Plant, c: &mut Controls) 
                 let enabled = flag(one(img, o, &m703::ES))?;
                 let v = |p: &Point| {
                     let r = one(img, o, p);
-                    (r != 0xFFFF).then(|| scaled(f64::from(r), SF_ES_V) / 100.0).ok_or(())
+                    (r != 0xFFFF)
+                        .then(|| scaled(f64::from(r), SF_ES_V) / 100.0)
+                        .ok_or(())
                 };
                 let hz = |p: &Point| {
                     let r = u32p(img, o, p);
-                    (r != u32::MAX).then(|| scaled(f64::from(r), SF_ES_HZ)).ok_or(())
+                    (r != u32::MAX)
+                        .then(|| scaled(f64::from(r), SF_ES_HZ))
+                        .ok_or(())
                 };
                 let delay = u32p(img, o, &m703::ESDlyTms);
                 let es = EnterService {
@@ -111,7 +115,10 @@ pub fn apply(img: &[u16], touched: &[u16], plant: &mut Plant, c: &mut Controls) 
                 ch.ctl = Some((ena, mode, w, pct, anti));
             }
             707..=710 => {
-                let k = TRIP_MODELS.iter().position(|m| m.model_id == id).ok_or(())?;
+                let k = TRIP_MODELS
+                    .iter()
+                    .position(|m| m.model_id == id)
+                    .ok_or(())?;
                 let state = decode_trip(img, o, id, f_nom)?;
                 ch.trips.push((k, state));
             }

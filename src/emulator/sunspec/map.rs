@@ -4,12 +4,12 @@
 //! not-implemented values.
 
 use super::state::{Controls, TRIP_MODELS};
+use crate::der::TripFunction;
 use crate::device::Identity;
 use crate::plant::{CeaseReason, Plant};
 use crate::protocol::sunspec::curve::{self, CurveGroup, TripCurveLayout};
 use crate::protocol::sunspec::defs::{m1, m701, m702, m703, m704};
 use crate::protocol::sunspec::{encode_string, u32_regs, Point, SUNS_MARKER};
-use crate::der::TripFunction;
 
 /// The map starts at 40000, the SunSpec default base (SunSpec Modbus Spec §4.1).
 pub const BASE_ADDRESS: u16 = 40000;
@@ -127,7 +127,10 @@ fn at(v: f64, s: i16) -> f64 {
 /// Builds the image from the plant and the emulator's own control state.
 pub fn build(plant: &Plant, identity: &Identity, c: &Controls) -> Image {
     let map = register_map();
-    let total = map.last().map(|&(_, a, _)| usize::from(a - BASE_ADDRESS) + 2).unwrap_or(0);
+    let total = map
+        .last()
+        .map(|&(_, a, _)| usize::from(a - BASE_ADDRESS) + 2)
+        .unwrap_or(0);
     let mut img = Image {
         regs: vec![0; total],
         writable: vec![false; total],
@@ -178,7 +181,9 @@ fn alarm_bits(reason: Option<CeaseReason>) -> u32 {
 fn tripped_reason(plant: &Plant) -> Option<CeaseReason> {
     let st = plant.inverter_status();
     let is_trip = |r: &CeaseReason| matches!(r, CeaseReason::Trip(_) | CeaseReason::AntiIslanding);
-    st.cease_reason.filter(is_trip).or(st.last_trip.filter(is_trip))
+    st.cease_reason
+        .filter(is_trip)
+        .or(st.last_trip.filter(is_trip))
 }
 
 fn measurements(img: &mut Image, o: usize, plant: &Plant) {
@@ -224,10 +229,20 @@ fn capacity(img: &mut Image, o: usize, plant: &Plant) {
         cfg.inverter.rating_w / cfg.nominal_voltage_v.max(1.0),
         SF_A,
     ))];
-    for p in [&m702::WMaxRtg, &m702::VAMaxRtg, &m702::WChaRteMaxRtg, &m702::WDisChaRteMaxRtg] {
+    for p in [
+        &m702::WMaxRtg,
+        &m702::VAMaxRtg,
+        &m702::WChaRteMaxRtg,
+        &m702::WDisChaRteMaxRtg,
+    ] {
         img.put(o, p, &w);
     }
-    for p in [&m702::WMax, &m702::VAMax, &m702::WChaRteMax, &m702::WDisChaRteMax] {
+    for p in [
+        &m702::WMax,
+        &m702::VAMax,
+        &m702::WChaRteMax,
+        &m702::WDisChaRteMax,
+    ] {
         img.put(o, p, &w);
     }
     img.put(o, &m702::VNomRtg, &v);
@@ -236,7 +251,7 @@ fn capacity(img: &mut Image, o: usize, plant: &Plant) {
     img.put(o, &m702::AMax, &a);
     img.put(o, &m702::NorOpCatRtg, &[1]); // CAT_B
     img.put(o, &m702::AbnOpCatRtg, &[1]); // CAT_2
-    // FIXED_W, LV_TRIP, HV_TRIP, LF_TRIP, HF_TRIP.
+                                          // FIXED_W, LV_TRIP, HV_TRIP, LF_TRIP, HF_TRIP.
     let modes: u32 = (1 << 1) | (1 << 7) | (1 << 8) | (1 << 12) | (1 << 13);
     img.put(o, &m702::CtrlModes, &u32_regs(modes));
     img.put(o, &m702::W_SF, &sf(SF_W));
@@ -249,15 +264,30 @@ fn enter_service(img: &mut Image, o: usize, plant: &Plant, c: &Controls) {
     img.put_ni(o, m703::POINTS.get(2..).unwrap_or(&[]));
     let es = plant.enter_service();
     img.put(o, &m703::ES, &[u16::from(c.es_enabled)]);
-    img.put(o, &m703::ESVHi, &[u16_of(at(es.voltage_max_pu * 100.0, SF_ES_V))]);
-    img.put(o, &m703::ESVLo, &[u16_of(at(es.voltage_min_pu * 100.0, SF_ES_V))]);
+    img.put(
+        o,
+        &m703::ESVHi,
+        &[u16_of(at(es.voltage_max_pu * 100.0, SF_ES_V))],
+    );
+    img.put(
+        o,
+        &m703::ESVLo,
+        &[u16_of(at(es.voltage_min_pu * 100.0, SF_ES_V))],
+    );
     img.put(o, &m703::ESHzHi, &u32_of(at(es.frequency_max_hz, SF_ES_HZ)));
     img.put(o, &m703::ESHzLo, &u32_of(at(es.frequency_min_hz, SF_ES_HZ)));
     img.put(o, &m703::ESDlyTms, &u32_of(es.delay_s));
     img.put(o, &m703::ESRndTms, &u32_regs(0)); // no randomised delay
     img.put(o, &m703::V_SF, &sf(SF_ES_V));
     img.put(o, &m703::Hz_SF, &sf(SF_ES_HZ));
-    for p in [&m703::ES, &m703::ESVHi, &m703::ESVLo, &m703::ESHzHi, &m703::ESHzLo, &m703::ESDlyTms] {
+    for p in [
+        &m703::ES,
+        &m703::ESVHi,
+        &m703::ESVLo,
+        &m703::ESHzHi,
+        &m703::ESHzLo,
+        &m703::ESDlyTms,
+    ] {
         img.allow_point(o, p);
     }
 }
@@ -268,10 +298,20 @@ fn controls(img: &mut Image, o: usize, c: &Controls, plant: &Plant) {
     img.put(o, &m704::WSetMod, &[c.wset_mode]);
     img.put(o, &m704::WSet, &u32_regs(c.wset_raw as u32));
     img.put(o, &m704::WSetPct, &[c.wset_pct_raw as u16]);
-    img.put(o, &m704::AntiIslEna, &[u16::from(plant.anti_islanding().enabled)]);
+    img.put(
+        o,
+        &m704::AntiIslEna,
+        &[u16::from(plant.anti_islanding().enabled)],
+    );
     img.put(o, &m704::WSet_SF, &sf(SF_WSET));
     img.put(o, &m704::WSetPct_SF, &sf(SF_WSET_PCT));
-    for p in [&m704::WSetEna, &m704::WSetMod, &m704::WSet, &m704::WSetPct, &m704::AntiIslEna] {
+    for p in [
+        &m704::WSetEna,
+        &m704::WSetMod,
+        &m704::WSet,
+        &m704::WSetPct,
+        &m704::AntiIslEna,
+    ] {
         img.allow_point(o, p);
     }
 }
@@ -285,7 +325,12 @@ fn trip(img: &mut Image, o: usize, id: u16, c: &Controls) {
     };
     let total = usize::from(layout.total_len().unwrap_or(0));
     // Every register past the fixed part starts as "not implemented".
-    for r in img.regs.iter_mut().skip(o + usize::from(curve::FIXED_LEN)).take(total - 9) {
+    for r in img
+        .regs
+        .iter_mut()
+        .skip(o + usize::from(curve::FIXED_LEN))
+        .take(total - 9)
+    {
         *r = 0xFFFF;
     }
     let state = &c.trips[k];
@@ -301,12 +346,20 @@ fn trip(img: &mut Image, o: usize, id: u16, c: &Controls) {
     set(img, u32::from(curve::ADPT_CRV_RSLT), &[1]); // COMPLETED
     set(img, u32::from(curve::NPT), &[TRIP_NPT]);
     set(img, u32::from(curve::NCRVSET), &[TRIP_NCRV]);
-    let x_sf = if layout.frequency { SF_TRIP_HZ } else { SF_TRIP_V };
+    let x_sf = if layout.frequency {
+        SF_TRIP_HZ
+    } else {
+        SF_TRIP_V
+    };
     set(img, u32::from(curve::X_SF), &sf(x_sf));
     set(img, u32::from(curve::TMS_SF), &sf(SF_TRIP_TMS));
     set(img, layout.read_only(0), &[0]); // RW
     let active: Vec<_> = state.curve.iter().map_while(|s| *s).collect();
-    set(img, layout.act_pt(0, CurveGroup::MustTrip), &[active.len() as u16]);
+    set(
+        img,
+        layout.act_pt(0, CurveGroup::MustTrip),
+        &[active.len() as u16],
+    );
     for (i, s) in active.iter().enumerate() {
         let x = if layout.frequency {
             u32_of(at(s.pickup, SF_TRIP_HZ)).to_vec()
@@ -314,11 +367,18 @@ fn trip(img: &mut Image, o: usize, id: u16, c: &Controls) {
             vec![u16_of(at(s.pickup * 100.0, SF_TRIP_V))]
         };
         set(img, layout.x(0, CurveGroup::MustTrip, i as u16), &x);
-        set(img, layout.tms(0, CurveGroup::MustTrip, i as u16), &u32_of(at(s.clearing_time_s, SF_TRIP_TMS)));
+        set(
+            img,
+            layout.tms(0, CurveGroup::MustTrip, i as u16),
+            &u32_of(at(s.clearing_time_s, SF_TRIP_TMS)),
+        );
     }
     for g in [CurveGroup::MayTrip, CurveGroup::MomCess] {
         set(img, layout.act_pt(0, g), &[0]);
     }
     img.allow(o + usize::from(curve::ENA), 2); // Ena, AdptCrvReq
-    img.allow(o + layout.act_pt(0, CurveGroup::MustTrip) as usize, total - 10);
+    img.allow(
+        o + layout.act_pt(0, CurveGroup::MustTrip) as usize,
+        total - 10,
+    );
 }

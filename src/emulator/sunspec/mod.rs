@@ -120,7 +120,13 @@ impl ChargerServer {
         values: &[u16],
         plant: &mut Plant,
     ) -> Result<(), ExceptionCode> {
-        if !img.writable.iter().skip(start).take(values.len()).all(|&w| w) {
+        if !img
+            .writable
+            .iter()
+            .skip(start)
+            .take(values.len())
+            .all(|&w| w)
+        {
             return Err(ExceptionCode::IllegalDataAddress);
         }
         let mut regs = img.regs.clone();

@@ -50,7 +50,10 @@ mod tests {
     fn published_examples() {
         // Serial Line V1.02 §6.2.2 / Application Protocol example frame
         // `01 03 00 00 00 0A C5 CD`: CRC low byte C5 first.
-        assert_eq!(crc16(&[0x01, 0x03, 0x00, 0x00, 0x00, 0x0A]).to_le_bytes(), [0xC5, 0xCD]);
+        assert_eq!(
+            crc16(&[0x01, 0x03, 0x00, 0x00, 0x00, 0x0A]).to_le_bytes(),
+            [0xC5, 0xCD]
+        );
         // Check value of CRC-16/MODBUS over "123456789" is 0x4B37.
         assert_eq!(crc16(b"123456789"), 0x4B37);
     }

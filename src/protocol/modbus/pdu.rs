@@ -392,19 +392,27 @@ mod tests {
             Err(PduError::Quantity(126))
         );
         assert!(Request::decode(&[0x03, 0, 0, 0, 125]).is_ok());
-        assert_eq!(Request::decode(&[0x03, 0, 0, 0, 0]), Err(PduError::Quantity(0)));
+        assert_eq!(
+            Request::decode(&[0x03, 0, 0, 0, 0]),
+            Err(PduError::Quantity(0))
+        );
         let mut w = vec![0x10, 0, 0, 0, 124, 248];
         w.extend(std::iter::repeat_n(0u8, 248));
         assert_eq!(Request::decode(&w), Err(PduError::Quantity(124)));
         assert_eq!(
-            Request::decode(&[0x10, 0, 0, 0, 2, 2, 0, 1]).unwrap_err().exception(),
+            Request::decode(&[0x10, 0, 0, 0, 2, 2, 0, 1])
+                .unwrap_err()
+                .exception(),
             Some(ExceptionCode::IllegalDataValue)
         );
         assert_eq!(
             Request::decode(&[0x2B, 0x0E]).unwrap_err().exception(),
             Some(ExceptionCode::IllegalFunction)
         );
-        assert_eq!(Response::decode(&[0x83, 0x05]), Err(PduError::UnknownException(5)));
+        assert_eq!(
+            Response::decode(&[0x83, 0x05]),
+            Err(PduError::UnknownException(5))
+        );
     }
 
     #[test]

@@ -170,12 +170,11 @@ impl RtuSplitter {
     }
 
     fn take(&mut self, total: usize) -> Result<RtuFrame, RtuError> {
-        let result = decode_adu(self.buf.get(..total).unwrap_or(&[])).map(|(unit_id, pdu)| {
-            RtuFrame {
+        let result =
+            decode_adu(self.buf.get(..total).unwrap_or(&[])).map(|(unit_id, pdu)| RtuFrame {
                 unit_id,
                 pdu: pdu.to_vec(),
-            }
-        });
+            });
         match result {
             Ok(_) => {
                 self.buf.drain(..total.min(self.buf.len()));
@@ -264,6 +263,9 @@ mod tests {
         // Function 0x2B has no length rule here: found by CRC.
         let mut s = RtuSplitter::new(Side::Requests);
         s.push(&encode_adu(1, &[0x2B, 0x0E, 0x01, 0x00]));
-        assert_eq!(s.next_frame().unwrap().unwrap().pdu, vec![0x2B, 0x0E, 0x01, 0x00]);
+        assert_eq!(
+            s.next_frame().unwrap().unwrap().pdu,
+            vec![0x2B, 0x0E, 0x01, 0x00]
+        );
     }
 }

@@ -15,7 +15,12 @@ fn model_lengths() {
     assert_eq!(m702::LEN, 50);
     assert_eq!(m703::LEN, 17);
     assert_eq!(m704::LEN, 65);
-    for fixed in [m707::FIXED_LEN, m708::FIXED_LEN, m709::FIXED_LEN, m710::FIXED_LEN] {
+    for fixed in [
+        m707::FIXED_LEN,
+        m708::FIXED_LEN,
+        m709::FIXED_LEN,
+        m710::FIXED_LEN,
+    ] {
         assert_eq!(fixed, curve::FIXED_LEN);
     }
 }
@@ -29,19 +34,35 @@ fn point_offsets() {
     // model_701.json: Alrm bitfield32 at 6, W 10, LNV 16, Hz uint32 at 17, A_SF 113, V_SF 114.
     assert_eq!(m701::Alrm.offset, 6);
     assert_eq!(m701::Alrm.ty, PointType::Bitfield32);
-    assert_eq!((m701::W.offset, m701::A.offset, m701::LNV.offset), (10, 14, 16));
+    assert_eq!(
+        (m701::W.offset, m701::A.offset, m701::LNV.offset),
+        (10, 14, 16)
+    );
     assert_eq!((m701::Hz.offset, m701::Hz.ty), (17, PointType::Uint32));
-    assert_eq!((m701::A_SF.offset, m701::V_SF.offset, m701::Hz_SF.offset), (113, 114, 115));
+    assert_eq!(
+        (m701::A_SF.offset, m701::V_SF.offset, m701::Hz_SF.offset),
+        (113, 114, 115)
+    );
     assert_eq!(m701::W_SF.offset, 116);
     assert_eq!((m701::MnAlrmInfo.offset, m701::MnAlrmInfo.size), (123, 32));
     // model_702.json: WMaxRtg 2, VNomRtg 14, AbnOpCatRtg 22, WMax 26 (RW), W_SF 45, V_SF 49.
     assert_eq!((m702::WMaxRtg.offset, m702::VNomRtg.offset), (2, 14));
     assert_eq!(m702::AbnOpCatRtg.offset, 22);
-    assert!(m702::WMax.writable && m702::WMax.offset == 26);
+    assert_eq!((m702::WMax.writable, m702::WMax.offset), (true, 26));
     assert_eq!((m702::W_SF.offset, m702::V_SF.offset), (45, 49));
     // model_703.json: ES 2, ESVHi 3, ESVLo 4, ESHzHi 5, ESHzLo 7, ESDlyTms 9, V_SF 17, Hz_SF 18.
-    assert_eq!((m703::ES.offset, m703::ESVHi.offset, m703::ESVLo.offset), (2, 3, 4));
-    assert_eq!((m703::ESHzHi.offset, m703::ESHzLo.offset, m703::ESDlyTms.offset), (5, 7, 9));
+    assert_eq!(
+        (m703::ES.offset, m703::ESVHi.offset, m703::ESVLo.offset),
+        (2, 3, 4)
+    );
+    assert_eq!(
+        (
+            m703::ESHzHi.offset,
+            m703::ESHzLo.offset,
+            m703::ESDlyTms.offset
+        ),
+        (5, 7, 9)
+    );
     assert_eq!((m703::V_SF.offset, m703::Hz_SF.offset), (17, 18));
     // model_704.json: WSetEna 22, WSetMod 23, WSet int32 24, WSetPct 28, AntiIslEna 52,
     // WSet_SF 55, WSetPct_SF 56, PFWAbsRvrt.Ext 66.
@@ -66,7 +87,13 @@ fn curve_layouts() {
     let lv = TripCurveLayout::for_model(707, 1, 1).unwrap();
     assert_eq!(lv.read_only(0), 9);
     assert_eq!(lv.act_pt(0, CurveGroup::MustTrip), 10);
-    assert_eq!((lv.x(0, CurveGroup::MustTrip, 0), lv.tms(0, CurveGroup::MustTrip, 0)), (11, 12));
+    assert_eq!(
+        (
+            lv.x(0, CurveGroup::MustTrip, 0),
+            lv.tms(0, CurveGroup::MustTrip, 0)
+        ),
+        (11, 12)
+    );
     assert_eq!(lv.act_pt(0, CurveGroup::MayTrip), 14);
     assert_eq!(lv.act_pt(0, CurveGroup::MomCess), 18);
     assert_eq!(lv.tms(0, CurveGroup::MomCess, 0), 20);
@@ -74,14 +101,26 @@ fn curve_layouts() {
     // model_709.json with NPt = 1: Pt.Hz uint32 at 11, Tms 13, MayTrip.ActPt 15,
     // MomCess.ActPt 20, MomCess.Pt.Tms 23; one curve is 16 registers.
     let lf = TripCurveLayout::for_model(709, 1, 1).unwrap();
-    assert_eq!((lf.x(0, CurveGroup::MustTrip, 0), lf.tms(0, CurveGroup::MustTrip, 0)), (11, 13));
+    assert_eq!(
+        (
+            lf.x(0, CurveGroup::MustTrip, 0),
+            lf.tms(0, CurveGroup::MustTrip, 0)
+        ),
+        (11, 13)
+    );
     assert_eq!(lf.act_pt(0, CurveGroup::MayTrip), 15);
     assert_eq!(lf.act_pt(0, CurveGroup::MomCess), 20);
     assert_eq!(lf.tms(0, CurveGroup::MomCess, 0), 23);
     assert_eq!(lf.curve_size(), 16);
     // The charger's maps: NPt 2, one curve → L = 29 (707/708) and 35 (709/710).
-    assert_eq!(TripCurveLayout::for_model(708, 2, 1).unwrap().model_len(), Some(29));
-    assert_eq!(TripCurveLayout::for_model(710, 2, 1).unwrap().model_len(), Some(35));
+    assert_eq!(
+        TripCurveLayout::for_model(708, 2, 1).unwrap().model_len(),
+        Some(29)
+    );
+    assert_eq!(
+        TripCurveLayout::for_model(710, 2, 1).unwrap().model_len(),
+        Some(35)
+    );
     // Second curve of an NPt 2 LV model starts after 22 registers.
     let lv2 = TripCurveLayout::for_model(707, 2, 2).unwrap();
     assert_eq!(lv2.read_only(1) - lv2.read_only(0), 22);
@@ -101,7 +140,10 @@ fn values_and_strings() {
     assert_eq!(regs_u32(&u32_regs(0xDEAD_BEEF)), Some(0xDEAD_BEEF));
     assert_eq!(sunssf(0xFFFE), Some(-2));
     assert_eq!(sunssf(0x8000), None);
-    assert_eq!(SUNS_MARKER, [u16::from_be_bytes(*b"Su"), u16::from_be_bytes(*b"nS")]);
+    assert_eq!(
+        SUNS_MARKER,
+        [u16::from_be_bytes(*b"Su"), u16::from_be_bytes(*b"nS")]
+    );
     assert!(m701::W.is_not_implemented(&[0x8000]));
     assert_eq!(m701::Hz.not_implemented(), vec![0xFFFF, 0xFFFF]);
 }
