@@ -150,3 +150,42 @@ fn random_bytes_never_panic_and_rtu_recovers() {
         }
     }
 }
+
+fn tcp_write(
+    inst: &mut Box<dyn Instrument>,
+    p: &mut Plant,
+    address: u16,
+    values: Vec<u16>,
+) -> Vec<u8> {
+    let req = Request::WriteMultipleRegisters { address, values };
+    let reply = inst.receive(&tcp::encode_adu(1, 1, &req.to_bytes()), p);
+    tcp::decode_adu(&reply).unwrap().pdu
+}
+
+#[test]
+fn percent_setpoint_and_enter_service_enable() {
+    let mut p = plant();
+    let mut inst = charger_instrument(Framing::Tcp, Identity::default());
+    // 704 at 40296: WSetEna (22), WSetMod (23) = W_MAX_PCT; WSetRvrt (26) is
+    // not writable here, so a block over 22..=28 is refused whole.
+    let pdu = tcp_write(&mut inst, &mut p, 40296 + 22, vec![1, 0, 0, 0, 0, 0, 5000]);
+    assert_eq!(pdu, vec![0x90, 0x02]);
+    assert_eq!(p.inverter_status().power_setpoint_w, 0.0);
+    let pdu = tcp_write(&mut inst, &mut p, 40296 + 22, vec![1, 0]);
+    assert_eq!(pdu[0], 0x10, "write refused: {pdu:?}");
+    // WSetPct (28) at WSetPct_SF -2: 5000 = 50.00 % of WMax 11500 W.
+    tcp_write(&mut inst, &mut p, 40296 + 28, vec![5000]);
+    assert_eq!(p.inverter_status().power_setpoint_w, 5750.0);
+    // Negative percent imports (704 WSetEna comment: may be negative for charging).
+    tcp_write(&mut inst, &mut p, 40296 + 28, vec![(-2500i16) as u16]);
+    assert_eq!(p.inverter_status().power_setpoint_w, -2875.0);
+    // 703 at 40277: ES = 0 (disabled) holds the charger at 0 W; re-enabling restores.
+    tcp_write(&mut inst, &mut p, 40277 + 2, vec![0]);
+    assert_eq!(p.inverter_status().power_setpoint_w, 0.0);
+    tcp_write(&mut inst, &mut p, 40277 + 2, vec![1]);
+    assert_eq!(p.inverter_status().power_setpoint_w, -2875.0);
+    // 101 % is out of range: exception 03, setpoint unchanged.
+    let pdu = tcp_write(&mut inst, &mut p, 40296 + 28, vec![10_100]);
+    assert_eq!(pdu, vec![0x90, 0x03]);
+    assert_eq!(p.inverter_status().power_setpoint_w, -2875.0);
+}

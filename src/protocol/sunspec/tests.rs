@@ -147,3 +147,32 @@ fn values_and_strings() {
     assert!(m701::W.is_not_implemented(&[0x8000]));
     assert_eq!(m701::Hz.not_implemented(), vec![0xFFFF, 0xFFFF]);
 }
+
+#[test]
+fn generated_tables_are_contiguous() {
+    let tables: [(&[Point], u16); 9] = [
+        (m1::POINTS, 1),
+        (m701::POINTS, 701),
+        (m702::POINTS, 702),
+        (m703::POINTS, 703),
+        (m704::POINTS, 704),
+        (m707::POINTS, 707),
+        (m708::POINTS, 708),
+        (m709::POINTS, 709),
+        (m710::POINTS, 710),
+    ];
+    for (points, id) in tables {
+        assert_eq!((points[0].name, points[1].name), ("ID", "L"), "model {id}");
+        let mut next = 0;
+        for p in points {
+            assert_eq!(p.offset, next, "model {id} point {}", p.name);
+            next += p.size;
+        }
+        let lens = [m1::LEN, m701::LEN, m702::LEN, m703::LEN, m704::LEN];
+        if let Some(i) = [1, 701, 702, 703, 704].iter().position(|&m| m == id) {
+            assert_eq!(next, lens[i] + 2, "model {id}");
+        } else {
+            assert_eq!(next, curve::FIXED_LEN, "model {id}");
+        }
+    }
+}
