@@ -4,6 +4,8 @@
 
 pub mod link;
 pub mod rig;
+pub mod serve;
+pub mod sunspec;
 
 use crate::plant::Plant;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,184 @@
+//! The emulated bidirectional charger: a SunSpec Modbus server (RTU with a
+//! unit id, or TCP with MBAP framing) over the plant, with models 1, 701,
+//! 702, 703, 704, 707, 708, 709, 710 at base 40000 (see [`map::register_map`]).
+//!
+//! Reads return the map built live from the plant. Writes to read-only or
+//! unmapped registers answer exception 02, invalid values exception 03; in
+//! both cases nothing changes. Supported writes: 1 DA; 703 ES, ESVHi, ESVLo,
+//! ESHzHi, ESHzLo, ESDlyTms; 704 WSetEna, WSetMod, WSet, WSetPct, AntiIslEna;
+//! 707–710 Ena, AdptCrvReq and the curve's group registers (MayTrip and
+//! MomCess must stay empty). 702 settings (WMax …) are fixed to the ratings.
+
+mod apply;
+pub mod map;
+mod state;
+
+pub use crate::protocol::modbus::Framing;
+pub use map::{register_map, BASE_ADDRESS};
+pub use state::{TripModel, TRIP_MODELS};
+
+use super::Instrument;
+use crate::device::Identity;
+use crate::plant::Plant;
+use crate::protocol::modbus::pdu::{ExceptionCode, Request, Response};
+use crate::protocol::modbus::rtu::{self, RtuSplitter, Side};
+use crate::protocol::modbus::tcp::{self, TcpSplitter};
+use state::Controls;
+
+/// The emulated charger as an instrument for `SimLink` or the serve loops.
+pub fn charger_instrument(framing: Framing, identity: Identity) -> Box<dyn Instrument> {
+    Box::new(ChargerServer::new(framing, identity))
+}
+
+enum Splitter {
+    Rtu { unit_id: u8, s: RtuSplitter },
+    Tcp(TcpSplitter),
+}
+
+pub struct ChargerServer {
+    identity: Identity,
+    controls: Controls,
+    splitter: Splitter,
+}
+
+impl ChargerServer {
+    pub fn new(framing: Framing, identity: Identity) -> Self {
+        let (splitter, da) = match framing {
+            Framing::Rtu { unit_id } => (
+                Splitter::Rtu {
+                    unit_id,
+                    s: RtuSplitter::new(Side::Requests),
+                },
+                u16::from(unit_id),
+            ),
+            Framing::Tcp => (Splitter::Tcp(TcpSplitter::new()), 1),
+        };
+        ChargerServer {
+            identity,
+            controls: Controls::new(da),
+            splitter,
+        }
+    }
+
+    /// Answers one request PDU against the plant.
+    pub fn handle_pdu(&mut self, pdu: &[u8], plant: &mut Plant) -> Option<Vec<u8>> {
+        let function = *pdu.first()?;
+        let request = match Request::decode(pdu) {
+            Ok(r) => r,
+            Err(e) => {
+                let code = e.exception()?;
+                return Some(Response::Exception { function, code }.to_bytes());
+            }
+        };
+        let resp = match self.execute(&request, plant) {
+            Ok(r) => r,
+            Err(code) => Response::Exception { function, code },
+        };
+        Some(resp.to_bytes())
+    }
+
+    fn execute(&mut self, req: &Request, plant: &mut Plant) -> Result<Response, ExceptionCode> {
+        self.controls.sync(plant);
+        let img = map::build(plant, &self.identity, &self.controls);
+        let base = usize::from(BASE_ADDRESS);
+        let window = |address: u16, n: usize| {
+            let start = usize::from(address)
+                .checked_sub(base)
+                .ok_or(ExceptionCode::IllegalDataAddress)?;
+            if start + n > img.regs.len() {
+                return Err(ExceptionCode::IllegalDataAddress);
+            }
+            Ok(start)
+        };
+        match req {
+            Request::ReadHoldingRegisters { address, quantity } => {
+                let start = window(*address, usize::from(*quantity))?;
+                let values = img.regs[start..start + usize::from(*quantity)].to_vec();
+                Ok(Response::ReadHoldingRegisters { values })
+            }
+            Request::WriteSingleRegister { address, value } => {
+                self.write(&img, window(*address, 1)?, &[*value], plant)?;
+                Ok(Response::WriteSingleRegister {
+                    address: *address,
+                    value: *value,
+                })
+            }
+            Request::WriteMultipleRegisters { address, values } => {
+                self.write(&img, window(*address, values.len())?, values, plant)?;
+                Ok(Response::WriteMultipleRegisters {
+                    address: *address,
+                    quantity: values.len() as u16,
+                })
+            }
+        }
+    }
+
+    fn write(
+        &mut self,
+        img: &map::Image,
+        start: usize,
+        values: &[u16],
+        plant: &mut Plant,
+    ) -> Result<(), ExceptionCode> {
+        if !img
+            .writable
+            .iter()
+            .skip(start)
+            .take(values.len())
+            .all(|&w| w)
+        {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
+        let mut regs = img.regs.clone();
+        regs[start..start + values.len()].copy_from_slice(values);
+        let touched: Vec<u16> = register_map()
+            .into_iter()
+            .filter(|&(_, a, len)| {
+                let m_start = usize::from(a - BASE_ADDRESS);
+                let m_end = m_start + 2 + usize::from(len);
+                start < m_end && start + values.len() > m_start
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        apply::apply(&regs, &touched, plant, &mut self.controls)
+            .map_err(|()| ExceptionCode::IllegalDataValue)
+    }
+}
+
+impl Instrument for ChargerServer {
+    fn receive(&mut self, bytes: &[u8], plant: &mut Plant) -> Vec<u8> {
+        let mut out = Vec::new();
+        match &mut self.splitter {
+            Splitter::Rtu { s, .. } => s.push(bytes),
+            Splitter::Tcp(s) => s.push(bytes),
+        }
+        loop {
+            match &mut self.splitter {
+                Splitter::Rtu { unit_id, s } => {
+                    let unit_id = *unit_id;
+                    let Some(frame) = s.next_frame() else { break };
+                    // Bad CRC: discarded without reply (Serial Line V1.02 §2.4.1).
+                    let Ok(frame) = frame else { continue };
+                    if frame.unit_id == rtu::BROADCAST {
+                        // Broadcast: writes are executed, nothing is answered.
+                        if frame.pdu.first().is_some_and(|&f| f == 0x06 || f == 0x10) {
+                            let _ = self.handle_pdu(&frame.pdu, plant);
+                        }
+                    } else if frame.unit_id == unit_id {
+                        if let Some(reply) = self.handle_pdu(&frame.pdu, plant) {
+                            out.extend(rtu::encode_adu(unit_id, &reply));
+                        }
+                    }
+                }
+                Splitter::Tcp(s) => {
+                    let Some(frame) = s.next_frame() else { break };
+                    let Ok(frame) = frame else { continue };
+                    if let Some(reply) = self.handle_pdu(&frame.pdu, plant) {
+                        out.extend(tcp::encode_adu(frame.transaction_id, frame.unit_id, &reply));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
