@@ -252,6 +252,9 @@ pub struct VehicleStatus {
     pub flags: VehicleFlags,
     /// State of charge relative to H'100.6 (Battery-Emulator, chademo-rs,
     /// osexpert `SocPercent`, furdog `charged_rate`). Leaf log: 0x49 = 73 %.
+    /// Disagreement: jamiejones85 sends kWh here without a BMS (its DBC
+    /// names the byte `Capacity`, unit kWh) and a fixed 100 with one; we
+    /// follow the majority and the Leaf log.
     pub charged_rate: u8,
 }
 
