@@ -123,11 +123,13 @@ async fn serve_all(
                         "SCPI"
                     };
                     println!("  {name:<10} {what:<20} pty {path}");
-                    tasks.push(tokio::spawn(serve::serve_pty(
-                        master,
-                        factory(LinkKind::Serial),
-                        plant.clone(),
-                    )));
+                    // A std thread per pty, for as long as the process runs.
+                    if let Err(e) =
+                        serve::serve_pty(master, factory(LinkKind::Serial), plant.clone())
+                    {
+                        output::error(&format!("cannot serve {path} for `{name}`: {e}"));
+                        return ExitCode::Aborted;
+                    }
                 }
                 Err(e) => {
                     output::error(&format!("cannot open a pseudo-terminal for `{name}`: {e}"));
