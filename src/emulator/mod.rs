@@ -3,6 +3,7 @@
 //! that talk to them are the drivers that talk to hardware.
 
 pub mod link;
+pub mod scpi;
 
 use crate::plant::Plant;
 use std::sync::{Arc, Mutex};
