@@ -2,6 +2,8 @@
 //! over a protocol and a [`ByteLink`](crate::transport::ByteLink); the runner
 //! never knows which protocol or transport sits underneath.
 
+pub mod scpi;
+
 use crate::der::{EnterService, TripSettings};
 use crate::transport::TransportError;
 use std::time::Duration;
