@@ -111,5 +111,16 @@ mod tests {
         assert_eq!(p.decode(&[0x27, 0x10], false), Some(vec![200.0]));
         assert_eq!(p.decode(&[0x27], false), None);
         assert!(recorder::Preamble::parse("1,2,3").is_none());
+        // trigger between two samples: the first one after it
+        let half = recorder::Preamble {
+            x_origin_s: -0.05005,
+            ..p
+        };
+        assert_eq!(half.trigger_index(), 501);
+        let late = recorder::Preamble {
+            x_origin_s: 0.01,
+            ..p
+        };
+        assert_eq!(late.trigger_index(), 0);
     }
 }

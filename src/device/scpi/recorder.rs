@@ -82,9 +82,11 @@ impl Preamble {
         }
     }
 
-    /// Index of the sample at the trigger instant (time 0).
+    /// Index of the first sample at or after the trigger instant (time 0):
+    /// sample i lies at (i − xreference)·xincrement + xorigin.
     pub fn trigger_index(&self) -> usize {
-        let i = (-self.x_origin_s / self.x_increment_s + self.x_reference).round();
+        // a millionth of a sample of slack absorbs float noise in xorigin
+        let i = (-self.x_origin_s / self.x_increment_s + self.x_reference - 1e-6).ceil();
         if i.is_finite() && i > 0.0 {
             (i as usize).min(self.points)
         } else {

@@ -135,13 +135,7 @@ impl RecorderDevice {
         let from = at.saturating_sub(Duration::from_secs_f64(pre.max(0.0)));
         let to = at + Duration::from_secs_f64(post.max(0.0));
         let n = ((pre + post) / dt).round().max(0.0) as usize;
-        let mut samples = plant.history(from, to, dec);
-        samples.truncate(n);
-        let k = match self.points {
-            Some(p) if p > 0 && p < samples.len() => samples.len().div_ceil(p),
-            _ => 1,
-        };
-        let samples: Vec<PccSample> = samples.into_iter().step_by(k).collect();
+        let (samples, k) = thin(plant.history(from, to, dec), n, self.points);
         Ok((samples, dt * k as f64, at))
     }
 
@@ -249,6 +243,17 @@ impl RecorderDevice {
         (self.range_s, self.position_s, self.reference) = (range_s, position_s, reference);
         Ok(())
     }
+}
+
+/// Keeps the first `n` samples of the window (the capture's length at
+/// the acquisition rate), then every `k`th so at most `points` remain.
+fn thin(mut samples: Vec<PccSample>, n: usize, points: Option<usize>) -> (Vec<PccSample>, usize) {
+    samples.truncate(n);
+    let k = match points {
+        Some(p) if p > 0 && p < samples.len() => samples.len().div_ceil(p),
+        _ => 1,
+    };
+    (samples.into_iter().step_by(k).collect(), k)
 }
 
 fn char_param(unit: &ProgramUnit) -> Result<&str, ErrorCode> {
@@ -445,5 +450,54 @@ impl ScpiDevice for RecorderDevice {
 
     fn reset(&mut self, _plant: &mut Plant) {
         *self = RecorderDevice::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(n: u64, step_us: u64) -> Vec<PccSample> {
+        (0..n)
+            .map(|i| PccSample {
+                t: Duration::from_micros(i * step_us),
+                v_pcc_v: i as f64,
+                i_inverter_a: -(i as f64),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn thinning_keeps_window_length_and_points() {
+        let (s, k) = thin(samples(7001, 100), 7000, None);
+        assert_eq!((s.len(), k), (7000, 1));
+        let (s, k) = thin(samples(7001, 100), 7000, Some(1000));
+        assert_eq!((s.len(), k), (1000, 7));
+        assert_eq!(s[1].v_pcc_v, 7.0);
+        let (s, _) = thin(Vec::new(), 7000, Some(10));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn word_codes_cover_500_v_and_100_a() {
+        let mut r = RecorderDevice::new();
+        r.format = Format::Word;
+        assert!(500.0 / r.y_increment() < 32767.0);
+        r.source = 1;
+        assert!(100.0 / r.y_increment() < 32767.0);
+        assert!(r.y_increment() <= 0.005);
+    }
+
+    #[test]
+    fn timebase_window_follows_reference_and_position() {
+        let mut r = RecorderDevice::new();
+        r.set_timebase(0.7, 0.15, 0.5).unwrap();
+        let (pre, post) = r.pre_post();
+        assert!((pre - 0.2).abs() < 1e-12 && (post - 0.5).abs() < 1e-12);
+        r.set_timebase(1.0, 0.0, 0.1).unwrap();
+        let (pre, post) = r.pre_post();
+        assert!((pre - 0.1).abs() < 1e-12 && (post - 0.9).abs() < 1e-12);
+        assert!(r.set_timebase(1.0, 0.5, 0.1).is_err());
+        assert!(r.set_timebase(20.0, 0.0, 0.5).is_err());
     }
 }
