@@ -85,8 +85,8 @@ fn island_switch_drives_s3() {
 #[test]
 fn island_load_sets_the_plant_load() {
     let p = plant();
-    let l = Box::new(link(&p, "v2x-rlc-scpi", 115_200));
-    let mut load = island_load("v2x-rlc-scpi", l, "load").unwrap();
+    let l = Box::new(link(&p, "rlc-load", 115_200));
+    let mut load = island_load("rlc-load", l, "load").unwrap();
     load.identify().unwrap();
     let setting = RlcSetting {
         p_w: 11_500.0,

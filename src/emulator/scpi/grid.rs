@@ -120,14 +120,14 @@ impl ScpiDevice for GridDevice {
         let nominal_hz = plant.config().nominal_frequency_hz;
         match index {
             0 => {
-                let limits = (0.0, r.max_voltage_v, nominal_v.min(r.max_voltage_v));
+                let limits = (0.0, r.voltage_max_v, nominal_v.min(r.voltage_max_v));
                 let now = plant.grid_voltage_v();
                 if let Some(v) = Self::setting(unit, "V", limits, now, out)? {
                     plant.set_grid_voltage_v(v);
                 }
             }
             1 => {
-                let limits = (r.min_frequency_hz, r.max_frequency_hz, nominal_hz);
+                let limits = (r.frequency_min_hz, r.frequency_max_hz, nominal_hz);
                 let now = plant.grid_frequency_hz();
                 if let Some(f) = Self::setting(unit, "HZ", limits, now, out)? {
                     plant.set_grid_frequency_hz(f);
@@ -167,7 +167,7 @@ impl ScpiDevice for GridDevice {
         let f = plant
             .config()
             .nominal_frequency_hz
-            .clamp(self.ratings.min_frequency_hz, self.ratings.max_frequency_hz);
+            .clamp(self.ratings.frequency_min_hz, self.ratings.frequency_max_hz);
         plant.set_grid_frequency_hz(f);
     }
 }

@@ -97,7 +97,7 @@ impl ScpiDevice for LoadDevice {
         out: &mut Vec<u8>,
     ) -> Result<(), ErrorCode> {
         let q = unit.header.is_query();
-        let (max_p, max_q) = (self.ratings.max_power_w, self.ratings.max_reactive_var);
+        let (max_p, max_q) = (self.ratings.power_max_w, self.ratings.reactive_max_var);
         match (index, q) {
             (0, false) => {
                 let [p, ql, qc] = unit.params.as_slice() else {

@@ -23,13 +23,13 @@ pub use self::core::{ScpiDevice, ScpiInstrument, ERROR_QUEUE_LEN};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScpiRatings {
     /// Grid simulator: highest settable RMS voltage.
-    pub max_voltage_v: f64,
-    pub min_frequency_hz: f64,
-    pub max_frequency_hz: f64,
+    pub voltage_max_v: f64,
+    pub frequency_min_hz: f64,
+    pub frequency_max_hz: f64,
     /// RLC load: largest real power P.
-    pub max_power_w: f64,
+    pub power_max_w: f64,
     /// RLC load: largest QL and QC each.
-    pub max_reactive_var: f64,
+    pub reactive_max_var: f64,
     /// Switch: the channel wired to S3 (`1001` on a 34980A).
     pub s3_channel: u32,
 }
@@ -37,11 +37,11 @@ pub struct ScpiRatings {
 impl Default for ScpiRatings {
     fn default() -> Self {
         ScpiRatings {
-            max_voltage_v: 300.0,
-            min_frequency_hz: 40.0,
-            max_frequency_hz: 70.0,
-            max_power_w: 15_000.0,
-            max_reactive_var: 15_000.0,
+            voltage_max_v: 300.0,
+            frequency_min_hz: 40.0,
+            frequency_max_hz: 70.0,
+            power_max_w: 15_000.0,
+            reactive_max_var: 15_000.0,
             s3_channel: 1001,
         }
     }

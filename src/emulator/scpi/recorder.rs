@@ -132,9 +132,14 @@ impl RecorderDevice {
         let dec = Self::decimation(plant);
         let dt = dec as f64 / plant.config().step_rate_hz;
         let (pre, post) = self.window;
-        let from = at.saturating_sub(Duration::from_secs_f64(pre.max(0.0)));
-        let to = at + Duration::from_secs_f64(post.max(0.0));
-        let n = ((pre + post) / dt).round().max(0.0) as usize;
+        // Window edges snapped to whole sample intervals, in nanoseconds,
+        // so float noise in the timebase cannot shift the first sample.
+        let dt_ns = (dt * 1e9).round().max(1.0) as u64;
+        let n_pre = (pre / dt).round().max(0.0) as u64;
+        let n_post = (post / dt).round().max(0.0) as u64;
+        let from = at.saturating_sub(Duration::from_nanos(n_pre.saturating_mul(dt_ns)));
+        let to = at + Duration::from_nanos(n_post.saturating_mul(dt_ns));
+        let n = usize::try_from(n_pre + n_post).unwrap_or(usize::MAX);
         let (samples, k) = thin(plant.history(from, to, dec), n, self.points);
         Ok((samples, dt * k as f64, at))
     }

@@ -144,7 +144,7 @@ pub const SWITCH_OPEN_ALL: &str = "ROUTe:OPEN:ALL";
 /// | `MEASure[:SCALar]:VOLTage[:AC]?` etc. | V, I, f, P, Q at the load |
 ///
 /// `*RST`: input OFF, all settings 0. Zero means that branch is open.
-pub const LOAD_DRIVERS_LIST: &[&str] = &["v2x-rlc-scpi"];
+pub const LOAD_DRIVERS_LIST: &[&str] = &["rlc-load"];
 pub const LOAD_SET_ALL: &str = "[LOAD:]RLC:POWer:ALL {}";
 pub const LOAD_SET_P: &str = "[LOAD:]RLC:POWer[:REAL] {}";
 pub const LOAD_SET_QL: &str = "[LOAD:]RLC:POWer:INDuctive {}";
