@@ -4,10 +4,12 @@
 mod scpi_common;
 
 use scpi_common::{identity, plant};
+use std::time::Duration;
 use v2x_hil::device::scpi::{GRID_DRIVERS, LOAD_DRIVERS, RECORDER_DRIVERS, SWITCH_DRIVERS};
 use v2x_hil::emulator::scpi::{emulated_instrument, ScpiRatings, ERROR_QUEUE_LEN};
 use v2x_hil::emulator::{lock_plant, Instrument};
 use v2x_hil::plant::Plant;
+use v2x_hil::protocol::scpi::response::parse_number;
 
 fn all_drivers() -> Vec<&'static str> {
     [GRID_DRIVERS, SWITCH_DRIVERS, LOAD_DRIVERS, RECORDER_DRIVERS].concat()
@@ -15,6 +17,10 @@ fn all_drivers() -> Vec<&'static str> {
 
 fn send(inst: &mut dyn Instrument, plant: &mut Plant, text: &str) -> String {
     String::from_utf8(inst.receive(text.as_bytes(), plant)).unwrap()
+}
+
+fn number(reply: &str) -> f64 {
+    parse_number(reply.trim_end()).unwrap()
 }
 
 fn instrument(driver: &str) -> Box<dyn Instrument> {
@@ -98,19 +104,25 @@ fn grid_dialects_accept_manual_forms() {
     send(
         i,
         &mut pl,
-        "SOURce:VOLTage:LEVel:IMMediate:AMPLitude 120 V;:FREQ 50HZ;:OUTP ON\n",
+        "SOURce:VOLTage:LEVel:IMMediate:AMPLitude 245 V;:FREQ 60.2HZ;:OUTP ON\n",
     );
-    assert_eq!(pl.grid_voltage_v(), 120.0);
-    assert_eq!(pl.grid_frequency_hz(), 50.0);
+    assert_eq!(pl.grid_voltage_v(), 245.0);
+    assert_eq!(pl.grid_frequency_hz(), 60.2);
     assert_eq!(
-        send(i, &mut pl, "VOLT?;:VOLT? MAX;:MEAS:VOLT:AC?\n"),
-        "+1.20000000E+02;+3.00000000E+02;+1.20000000E+02\n"
+        send(i, &mut pl, "VOLT?;:VOLT? MAX\n"),
+        "+2.45000000E+02;+3.00000000E+02\n"
     );
+    // the plant's meter needs a few cycles to follow the new setting
+    pl.advance(Duration::from_millis(500));
+    let v = number(&send(i, &mut pl, "MEAS:VOLT:AC?\n"));
+    assert!((v - 245.0).abs() < 2.5, "{v}");
     // Chroma: VOLT:AC sets the voltage, MEAS:VOLT:ACDC? reads it
     let mut c = instrument("chroma-61800");
     let c = c.as_mut();
     send(c, &mut pl, "VOLT:AC 230\n");
-    assert_eq!(send(c, &mut pl, "MEAS:VOLT:ACDC?\n"), "+2.30000000E+02\n");
+    pl.advance(Duration::from_millis(500));
+    let v = number(&send(c, &mut pl, "MEAS:VOLT:ACDC?\n"));
+    assert!((v - 230.0).abs() < 2.3, "{v}");
     // Keysight: MEAS:VOLT? is the DC reading, not in our AC dialect
     let mut k = instrument("keysight-ac6900");
     let k = k.as_mut();
