@@ -2,6 +2,7 @@
 //! over a protocol and a [`ByteLink`](crate::transport::ByteLink); the runner
 //! never knows which protocol or transport sits underneath.
 
+pub mod scpi;
 pub mod sunspec;
 
 use crate::der::{EnterService, TripSettings};

@@ -4,6 +4,7 @@
 
 pub mod link;
 pub mod rig;
+pub mod scpi;
 pub mod serve;
 pub mod sunspec;
 

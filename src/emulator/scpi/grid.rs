@@ -1,0 +1,173 @@
+//! Emulated grid simulator: the plant's grid source behind S3, driven by
+//! one family's dialect from [`GRID_DIALECTS`](crate::protocol::scpi::dialect::GRID_DIALECTS).
+
+use super::core::ScpiDevice;
+use super::ScpiRatings;
+use crate::plant::Plant;
+use crate::protocol::scpi::command::{boolean, none, numeric, single, Pattern};
+use crate::protocol::scpi::dialect::{pattern, GridDialect};
+use crate::protocol::scpi::message::ProgramUnit;
+use crate::protocol::scpi::response::{format_bool, format_nr3};
+use crate::protocol::scpi::ErrorCode;
+
+pub struct GridDevice {
+    dialect: &'static GridDialect,
+    ratings: ScpiRatings,
+}
+
+impl GridDevice {
+    pub fn new(dialect: &'static GridDialect, ratings: ScpiRatings) -> Self {
+        GridDevice { dialect, ratings }
+    }
+
+    /// Reads a setting or, for `VOLT? MAX` style queries, a limit.
+    fn setting(
+        unit: &ProgramUnit,
+        unit_name: &str,
+        (min, max, default): (f64, f64, f64),
+        current: f64,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<f64>, ErrorCode> {
+        if unit.header.is_query() {
+            let v = match unit.params.as_slice() {
+                [] => current,
+                [p] => numeric(p, unit_name)?.or_limits(min, max, default),
+                _ => return Err(ErrorCode::PARAMETER_NOT_ALLOWED),
+            };
+            out.extend(format_nr3(v).bytes());
+            return Ok(None);
+        }
+        let v = numeric(single(&unit.params)?, unit_name)?.or_limits(min, max, default);
+        // Out-of-rating settings are refused, not clamped (-222).
+        if !(min..=max).contains(&v) {
+            return Err(ErrorCode::DATA_OUT_OF_RANGE);
+        }
+        Ok(Some(v))
+    }
+}
+
+/// What the grid simulator's own meter sees at its terminals.
+struct Terminals {
+    voltage_v: f64,
+    current_a: f64,
+    frequency_hz: f64,
+    power_w: f64,
+    reactive_var: f64,
+}
+
+fn terminals(plant: &Plant) -> Terminals {
+    if !plant.grid_output() {
+        return Terminals {
+            voltage_v: 0.0,
+            current_a: 0.0,
+            frequency_hz: plant.grid_frequency_hz(),
+            power_w: 0.0,
+            reactive_var: 0.0,
+        };
+    }
+    if !plant.s3_closed() {
+        // S3 open: unloaded ideal source.
+        return Terminals {
+            voltage_v: plant.grid_voltage_v(),
+            current_a: 0.0,
+            frequency_hz: plant.grid_frequency_hz(),
+            power_w: 0.0,
+            reactive_var: 0.0,
+        };
+    }
+    let m = plant.measure();
+    let s = m.grid_power_w.hypot(m.grid_reactive_var);
+    Terminals {
+        voltage_v: m.pcc_voltage_rms_v,
+        current_a: if m.pcc_voltage_rms_v > 0.0 {
+            s / m.pcc_voltage_rms_v
+        } else {
+            0.0
+        },
+        frequency_hz: m.pcc_frequency_hz,
+        power_w: m.grid_power_w,
+        reactive_var: m.grid_reactive_var,
+    }
+}
+
+impl ScpiDevice for GridDevice {
+    fn table(&self) -> Vec<Pattern> {
+        let d = self.dialect;
+        [
+            d.set_voltage,
+            d.set_frequency,
+            d.output,
+            d.measure_voltage,
+            d.measure_current,
+            d.measure_frequency,
+            d.measure_power,
+            d.measure_reactive,
+        ]
+        .iter()
+        .map(|t| pattern(t))
+        .collect()
+    }
+
+    fn execute(
+        &mut self,
+        index: usize,
+        unit: &ProgramUnit,
+        plant: &mut Plant,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ErrorCode> {
+        let r = &self.ratings;
+        let nominal_v = plant.config().nominal_voltage_v;
+        let nominal_hz = plant.config().nominal_frequency_hz;
+        match index {
+            0 => {
+                let limits = (0.0, r.voltage_max_v, nominal_v.min(r.voltage_max_v));
+                let now = plant.grid_voltage_v();
+                if let Some(v) = Self::setting(unit, "V", limits, now, out)? {
+                    plant.set_grid_voltage_v(v);
+                }
+            }
+            1 => {
+                let limits = (r.frequency_min_hz, r.frequency_max_hz, nominal_hz);
+                let now = plant.grid_frequency_hz();
+                if let Some(f) = Self::setting(unit, "HZ", limits, now, out)? {
+                    plant.set_grid_frequency_hz(f);
+                }
+            }
+            2 => {
+                if unit.header.is_query() {
+                    none(&unit.params)?;
+                    out.extend(format_bool(plant.grid_output()).bytes());
+                } else {
+                    plant.set_grid_output(boolean(single(&unit.params)?)?);
+                }
+            }
+            3..=7 => {
+                none(&unit.params)?;
+                let t = terminals(plant);
+                let v = match index {
+                    3 => t.voltage_v,
+                    4 => t.current_a,
+                    5 => t.frequency_hz,
+                    6 => t.power_w,
+                    _ => t.reactive_var,
+                };
+                out.extend(format_nr3(v).bytes());
+            }
+            _ => return Err(ErrorCode::UNDEFINED_HEADER),
+        }
+        Ok(())
+    }
+
+    /// `*RST`: output off (all three families' manuals), voltage 0 V,
+    /// frequency nominal. The 0 V / nominal-frequency values are our
+    /// choice of a safe state, not confirmed per family.
+    fn reset(&mut self, plant: &mut Plant) {
+        plant.set_grid_output(false);
+        plant.set_grid_voltage_v(0.0);
+        let f = plant
+            .config()
+            .nominal_frequency_hz
+            .clamp(self.ratings.frequency_min_hz, self.ratings.frequency_max_hz);
+        plant.set_grid_frequency_hz(f);
+    }
+}

@@ -1,1 +1,0 @@
-//! SCPI (IEEE 488.2) message encode/decode.
