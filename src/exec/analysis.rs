@@ -30,7 +30,9 @@ pub struct IslandAnalysis {
     pub clearing_time_s: Option<f64>,
     /// PCC frequency over the last cycles before S3 opened.
     pub frequency_before_hz: Option<f64>,
-    /// PCC frequency over the last full cycles before clearing (or the end).
+    /// PCC frequency over the last cycles the charger energised the island
+    /// (before its current stopped, or to the end of the capture): the
+    /// ring-down of the RLC load after it ceased is not the island's drift.
     pub frequency_last_hz: Option<f64>,
 }
 
@@ -64,11 +66,20 @@ pub fn analyse_capture(
     };
     let last_above = (trigger..n).rev().find(|&k| above(k));
     let quiet_needed = (fs / nominal_frequency_hz).ceil() as usize;
-    let (clearing_time_s, end_of_energised) = match last_above {
+    let clearing_time_s = match last_above {
         // Never above after the trigger: cleared at once.
-        None => (Some(0.0), trigger),
-        Some(k) if n - 1 - k >= quiet_needed => (Some((k + 1 - trigger) as f64 / fs), k + 1),
-        Some(_) => (None, n),
+        None => Some(0.0),
+        Some(k) if n - 1 - k >= quiet_needed => Some((k + 1 - trigger) as f64 / fs),
+        Some(_) => None,
+    };
+    let current_stop = (trigger..n)
+        .rev()
+        .find(|&k| capture.current_a[k].abs() > thresholds.current_peak_a)
+        .map_or(trigger, |k| k + 1);
+    let end_of_energised = if clearing_time_s.is_none() {
+        n
+    } else {
+        current_stop
     };
     let cycles = 3;
     let window = ((cycles as f64) * fs / nominal_frequency_hz).ceil() as usize;
