@@ -105,11 +105,11 @@ mod tests {
         assert_eq!(p.points, 1000);
         assert_eq!(p.trigger_index(), 500);
         assert_eq!(
-            p.decode(&[0x10, 0x27, 0xF0, 0xD8], true),
+            p.decode(&[0x10, 0x27, 0xF0, 0xD8], true, false),
             Some(vec![200.0, -200.0])
         );
-        assert_eq!(p.decode(&[0x27, 0x10], false), Some(vec![200.0]));
-        assert_eq!(p.decode(&[0x27], false), None);
+        assert_eq!(p.decode(&[0x27, 0x10], false, false), Some(vec![200.0]));
+        assert_eq!(p.decode(&[0x27], false, false), None);
         assert!(recorder::Preamble::parse("1,2,3").is_none());
         // trigger between two samples: the first one after it
         let half = recorder::Preamble {

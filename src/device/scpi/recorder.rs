@@ -48,11 +48,22 @@ impl Preamble {
         })
     }
 
-    /// Converts raw codes: value = (code − yref)·yinc + yorigin.
-    pub fn decode(&self, data: &[u8], lsb_first: bool) -> Option<Vec<f64>> {
+    /// Converts raw codes: value = (code − yref)·yinc + yorigin. `lsb_first`
+    /// and `unsigned` are what `:WAV:BYT` and `:WAV:UNS` were set to.
+    pub fn decode(&self, data: &[u8], lsb_first: bool, unsigned: bool) -> Option<Vec<f64>> {
         let scale = |code: f64| (code - self.y_reference) * self.y_increment + self.y_origin;
         match self.format {
-            0 => Some(data.iter().map(|&b| scale(f64::from(b as i8))).collect()),
+            0 => Some(
+                data.iter()
+                    .map(|&b| {
+                        scale(if unsigned {
+                            f64::from(b)
+                        } else {
+                            f64::from(b as i8)
+                        })
+                    })
+                    .collect(),
+            ),
             1 => {
                 if data.len() % 2 != 0 {
                     return None;
@@ -61,12 +72,17 @@ impl Preamble {
                     data.chunks_exact(2)
                         .map(|c| {
                             let pair = [c.first().copied()?, c.get(1).copied()?];
-                            let code = if lsb_first {
-                                i16::from_le_bytes(pair)
+                            let raw = if lsb_first {
+                                u16::from_le_bytes(pair)
                             } else {
-                                i16::from_be_bytes(pair)
+                                u16::from_be_bytes(pair)
                             };
-                            Some(scale(f64::from(code)))
+                            let code = if unsigned {
+                                f64::from(raw)
+                            } else {
+                                f64::from(raw as i16)
+                            };
+                            Some(scale(code))
                         })
                         .collect::<Option<Vec<f64>>>()?,
                 )
@@ -115,7 +131,7 @@ impl ScpiWaveformRecorder {
             .ok_or_else(|| self.session.protocol_error(format!(":WAV:PRE?: {text:?}")))?;
         let data = self.session.query_block(":WAV:DATA?")?;
         let values = pre
-            .decode(&data, true)
+            .decode(&data, true, false)
             .ok_or_else(|| self.session.protocol_error(":WAV:DATA?: bad sample data"))?;
         if values.len() != pre.points {
             return Err(self.session.protocol_error(format!(

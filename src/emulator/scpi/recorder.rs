@@ -194,6 +194,11 @@ impl RecorderDevice {
 
     fn data(&self, plant: &Plant) -> Result<Vec<u8>, ErrorCode> {
         let (samples, _, _) = self.capture(plant)?;
+        Ok(encode_block(&self.encode(&samples)))
+    }
+
+    /// Sample codes in the current `:WAV:FORM`, `:WAV:BYT` and `:WAV:UNS`.
+    fn encode(&self, samples: &[PccSample]) -> Vec<u8> {
         let yinc = self.y_increment();
         let yref = self.y_reference() as f64;
         let mut body = Vec::new();
@@ -231,7 +236,7 @@ impl RecorderDevice {
                 }
             }
         }
-        Ok(encode_block(&body))
+        body
     }
 
     fn set_timebase(
@@ -459,50 +464,5 @@ impl ScpiDevice for RecorderDevice {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn samples(n: u64, step_us: u64) -> Vec<PccSample> {
-        (0..n)
-            .map(|i| PccSample {
-                t: Duration::from_micros(i * step_us),
-                v_pcc_v: i as f64,
-                i_inverter_a: -(i as f64),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn thinning_keeps_window_length_and_points() {
-        let (s, k) = thin(samples(7001, 100), 7000, None);
-        assert_eq!((s.len(), k), (7000, 1));
-        let (s, k) = thin(samples(7001, 100), 7000, Some(1000));
-        assert_eq!((s.len(), k), (1000, 7));
-        assert_eq!(s[1].v_pcc_v, 7.0);
-        let (s, _) = thin(Vec::new(), 7000, Some(10));
-        assert!(s.is_empty());
-    }
-
-    #[test]
-    fn word_codes_cover_500_v_and_100_a() {
-        let mut r = RecorderDevice::new();
-        r.format = Format::Word;
-        assert!(500.0 / r.y_increment() < 32767.0);
-        r.source = 1;
-        assert!(100.0 / r.y_increment() < 32767.0);
-        assert!(r.y_increment() <= 0.005);
-    }
-
-    #[test]
-    fn timebase_window_follows_reference_and_position() {
-        let mut r = RecorderDevice::new();
-        r.set_timebase(0.7, 0.15, 0.5).unwrap();
-        let (pre, post) = r.pre_post();
-        assert!((pre - 0.2).abs() < 1e-12 && (post - 0.5).abs() < 1e-12);
-        r.set_timebase(1.0, 0.0, 0.1).unwrap();
-        let (pre, post) = r.pre_post();
-        assert!((pre - 0.1).abs() < 1e-12 && (post - 0.9).abs() < 1e-12);
-        assert!(r.set_timebase(1.0, 0.5, 0.1).is_err());
-        assert!(r.set_timebase(20.0, 0.0, 0.5).is_err());
-    }
-}
+#[path = "recorder_tests.rs"]
+mod tests;
