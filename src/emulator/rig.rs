@@ -127,6 +127,9 @@ fn ratings(spec: &DeviceSpec) -> super::scpi::ScpiRatings {
     if let Some(p) = spec.ratings.power_w {
         r.power_max_w = p;
     }
+    if let Some(channel) = spec.options.channel.as_deref().and_then(|c| c.parse().ok()) {
+        r.s3_channel = channel;
+    }
     r
 }
 

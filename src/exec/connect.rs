@@ -207,7 +207,7 @@ pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
                 nominal_voltage_v: rig.nominal.voltage_v,
                 nominal_frequency_hz: rig.nominal.frequency_hz,
                 charger_rating_w,
-                safe_state: rig.safe_state.clone(),
+                safe_state: rig.safe_state,
                 roles,
             },
         },

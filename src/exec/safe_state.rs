@@ -7,7 +7,7 @@ use crate::model::{GridSafeState, SwitchState};
 
 /// Returns the problems met; empty when the rig reached its safe state.
 pub fn drive_to_safe_state(rig: &mut ConnectedRig) -> Vec<String> {
-    let safe = rig.facts.safe_state.clone();
+    let safe = rig.facts.safe_state;
     let (v, f) = (rig.facts.nominal_voltage_v, rig.facts.nominal_frequency_hz);
     let d = &mut rig.devices;
     let mut errors = Vec::new();
