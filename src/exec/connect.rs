@@ -291,7 +291,7 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
             };
             DeviceAnswer {
                 device: info.name,
-                role: format!("{:?}", info.role),
+                role: info.role.name().to_string(),
                 driver: info.driver,
                 transport: info.transport,
                 identity: identity.map_err(|e| e.to_string()),
