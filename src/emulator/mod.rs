@@ -3,6 +3,7 @@
 //! that talk to them are the drivers that talk to hardware.
 
 pub mod link;
+pub mod slcan_adapter;
 
 use crate::plant::Plant;
 use std::sync::{Arc, Mutex};

@@ -4,4 +4,5 @@
 
 pub mod modbus;
 pub mod scpi;
+pub mod slcan;
 pub mod sunspec;
