@@ -65,7 +65,7 @@ pub fn format_frame(frame: &CanFrame) -> String {
 /// A whole line without the newline. Fails if `interface` is empty or has
 /// whitespace (the reader splits fields on spaces).
 pub fn format_record(record: &LogRecord) -> io::Result<String> {
-    if record.interface.is_empty() || record.interface.chars().any(char::is_whitespace) {
+    if !valid_interface(&record.interface) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
@@ -87,6 +87,11 @@ pub fn format_record(record: &LogRecord) -> io::Result<String> {
         None => {}
     }
     Ok(line)
+}
+
+/// Interface names are one field: non-empty, no whitespace of any kind.
+fn valid_interface(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_whitespace)
 }
 
 /// Writes records one per line and flushes each, so a crash loses nothing
@@ -246,7 +251,7 @@ pub fn parse_line(line: &[u8], line_no: usize) -> Result<LogRecord, CandumpError
         .enumerate()
         .chain(std::iter::once((line.len(), &b' ')))
     {
-        let blank = c == b' ' || c == b'\t';
+        let blank = c.is_ascii_whitespace();
         match (blank, start) {
             (false, None) => start = Some(i),
             (true, Some(s)) => {
@@ -276,7 +281,14 @@ pub fn parse_line(line: &[u8], line_no: usize) -> Result<LogRecord, CandumpError
     let (fr_at, fr) = fields.get(2).copied().unwrap_or((0, b""));
     let timestamp = parse_timestamp(ts).map_err(|(c, r)| err(ts_at + c, r))?;
     let interface = std::str::from_utf8(iface)
-        .map_err(|_| err(ts_at + ts.len() + 1, "interface name is not UTF-8".into()))?
+        .ok()
+        .filter(|s| valid_interface(s))
+        .ok_or_else(|| {
+            err(
+                ts_at + ts.len() + 1,
+                "interface name is not UTF-8 without spaces".into(),
+            )
+        })?
         .to_string();
     let frame = parse_frame(fr).map_err(|(c, r)| err(fr_at + c, r))?;
     Ok(LogRecord {
