@@ -91,7 +91,11 @@ fn bad_commands_are_refused() {
         b"Q",
         b"T0000010021133AABBCCDDEEFF0011223344",
     ] {
-        assert!(parse_command(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        assert!(
+            parse_command(bad).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
     }
     assert_eq!(parse_command(b"q"), Err(SlcanError::UnknownCommand('q')));
 }
@@ -184,7 +188,11 @@ fn adapter_follows_the_manual_state_rules() {
     assert!(a.is_open() && a.timestamps());
     assert_eq!(a.bitrate(), Some(SlcanBitrate::S6));
     assert_eq!(run(&mut a, b"S4\r"), b"\x07", "bit rate only while closed");
-    assert_eq!(run(&mut a, b"Z0\r"), b"\x07", "time stamps only while closed");
+    assert_eq!(
+        run(&mut a, b"Z0\r"),
+        b"\x07",
+        "time stamps only while closed"
+    );
     let (reply, sent) = a.from_host(b"t10021133\rT0000010021133\rr1003\rR000001003\r");
     assert_eq!(reply, b"z\rZ\rz\rZ\r");
     assert_eq!(sent.len(), 4);
@@ -193,14 +201,16 @@ fn adapter_follows_the_manual_state_rules() {
     assert_eq!(run(&mut a, b"F\rV\rN\r"), b"F08\rV1013\rNV2XH\r");
     assert_eq!(run(&mut a, b"hello\r"), b"\x07");
     assert_eq!(run(&mut a, b"C\r"), b"\r");
-    assert!(a.to_host(&std_frame(1, &[])).is_empty(), "closed: nothing reaches the host");
+    assert!(
+        a.to_host(&std_frame(1, &[])).is_empty(),
+        "closed: nothing reaches the host"
+    );
 }
 
 #[test]
 fn adapter_stamps_frames_with_its_clock_modulo_60000() {
-    let mut a = SlcanAdapter::new().with_clock(Box::new(|| {
-        std::time::Duration::from_millis(125_000)
-    }));
+    let mut a =
+        SlcanAdapter::new().with_clock(Box::new(|| std::time::Duration::from_millis(125_000)));
     a.from_host(b"S8\rZ1\rO\r");
     // 125 000 ms mod 60 000 = 5 000 = 0x1388.
     assert_eq!(a.to_host(&std_frame(0x123, &[0xAB])), b"t1231AB1388\r");

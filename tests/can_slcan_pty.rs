@@ -85,7 +85,10 @@ fn refused_commands_become_adapter_errors() {
     // Closed: the adapter answers BEL to a transmit and to a second close.
     let f = CanFrame::new(CanId::standard(0x123).unwrap(), &[1]).unwrap();
     let err = bus.send(&f).unwrap_err();
-    assert!(matches!(err, CanError::Adapter(ref m) if m.contains("BEL")), "{err}");
+    assert!(
+        matches!(err, CanError::Adapter(ref m) if m.contains("BEL")),
+        "{err}"
+    );
     assert!(matches!(bus.close(), Err(CanError::Adapter(_))));
     assert!(matches!(bus.status_flags(), Err(CanError::Adapter(_))));
     assert!(pty.far.sent.try_recv().is_err(), "nothing reached the bus");
