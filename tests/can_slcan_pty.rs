@@ -127,3 +127,34 @@ fn adapter_timestamps_with_z1_survive_the_60s_wrap() {
     assert_eq!(b.timestamp - a.timestamp, Duration::from_millis(15));
     assert_eq!(c.timestamp - b.timestamp, Duration::from_millis(245));
 }
+
+#[test]
+fn works_with_an_adapter_that_never_acknowledges() {
+    // Original canable-fw answers no CR/z; the bus must not wait for them.
+    let pty = serve_pty(SlcanAdapter::new().with_acknowledgements(false)).unwrap();
+    let cfg = SlcanConfig {
+        acknowledges: false,
+        ..config(false)
+    };
+    let mut bus = SlcanBus::open(pty.path.to_str().unwrap(), cfg).unwrap();
+    for f in frames() {
+        bus.send(&f).unwrap();
+        assert_eq!(pty.far.sent.recv_timeout(WAIT).unwrap(), f);
+    }
+    pty.far.inject.send(frames()[2]).unwrap();
+    assert_eq!(bus.recv(WAIT).unwrap().unwrap().frame, frames()[2]);
+    assert_eq!(bus.version().unwrap(), "1013");
+}
+
+#[test]
+fn an_acknowledging_bus_times_out_on_a_silent_adapter() {
+    let pty = serve_pty(SlcanAdapter::new().with_acknowledgements(false)).unwrap();
+    let cfg = SlcanConfig {
+        reply_timeout: Duration::from_millis(100),
+        ..config(false)
+    };
+    let err = SlcanBus::open(pty.path.to_str().unwrap(), cfg)
+        .err()
+        .unwrap();
+    assert!(matches!(err, CanError::Timeout { .. }), "{err}");
+}

@@ -32,6 +32,7 @@ pub struct SlcanAdapter {
     status_flags: u8,
     version: String,
     serial: String,
+    acknowledges: bool,
     clock: AdapterClock,
 }
 
@@ -53,6 +54,7 @@ impl SlcanAdapter {
             status_flags: 0,
             version: "1013".into(),
             serial: "V2XH".into(),
+            acknowledges: true,
             clock: Box::new(move || start.elapsed()),
         }
     }
@@ -60,6 +62,13 @@ impl SlcanAdapter {
     /// Replaces the time-stamp clock (tests drive it by hand).
     pub fn with_clock(mut self, clock: AdapterClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// `false` behaves as the original normaldotcom canable-fw: no CR, BEL or
+    /// `z`/`Z` answers, only the answers to queries (V, N, F).
+    pub fn with_acknowledgements(mut self, on: bool) -> Self {
+        self.acknowledges = on;
         self
     }
 
@@ -95,7 +104,10 @@ impl SlcanAdapter {
                     Err(_) => Reply::Error,
                 },
             };
-            out.extend(encode_reply(&reply));
+            let ack = matches!(reply, Reply::Ok | Reply::Error | Reply::Transmitted { .. });
+            if self.acknowledges || !ack {
+                out.extend(encode_reply(&reply));
+            }
         }
         (out, sent)
     }

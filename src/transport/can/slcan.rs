@@ -18,9 +18,12 @@ pub struct SlcanConfig {
     pub timestamps: bool,
     /// How long to wait for the adapter's answer to a command.
     pub reply_timeout: Duration,
-    /// Wait for `z`/`Z` after each transmit (Lawicel adapters send it; stock
-    /// canable-fw answers nothing, set `false` for it).
-    pub expect_tx_ack: bool,
+    /// Whether the adapter answers every command (CR / BEL, `z`/`Z` after a
+    /// transmit), as the Lawicel CANUSB manual specifies and CANable 2.x
+    /// firmware does. The original normaldotcom canable-fw answers nothing
+    /// but queries (its `slcan_parse_str` only returns a status): set `false`
+    /// and commands are sent without waiting (errors then go unreported).
+    pub acknowledges: bool,
 }
 
 impl Default for SlcanConfig {
@@ -30,7 +33,7 @@ impl Default for SlcanConfig {
             serial_baud: 115_200,
             timestamps: false,
             reply_timeout: Duration::from_millis(500),
-            expect_tx_ack: true,
+            acknowledges: true,
         }
     }
 }
@@ -210,6 +213,13 @@ impl SlcanBus {
         self.answers.clear();
         let bytes = encode_command(cmd);
         self.write(&bytes)?;
+        let query = matches!(
+            cmd,
+            Command::Version | Command::SerialNumber | Command::StatusFlags
+        );
+        if !self.config.acknowledges && !query {
+            return Ok(Reply::Ok);
+        }
         let deadline = Instant::now() + self.config.reply_timeout;
         loop {
             if let Some(reply) = self.answers.pop_front() {
@@ -241,9 +251,6 @@ fn unexpected(cmd: &str, reply: &Reply) -> CanError {
 impl CanBus for SlcanBus {
     fn send(&mut self, frame: &CanFrame) -> Result<(), CanError> {
         let cmd = Command::Transmit(*frame);
-        if !self.config.expect_tx_ack {
-            return self.write(&encode_command(&cmd));
-        }
         match self.command(&cmd)? {
             Reply::Transmitted { .. } | Reply::Ok => Ok(()),
             other => Err(unexpected("a transmit", &other)),

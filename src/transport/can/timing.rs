@@ -11,7 +11,9 @@
 //! delimiter, ACK slot and delimiter, 7-bit EOF) plus the 3-bit interframe
 //! space; ⌊(g + 8n − 1)/4⌋ is the worst-case number of stuff bits (one after
 //! the first 5 equal bits, then one every 4). A standard 8-byte frame is thus
-//! 135 bits and an extended one 160 bits, the figures the paper uses.
+//! 47 + 64 + ⌊97/4⌋ = 135 bits and an extended one 67 + 64 + ⌊117/4⌋ = 160
+//! bits (the same standard-frame sum, "64+47+[(34+64-1)/4]", is the one
+//! quoted in Stack Overflow question 35227664 on CAN 2.0A stuff bits).
 
 use super::frame::{CanFrame, CanId};
 use std::time::Duration;
@@ -59,7 +61,7 @@ mod tests {
 
     #[test]
     fn davis_burns_bril_figures() {
-        // Davis et al. 2007, §3: 135 bits for 8 bytes / 11-bit id, 160 for 29-bit.
+        // Davis et al. 2007 eq. (1): 135 bits for 8 bytes / 11-bit id, 160 for 29-bit.
         assert_eq!(frame_bits_worst_case(&std_frame(8)), 135);
         assert_eq!(frame_bits_worst_case(&ext_frame(8)), 160);
         // n = 0: 34 + 13 + ⌊33/4⌋ = 55; 54 + 13 + ⌊53/4⌋ = 80.
