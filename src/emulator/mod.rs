@@ -6,6 +6,7 @@ pub mod link;
 pub mod rig;
 pub mod scpi;
 pub mod serve;
+pub mod slcan_adapter;
 pub mod sunspec;
 
 use crate::plant::Plant;

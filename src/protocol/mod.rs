@@ -5,4 +5,5 @@
 pub mod chademo;
 pub mod modbus;
 pub mod scpi;
+pub mod slcan;
 pub mod sunspec;

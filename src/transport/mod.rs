@@ -2,6 +2,7 @@
 //! socket, or an in-memory link to an emulator (`emulator::SimLink`). Drivers
 //! see only [`ByteLink`], so the same driver runs on hardware and emulator.
 
+pub mod can;
 pub mod serial;
 pub mod tcp;
 
