@@ -30,6 +30,7 @@
 use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
 use std::time::Duration;
 
+mod ev_api;
 mod events;
 mod grid;
 mod history;
@@ -40,6 +41,9 @@ mod rlc;
 #[cfg(test)]
 mod tests;
 
+pub use ev_api::{
+    BackupConfig, DcLimits, EvBatteryConfig, EvBatteryState, HomeMeasurement, InverterMode,
+};
 pub use history::HISTORY_S;
 pub use inverter::{CF_LIMIT, CURRENT_LIMIT_PU, POWER_LOOP_TAU_S};
 pub use protection::ANTI_ISLANDING_CONFIRM_S;
@@ -168,6 +172,7 @@ pub struct Plant {
     i_inv_a: f64,
     history: History,
     truth: IslandTruth,
+    ev: ev_api::EvPlaceholder,
 }
 
 impl Plant {
@@ -191,6 +196,7 @@ impl Plant {
             i_inv_a: 0.0,
             history: History::new(rate_hz),
             truth: IslandTruth::new(v_nom, rating_w / v_nom, f_nom, rate_hz),
+            ev: ev_api::EvPlaceholder::default(),
             config,
         }
     }
