@@ -3,7 +3,10 @@
 //! that time passes in the plant: a slow serial query lets the physics run.
 
 use super::{lock_plant, Instrument, SharedPlant};
-use crate::exec::clock::{Clock, ClockKind};
+use crate::exec::clock::{Clock, ClockKind, Periodic, PeriodicTask};
+use crate::plant::{Agent, Plant, SimTime};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use crate::transport::{ByteLink, TransportError};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -106,21 +109,34 @@ impl ByteLink for SimLink {
     }
 }
 
-/// Simulated time: sleeping integrates the plant.
+/// Simulated time: sleeping integrates the plant; periodic tasks are agents
+/// the plant runs at their instants.
 #[derive(Clone)]
 pub struct SimClock {
     plant: SharedPlant,
+    time: SimTime,
 }
 
 impl SimClock {
     pub fn new(plant: SharedPlant) -> Self {
-        SimClock { plant }
+        let time = lock_plant(&plant).sim_time();
+        SimClock { plant, time }
+    }
+
+    /// Advances to an absolute instant (no-op if it has passed).
+    pub fn sleep_until(&self, t: Duration) {
+        lock_plant(&self.plant).advance_to(t);
+    }
+
+    pub fn time(&self) -> SimTime {
+        self.time.clone()
     }
 }
 
 impl Clock for SimClock {
     fn now(&self) -> Duration {
-        lock_plant(&self.plant).now()
+        // Lock-free: agents ask while the plant is advancing.
+        self.time.now()
     }
 
     fn sleep(&self, d: Duration) {
@@ -129,5 +145,46 @@ impl Clock for SimClock {
 
     fn kind(&self) -> ClockKind {
         ClockKind::Simulated
+    }
+
+    fn every(&self, phase: Duration, period: Duration, task: PeriodicTask) -> Periodic {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut plant = lock_plant(&self.plant);
+        let first = plant.now() + phase;
+        plant.add_agent(Box::new(PeriodicAgent {
+            next: first,
+            period: period.max(Duration::from_micros(50)),
+            task,
+            stop: stop.clone(),
+        }));
+        Periodic::new(stop, None)
+    }
+}
+
+struct PeriodicAgent {
+    next: Duration,
+    period: Duration,
+    task: PeriodicTask,
+    stop: Arc<AtomicBool>,
+}
+
+impl Agent for PeriodicAgent {
+    fn next_wake(&self) -> Duration {
+        if self.alive() {
+            self.next
+        } else {
+            Duration::MAX
+        }
+    }
+
+    fn wake(&mut self, plant: &mut Plant) {
+        if self.alive() {
+            (self.task)(plant.now());
+            self.next += self.period;
+        }
+    }
+
+    fn alive(&self) -> bool {
+        !self.stop.load(Ordering::SeqCst)
     }
 }

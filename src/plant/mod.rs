@@ -30,6 +30,7 @@
 use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
 use std::time::Duration;
 
+mod agents;
 mod ev_api;
 mod events;
 mod grid;
@@ -41,6 +42,7 @@ mod rlc;
 #[cfg(test)]
 mod tests;
 
+pub use agents::{Agent, SimTime};
 pub use ev_api::{
     BackupConfig, DcLimits, EvBatteryConfig, EvBatteryState, HomeMeasurement, InverterMode,
 };
@@ -173,6 +175,8 @@ pub struct Plant {
     history: History,
     truth: IslandTruth,
     ev: ev_api::EvPlaceholder,
+    agents: agents::Agents,
+    sim_time: SimTime,
 }
 
 impl Plant {
@@ -197,6 +201,8 @@ impl Plant {
             history: History::new(rate_hz),
             truth: IslandTruth::new(v_nom, rating_w / v_nom, f_nom, rate_hz),
             ev: ev_api::EvPlaceholder::default(),
+            agents: agents::Agents::default(),
+            sim_time: SimTime::default(),
             config,
         }
     }
@@ -213,9 +219,46 @@ impl Plant {
     }
     /// Integrates up to the first step at or after `t`, so time never fails
     /// to move forward; 0.6 ns of slack absorbs `now()`'s rounding to 1 ns.
+    /// Agents (see `agents.rs`) run at their instants on the way.
     pub fn advance_to(&mut self, t: Duration) {
+        let target = self.step_at_or_after(t);
+        loop {
+            let wake = self
+                .agents
+                .earliest()
+                .map(|w| self.step_at_or_after(w).max(self.step));
+            match wake {
+                Some(w) if w <= target => {
+                    self.integrate_to(w);
+                    self.sim_time.publish(self.now());
+                    self.wake_due_agents();
+                    // An agent that asks for the same instant again runs at the next step.
+                    if self.agents.earliest().is_some_and(|e| self.step_at_or_after(e) <= w)
+                        && self.step < target
+                    {
+                        self.integrate_to(self.step + 1);
+                        self.sim_time.publish(self.now());
+                        self.wake_due_agents();
+                    }
+                    if self.step >= target {
+                        break;
+                    }
+                }
+                _ => {
+                    self.integrate_to(target);
+                    break;
+                }
+            }
+        }
+        self.sim_time.publish(self.now());
+    }
+
+    fn step_at_or_after(&self, t: Duration) -> u64 {
         let x = (t.as_nanos() as f64 - 0.6) * self.rate_hz / 1e9;
-        let target = x.ceil().max(0.0) as u64;
+        x.ceil().max(0.0) as u64
+    }
+
+    fn integrate_to(&mut self, target: u64) {
         while self.step < target {
             self.step_once();
         }

@@ -1,9 +1,10 @@
 //! CAN transports: one [`CanBus`] trait for classic CAN frames and its
 //! backends — SocketCAN (Linux `can0`/`vcan0`), SLCAN USB adapters over a
-//! serial port — plus wire timing and candump logging shared by all of them
-//! (the emulated bus lives with the emulators and uses the same trait).
+//! serial port, and the emulated bus of the emulated rig — plus wire timing
+//! and candump logging shared by all of them.
 
 pub mod candump;
+pub mod emulated;
 pub mod frame;
 pub mod recording;
 pub mod slcan;
