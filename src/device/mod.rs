@@ -2,6 +2,7 @@
 //! over a protocol and a [`ByteLink`](crate::transport::ByteLink); the runner
 //! never knows which protocol or transport sits underneath.
 
+pub mod chademo_ev;
 pub mod scpi;
 pub mod sunspec;
 
@@ -94,6 +95,9 @@ pub struct ChargerStatus {
     pub energized: bool,
     /// Alarm bits set (a trip or an islanding detection).
     pub tripped: bool,
+    /// Connected to the grid (SunSpec 701 ConnSt); false while a V2H
+    /// charger has its transfer switch open.
+    pub connected: bool,
 }
 
 /// The bidirectional charger (the EUT), as a DER.
@@ -130,4 +134,59 @@ pub trait WaveformRecorder: Send {
     /// Whether the armed capture has triggered and filled.
     fn is_complete(&mut self) -> Result<bool, DeviceError>;
     fn fetch(&mut self) -> Result<Capture, DeviceError>;
+}
+
+/// The home's loads on the backed-up bus (V2H): a programmable AC load.
+pub trait HomeLoad: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    /// Real and reactive power drawn at nominal voltage (constant-impedance load).
+    fn set_load(&mut self, p_w: f64, q_var: f64) -> Result<(), DeviceError>;
+    fn set_input(&mut self, on: bool) -> Result<(), DeviceError>;
+    fn measure(&mut self) -> Result<AcReading, DeviceError>;
+}
+
+/// What the plan makes the simulated vehicle do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EvCommand {
+    Plug,
+    StartCharge { current_a: Option<f64> },
+    StartDischarge,
+    Stop,
+    Unplug,
+    /// Stop sending frames, as a vehicle whose controller hung.
+    GoSilent,
+    Resume,
+}
+
+/// Vehicle limits to change mid-session; `None` keeps the present value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EvLimitsUpdate {
+    pub max_charge_current_a: Option<f64>,
+    pub max_discharge_current_a: Option<f64>,
+    pub min_discharge_soc_pct: Option<f64>,
+    pub min_discharge_voltage_v: Option<f64>,
+}
+
+/// The session as the simulated vehicle sees it.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct EvReading {
+    pub phase: String,
+    pub soc_pct: f64,
+    /// What the charger reports; discharge positive.
+    pub dc_current_a: f64,
+    pub dc_voltage_v: f64,
+    pub energy_transfer: bool,
+    /// The charger reported a stop or a malfunction.
+    pub charger_stopped: bool,
+    pub peak_discharge_current_a: f64,
+    pub stop_cause: Option<String>,
+}
+
+/// Plays the vehicle on the charger's CHAdeMO CAN bus, keeping the 100 ms
+/// cadence in the background while the plan does other things.
+pub trait EvSimulator: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn command(&mut self, command: EvCommand) -> Result<(), DeviceError>;
+    fn set_limits(&mut self, limits: EvLimitsUpdate) -> Result<(), DeviceError>;
+    fn status(&mut self) -> Result<EvReading, DeviceError>;
 }

@@ -5,8 +5,12 @@
 use super::{Instrument, SharedPlant};
 use crate::der::{EnterService, TripSettings};
 use crate::device::Identity;
-use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec};
-use crate::plant::{InverterConfig, Plant, PlantConfig};
+use super::chademo_charger::{charger_session_config, ChargerCanAgent};
+use super::lock_plant;
+use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec, VehicleSpec};
+use crate::plant::{BackupConfig, EvBatteryConfig, InverterConfig, Plant, PlantConfig};
+use crate::transport::can::emulated::EmulatedCanBus;
+use std::time::Duration;
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,9 @@ impl LinkKind {
 
 pub struct EmulatedRig {
     pub plant: SharedPlant,
+    /// The CHAdeMO bus between the charger and the EV simulator, when the
+    /// rig has an emulated EV simulator.
+    can_bus: Option<EmulatedCanBus>,
 }
 
 impl EmulatedRig {
@@ -84,9 +91,42 @@ impl EmulatedRig {
                 anti_islanding,
             },
         };
-        Ok(EmulatedRig {
-            plant: Arc::new(Mutex::new(Plant::new(config))),
-        })
+        let mut plant = Plant::new(config);
+        if let Some(backup) = charger.emulation.as_ref().and_then(|e| e.backup) {
+            plant.set_backup(BackupConfig {
+                enabled: backup.enabled,
+                transfer_time: Duration::from_secs_f64(backup.transfer_time_s),
+            });
+        }
+        let ev = rig
+            .devices_in_order()
+            .find(|(_, d)| d.role == Role::EvSimulator)
+            .and_then(|(_, d)| match d.transport {
+                TransportSpec::EmulatedCan { bit_rate } => Some((d.vehicle.unwrap_or_default(), bit_rate)),
+                _ => None,
+            });
+        let plant = Arc::new(Mutex::new(plant));
+        let can_bus = ev.map(|(vehicle, bit_rate)| {
+            let mut p = lock_plant(&plant);
+            p.attach_ev(battery_for(&vehicle));
+            let time = p.sim_time();
+            drop(p);
+            let advancer = plant.clone();
+            let bus = EmulatedCanBus::new(
+                "can0",
+                bit_rate,
+                Arc::new(move || time.now()),
+                Some(Arc::new(move |t| lock_plant(&advancer).advance_to(t))),
+            );
+            let agent = ChargerCanAgent::new(bus.port("charger"), charger_session_config(rating_w, &vehicle));
+            lock_plant(&plant).add_agent(Box::new(agent));
+            bus
+        });
+        Ok(EmulatedRig { plant, can_bus })
+    }
+
+    pub fn can_bus(&self) -> Option<EmulatedCanBus> {
+        self.can_bus.clone()
     }
 
     /// A fresh emulated instrument for one device of the rig, speaking the
@@ -116,6 +156,24 @@ impl EmulatedRig {
                 },
             ),
         }
+    }
+}
+
+/// The plant's battery for the vehicle the EV simulator plays: its capacity
+/// and SoC, with a typical NMC open-circuit curve scaled to its maximum voltage.
+fn battery_for(v: &VehicleSpec) -> EvBatteryConfig {
+    let typical = EvBatteryConfig::typical_62kwh();
+    let top = typical.ocv_table.last().map_or(1.0, |p| p.1);
+    let scale = v.max_battery_voltage_v / top;
+    EvBatteryConfig {
+        capacity_kwh: v.capacity_kwh,
+        initial_soc: v.initial_soc_pct / 100.0,
+        ocv_table: typical
+            .ocv_table
+            .iter()
+            .map(|&(soc, volts)| (soc, volts * scale))
+            .collect(),
+        internal_resistance_ohm: typical.internal_resistance_ohm,
     }
 }
 

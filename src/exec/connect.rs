@@ -10,6 +10,10 @@ use crate::emulator::{SharedPlant, SimClock, SimLink};
 use crate::model::{DeviceSpec, Rig, Role, TransportSpec};
 use crate::transport::serial::SerialLink;
 use crate::transport::tcp::TcpLink;
+use crate::protocol::slcan::SlcanBitrate;
+use crate::transport::can::candump::{CandumpWriter, LogRecord};
+use crate::transport::can::slcan::{SlcanBus, SlcanConfig};
+use crate::transport::can::{CanBus, CanError, RecordingBus};
 use crate::transport::{ByteLink, TransportError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -42,6 +46,18 @@ pub enum ConnectError {
     },
     #[error(transparent)]
     Emulator(#[from] EmulatorError),
+    #[error("device `{device}`: {source}")]
+    Can {
+        device: String,
+        #[source]
+        source: CanError,
+    },
+    #[error("cannot write the CAN log {path}: {source}")]
+    Log {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Connection facts about one device, for `rig check`.
@@ -74,10 +90,7 @@ impl std::ops::DerefMut for Connection {
 }
 
 fn is_emulated(t: &TransportSpec) -> bool {
-    matches!(
-        t,
-        TransportSpec::EmulatedSerial { .. } | TransportSpec::EmulatedTcp
-    )
+    t.is_emulated()
 }
 
 pub fn describe_transport(t: &TransportSpec) -> String {
@@ -86,6 +99,13 @@ pub fn describe_transport(t: &TransportSpec) -> String {
         TransportSpec::EmulatedTcp => "emulated LAN".into(),
         TransportSpec::Serial { port, baud } => format!("{port} @ {baud}"),
         TransportSpec::Tcp { addr } => format!("tcp {addr}"),
+        TransportSpec::EmulatedCan { bit_rate } => {
+            format!("emulated CAN @ {} kbit/s", bit_rate / 1000)
+        }
+        TransportSpec::SocketCan { interface } => format!("socketcan {interface}"),
+        TransportSpec::Slcan {
+            port, bit_rate, ..
+        } => format!("slcan {port} @ {} kbit/s", bit_rate / 1000),
     }
 }
 
@@ -97,7 +117,18 @@ fn default_port(role: Role) -> u16 {
     }
 }
 
+/// What a run asks of the connection besides the rig file.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Record every CAN bus to `<dir>/<bus>.log` (candump format).
+    pub can_log_dir: Option<std::path::PathBuf>,
+}
+
 pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
+    connect_with(rig, &ConnectOptions::default())
+}
+
+pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, ConnectError> {
     let (emulated, real): (Vec<_>, Vec<_>) = rig
         .devices
         .iter()
@@ -129,16 +160,41 @@ pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
     let mut load = None;
     let mut recorder = None;
     let mut charger = None;
+    let mut ev = None;
+    let mut home_load = None;
     let mut infos = Vec::new();
     let mut roles = BTreeMap::new();
     for (name, spec) in rig.devices_in_order() {
         let name = &name.to_string();
-        let link = open_link(name, spec, emulation.as_ref())?;
         let dev_err = |source| ConnectError::Device {
             device: name.clone(),
             source,
         };
+        if spec.role == Role::EvSimulator {
+            let bus = open_can(name, spec, emulation.as_ref(), options)?;
+            let vehicle = spec.vehicle.unwrap_or_default();
+            ev = Some(Box::new(device::chademo_ev::ChademoEv::start(
+                bus,
+                clock.clone(),
+                vehicle,
+                name,
+            )) as Box<dyn device::EvSimulator>);
+            roles.insert(name.clone(), spec.role);
+            infos.push(DeviceInfo {
+                name: name.clone(),
+                role: spec.role,
+                driver: spec.driver.clone(),
+                transport: describe_transport(&spec.transport),
+            });
+            continue;
+        }
+        let link = open_link(name, spec, emulation.as_ref())?;
         match spec.role {
+            Role::EvSimulator => {}
+            Role::HomeLoad => {
+                home_load =
+                    Some(device::scpi::home_load(&spec.driver, link, name).map_err(dev_err)?)
+            }
             Role::GridSimulator => {
                 grid =
                     Some(device::scpi::grid_simulator(&spec.driver, link, name).map_err(dev_err)?)
@@ -197,6 +253,8 @@ pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
         load,
         recorder,
         charger,
+        ev,
+        home_load,
     };
     Ok(Connection {
         rig: ConnectedRig {
@@ -251,13 +309,106 @@ fn open_link(
             };
             Box::new(TcpLink::connect(&addr, TCP_CONNECT_TIMEOUT).map_err(transport_err)?)
         }
-        (t, None) => {
+        (t, _) => {
             return Err(EmulatorError::NotEmulated {
                 device: name.to_string(),
                 transport: describe_transport(t),
             }
             .into())
         }
+    })
+}
+
+/// A CAN bus for the EV simulator, recorded to a candump log when asked.
+fn open_can(
+    name: &str,
+    spec: &DeviceSpec,
+    emulation: Option<&EmulatedRig>,
+    options: &ConnectOptions,
+) -> Result<Box<dyn CanBus>, ConnectError> {
+    let can_err = |source: CanError| ConnectError::Can {
+        device: name.to_string(),
+        source,
+    };
+    let log = |interface: &str| -> Result<Option<std::fs::File>, ConnectError> {
+        match &options.can_log_dir {
+            None => Ok(None),
+            Some(dir) => {
+                let path = dir.join(format!("{interface}.log"));
+                std::fs::File::create(&path)
+                    .map(Some)
+                    .map_err(|e| ConnectError::Log { path, source: e })
+            }
+        }
+    };
+    match (&spec.transport, emulation) {
+        (TransportSpec::EmulatedCan { .. }, Some(e)) => {
+            let bus = e.can_bus().ok_or_else(|| EmulatorError::NotEmulated {
+                device: name.to_string(),
+                transport: "emulated CAN without an emulated charger".into(),
+            })?;
+            if let Some(file) = log(bus.name())? {
+                // The whole wire, once per frame, stamped in simulated time.
+                let mut writer = CandumpWriter::new(std::io::BufWriter::new(file));
+                let interface = bus.name().to_string();
+                bus.set_monitor(Some(Box::new(move |r: &crate::transport::can::Received| {
+                    let _ = writer.write(&LogRecord {
+                        timestamp: r.timestamp,
+                        interface: interface.clone(),
+                        frame: r.frame,
+                        direction: None,
+                    });
+                })));
+            }
+            Ok(Box::new(bus.port(name)))
+        }
+        #[cfg(target_os = "linux")]
+        (TransportSpec::SocketCan { interface }, _) => {
+            let bus = crate::transport::can::socketcan::SocketCanBus::open(interface)
+                .map_err(can_err)?;
+            recorded(bus, log(interface)?, interface)
+        }
+        (TransportSpec::Slcan {
+            port,
+            bit_rate,
+            baud,
+        }, _) => {
+            let bitrate = SlcanBitrate::from_bps(*bit_rate).ok_or_else(|| {
+                can_err(CanError::InvalidFrame(format!("no SLCAN code for {bit_rate} bit/s")))
+            })?;
+            let config = SlcanConfig {
+                bitrate,
+                serial_baud: *baud,
+                ..SlcanConfig::default()
+            };
+            let bus = SlcanBus::open(port, config).map_err(can_err)?;
+            recorded(bus, log("slcan0")?, "slcan0")
+        }
+        (t, _) => Err(EmulatorError::NotEmulated {
+            device: name.to_string(),
+            transport: describe_transport(t),
+        }
+        .into()),
+    }
+}
+
+fn recorded<B: CanBus + 'static>(
+    bus: B,
+    log: Option<std::fs::File>,
+    interface: &str,
+) -> Result<Box<dyn CanBus>, ConnectError> {
+    Ok(match log {
+        None => Box::new(bus),
+        Some(file) => Box::new(RecordingBus::new(
+            bus,
+            std::io::BufWriter::new(file),
+            interface,
+            Box::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+            }),
+        )),
     })
 }
 
@@ -288,6 +439,14 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
                     None => continue_missing(),
                 },
                 Role::Charger => d.charger.identify(),
+                Role::EvSimulator => match d.ev.as_mut() {
+                    Some(e) => e.identify(),
+                    None => continue_missing(),
+                },
+                Role::HomeLoad => match d.home_load.as_mut() {
+                    Some(h) => h.identify(),
+                    None => continue_missing(),
+                },
             };
             DeviceAnswer {
                 device: info.name,

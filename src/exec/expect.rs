@@ -50,6 +50,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
                 Quantity::FrequencyHz => Reading::Number(s.frequency_hz),
                 Quantity::Energized => Reading::Flag(s.energized),
                 Quantity::Tripped => Reading::Flag(s.tripped),
+                Quantity::Connected => Reading::Flag(s.connected),
                 _ => return Err(unknown()),
             }
         }
@@ -70,6 +71,36 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
             Quantity::Closed => Reading::Flag(d.island_switch.is_closed()?),
             _ => return Err(unknown()),
         },
+        Role::EvSimulator => {
+            let ev = d
+                .ev
+                .as_mut()
+                .ok_or_else(|| StepError::Abort("the rig has no EV simulator".into()))?;
+            let s = ev.status()?;
+            match quantity {
+                Quantity::SocPct => Reading::Number(s.soc_pct),
+                Quantity::DcCurrentA => Reading::Number(s.dc_current_a),
+                Quantity::DcVoltageV => Reading::Number(s.dc_voltage_v),
+                Quantity::PeakDischargeCurrentA => Reading::Number(s.peak_discharge_current_a),
+                Quantity::EnergyTransfer => Reading::Flag(s.energy_transfer),
+                Quantity::ChargerStopped => Reading::Flag(s.charger_stopped),
+                _ => return Err(unknown()),
+            }
+        }
+        Role::HomeLoad => {
+            let home = d
+                .home_load
+                .as_mut()
+                .ok_or_else(|| StepError::Abort("the rig has no home load".into()))?;
+            let m = home.measure()?;
+            Reading::Number(match quantity {
+                Quantity::VoltageV => m.voltage_v,
+                Quantity::FrequencyHz => m.frequency_hz,
+                Quantity::PowerW => m.power_w,
+                Quantity::CurrentA => m.current_a,
+                _ => return Err(unknown()),
+            })
+        }
         Role::WaveformRecorder => return Err(unknown()),
     })
 }

@@ -2,7 +2,9 @@
 //! share, and what the rig file says about nominal values and the safe state.
 
 use super::clock::Clock;
-use crate::device::{Charger, GridSimulator, IslandLoad, IslandSwitch, WaveformRecorder};
+use crate::device::{
+    Charger, EvSimulator, GridSimulator, HomeLoad, IslandLoad, IslandSwitch, WaveformRecorder,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ pub struct Devices {
     pub load: Option<Box<dyn IslandLoad>>,
     pub recorder: Option<Box<dyn WaveformRecorder>>,
     pub charger: Box<dyn Charger>,
+    pub ev: Option<Box<dyn EvSimulator>>,
+    pub home_load: Option<Box<dyn HomeLoad>>,
 }
 
 /// What the runner needs to know of the rig besides the drivers.

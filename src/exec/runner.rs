@@ -5,7 +5,7 @@ use super::island::IslandRun;
 use super::results::{Expectation, RunResult, SettingsReading, TestResult, Verdict};
 use super::rig::{ConnectedRig, Role};
 use super::safe_state::drive_to_safe_state;
-use crate::device::{DeviceError, RlcSetting};
+use crate::device::{DeviceError, EvCommand, EvLimitsUpdate, RlcSetting};
 use crate::model::{self, Plan, Step, TestSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -218,7 +218,35 @@ impl<'r> Runner<'r> {
                 result.expectations.push(e);
                 Ok(())
             }
+            Step::Ev(s) => {
+                let command = match s.action {
+                    model::EvAction::Plug => EvCommand::Plug,
+                    model::EvAction::StartCharge => EvCommand::StartCharge {
+                        current_a: s.charge_current_a,
+                    },
+                    model::EvAction::StartDischarge => EvCommand::StartDischarge,
+                    model::EvAction::Stop => EvCommand::Stop,
+                    model::EvAction::Unplug => EvCommand::Unplug,
+                    model::EvAction::GoSilent => EvCommand::GoSilent,
+                    model::EvAction::Resume => EvCommand::Resume,
+                };
+                Ok(self.ev()?.command(command)?)
+            }
+            Step::EvLimits(s) => Ok(self.ev()?.set_limits(EvLimitsUpdate {
+                max_charge_current_a: s.max_charge_current_a,
+                max_discharge_current_a: s.max_discharge_current_a,
+                min_discharge_soc_pct: s.min_discharge_soc_pct,
+                min_discharge_voltage_v: s.min_discharge_voltage_v,
+            })?),
         }
+    }
+
+    fn ev(&mut self) -> Result<&mut Box<dyn crate::device::EvSimulator>, StepError> {
+        self.rig
+            .devices
+            .ev
+            .as_mut()
+            .ok_or_else(|| StepError::Abort("the rig has no EV simulator".into()))
     }
 
     fn set(&mut self, s: &model::SetStep) -> Result<(), StepError> {
@@ -268,7 +296,21 @@ impl<'r> Runner<'r> {
                     load.set_input(on)?;
                 }
             }
-            Role::IslandSwitch | Role::WaveformRecorder => {
+            Role::HomeLoad => {
+                let home = self
+                    .rig
+                    .devices
+                    .home_load
+                    .as_mut()
+                    .ok_or_else(|| StepError::Abort("the rig has no home load".into()))?;
+                if s.p_w.is_some() || s.q_var.is_some() {
+                    home.set_load(s.p_w.unwrap_or(0.0), s.q_var.unwrap_or(0.0))?;
+                }
+                if let Some(on) = s.input {
+                    home.set_input(on)?;
+                }
+            }
+            Role::IslandSwitch | Role::WaveformRecorder | Role::EvSimulator => {
                 return Err(StepError::Abort(format!(
                     "`set` does not apply to device `{}`",
                     s.device

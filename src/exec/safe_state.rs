@@ -17,6 +17,11 @@ pub fn drive_to_safe_state(rig: &mut ConnectedRig) -> Vec<String> {
         }
     };
     note("charger power", d.charger.set_power_w(safe.charger_power_w));
+    if let Some(ev) = d.ev.as_mut() {
+        // Resume first: a silent vehicle cannot ask for the stop.
+        note("EV resume", ev.command(crate::device::EvCommand::Resume));
+        note("EV stop", ev.command(crate::device::EvCommand::Stop));
+    }
     match safe.grid {
         GridSafeState::Nominal => {
             note("grid voltage", d.grid.set_voltage_v(v));

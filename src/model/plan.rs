@@ -45,6 +45,8 @@ pub enum Step {
     Close(SwitchStep),
     Open(SwitchStep),
     Expect(ExpectStep),
+    Ev(EvStep),
+    EvLimits(EvLimitsStep),
 }
 
 impl Step {
@@ -61,6 +63,8 @@ impl Step {
             Step::Close(_) => "close",
             Step::Open(_) => "open",
             Step::Expect(_) => "expect",
+            Step::Ev(_) => "ev",
+            Step::EvLimits(_) => "ev_limits",
         }
     }
 
@@ -74,6 +78,8 @@ impl Step {
             Step::BalanceLoad(s) => Some(&s.device),
             Step::Close(s) | Step::Open(s) => Some(&s.device),
             Step::Expect(s) => Some(&s.device),
+            Step::Ev(s) => Some(&s.device),
+            Step::EvLimits(s) => Some(&s.device),
             Step::Wait(_) | Step::Island(_) => None,
         }
     }
@@ -122,8 +128,46 @@ pub struct SetStep {
     pub p_w: Option<f64>,
     pub ql_var: Option<f64>,
     pub qc_var: Option<f64>,
+    /// Home load: reactive power (inductive positive).
+    pub q_var: Option<f64>,
     #[serde(default, deserialize_with = "on_off")]
     pub input: Option<bool>,
+}
+
+/// What the plan makes the simulated vehicle do (CHAdeMO session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvAction {
+    /// Connector in; the vehicle starts talking.
+    Plug,
+    StartCharge,
+    StartDischarge,
+    /// Normal stop request, then contactors open.
+    Stop,
+    Unplug,
+    /// Stop sending frames (the vehicle-silence test).
+    GoSilent,
+    Resume,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "ev")]
+pub struct EvStep {
+    pub device: String,
+    pub action: EvAction,
+    /// Charge current the vehicle requests (start_charge); default its maximum.
+    pub charge_current_a: Option<f64>,
+}
+
+/// Changes the vehicle's limits mid-session; omitted keys keep their value.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "ev_limits")]
+pub struct EvLimitsStep {
+    pub device: String,
+    pub max_charge_current_a: Option<f64>,
+    pub max_discharge_current_a: Option<f64>,
+    pub min_discharge_soc_pct: Option<f64>,
+    pub min_discharge_voltage_v: Option<f64>,
 }
 
 /// Ramp one quantity linearly to a target: grid `voltage_v` or
@@ -230,6 +274,20 @@ pub enum Quantity {
     Energized,
     Tripped,
     Closed,
+    /// Charger: connected to the grid (SunSpec 701 ConnSt; V2H: MID closed).
+    Connected,
+    /// EV: state of charge the vehicle reports, percent.
+    SocPct,
+    /// EV: DC current the charger reports, discharge positive.
+    DcCurrentA,
+    /// EV: DC voltage the charger reports.
+    DcVoltageV,
+    /// EV: the session is transferring energy.
+    EnergyTransfer,
+    /// EV: the charger reported a stop or a fault.
+    ChargerStopped,
+    /// EV: largest discharge current the charger reported this session.
+    PeakDischargeCurrentA,
 }
 
 impl Quantity {
@@ -242,6 +300,13 @@ impl Quantity {
             Quantity::Energized => "energized",
             Quantity::Tripped => "tripped",
             Quantity::Closed => "closed",
+            Quantity::Connected => "connected",
+            Quantity::SocPct => "soc_pct",
+            Quantity::DcCurrentA => "dc_current_a",
+            Quantity::DcVoltageV => "dc_voltage_v",
+            Quantity::EnergyTransfer => "energy_transfer",
+            Quantity::ChargerStopped => "charger_stopped",
+            Quantity::PeakDischargeCurrentA => "peak_discharge_current_a",
         }
     }
 
@@ -249,7 +314,12 @@ impl Quantity {
     pub fn is_bool(self) -> bool {
         matches!(
             self,
-            Quantity::Energized | Quantity::Tripped | Quantity::Closed
+            Quantity::Energized
+                | Quantity::Tripped
+                | Quantity::Closed
+                | Quantity::Connected
+                | Quantity::EnergyTransfer
+                | Quantity::ChargerStopped
         )
     }
 
@@ -259,10 +329,19 @@ impl Quantity {
         use Quantity::*;
         match role {
             GridSimulator => &[VoltageV, FrequencyHz, PowerW, CurrentA],
-            Charger => &[PowerW, VoltageV, FrequencyHz, Energized, Tripped],
+            Charger => &[PowerW, VoltageV, FrequencyHz, Energized, Tripped, Connected],
             IslandLoad => &[VoltageV, PowerW, CurrentA],
             IslandSwitch => &[Closed],
             WaveformRecorder => &[],
+            EvSimulator => &[
+                SocPct,
+                DcCurrentA,
+                DcVoltageV,
+                EnergyTransfer,
+                ChargerStopped,
+                PeakDischargeCurrentA,
+            ],
+            HomeLoad => &[VoltageV, FrequencyHz, PowerW, CurrentA],
         }
     }
 }

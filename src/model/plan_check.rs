@@ -24,7 +24,13 @@ pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors>
 /// Roles a step kind may address.
 fn allowed_roles(step: &Step) -> &'static [Role] {
     match step {
-        Step::Set(_) => &[Role::GridSimulator, Role::Charger, Role::IslandLoad],
+        Step::Set(_) => &[
+            Role::GridSimulator,
+            Role::Charger,
+            Role::IslandLoad,
+            Role::HomeLoad,
+        ],
+        Step::Ev(_) | Step::EvLimits(_) => &[Role::EvSimulator],
         Step::Ramp(_) => &[Role::GridSimulator, Role::Charger],
         Step::WriteSettings(_) | Step::ReadSettings(_) => &[Role::Charger],
         Step::BalanceLoad(_) => &[Role::IslandLoad],
@@ -34,6 +40,8 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::Charger,
             Role::IslandLoad,
             Role::IslandSwitch,
+            Role::EvSimulator,
+            Role::HomeLoad,
         ],
         Step::Wait(_) | Step::Island(_) => &[],
     }
@@ -198,10 +206,12 @@ fn check_set(c: &mut Checker, rig: &Rig, sk: &str, dev: &DeviceSpec, s: &SetStep
         ("qc_var", s.qc_var.is_some()),
         ("input", s.input.is_some()),
     ];
+    let home = [("q_var", s.q_var.is_some())];
     match dev.role {
         Role::GridSimulator => {
             wrong_keys(c, &p, dev.role, &charger, "voltage_v, frequency_hz, output");
             wrong_keys(c, &p, dev.role, &load, "voltage_v, frequency_hz, output");
+            wrong_keys(c, &p, dev.role, &home, "voltage_v, frequency_hz, output");
             if let Some(v) = s.voltage_v {
                 limit_voltage(c, rig, &k("voltage_v"), v);
             }
@@ -212,6 +222,7 @@ fn check_set(c: &mut Checker, rig: &Rig, sk: &str, dev: &DeviceSpec, s: &SetStep
         Role::Charger => {
             wrong_keys(c, &p, dev.role, &grid, "power_w or power_pct");
             wrong_keys(c, &p, dev.role, &load, "power_w or power_pct");
+            wrong_keys(c, &p, dev.role, &home, "power_w or power_pct");
             if s.power_w.is_none() && s.power_pct.is_none() {
                 c.invalid(
                     &format!("{sk}.set"),
@@ -238,6 +249,16 @@ fn check_set(c: &mut Checker, rig: &Rig, sk: &str, dev: &DeviceSpec, s: &SetStep
         Role::IslandLoad => {
             wrong_keys(c, &p, dev.role, &grid, "p_w, ql_var, qc_var, input");
             wrong_keys(c, &p, dev.role, &charger, "p_w, ql_var, qc_var, input");
+            wrong_keys(c, &p, dev.role, &home, "p_w, ql_var, qc_var, input");
+        }
+        Role::HomeLoad => {
+            let rlc = [
+                ("ql_var", s.ql_var.is_some()),
+                ("qc_var", s.qc_var.is_some()),
+            ];
+            wrong_keys(c, &p, dev.role, &grid, "p_w, q_var, input");
+            wrong_keys(c, &p, dev.role, &charger, "p_w, q_var, input");
+            wrong_keys(c, &p, dev.role, &rlc, "p_w, q_var, input");
         }
         _ => {}
     }

@@ -44,10 +44,11 @@ struct RawStep {
     close: Option<SwitchStep>,
     open: Option<SwitchStep>,
     expect: Option<ExpectStep>,
+    ev: Option<EvStep>,
+    ev_limits: Option<EvLimitsStep>,
 }
 
-const STEP_KINDS: &str =
-    "set, ramp, wait, write_settings, read_settings, balance_load, island, close, open, expect";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, close, open, expect, ev, ev_limits";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -211,6 +212,12 @@ fn convert_step(
     }
     if let Some(x) = s.expect {
         found.push(Step::Expect(x));
+    }
+    if let Some(x) = s.ev {
+        found.push(Step::Ev(x));
+    }
+    if let Some(x) = s.ev_limits {
+        found.push(Step::EvLimits(x));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();
@@ -394,6 +401,41 @@ fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::Expect(e) => validate_expect(c, sk, e),
+        Step::Ev(e) => {
+            if let Some(a) = e.charge_current_a {
+                // CHAdeMO 0x102 byte 3 carries the request in whole amperes.
+                c.within(&format!("{sk}.ev.charge_current_a"), a, 0.0, 255.0, "");
+                if e.action != super::plan::EvAction::StartCharge {
+                    c.invalid(
+                        &format!("{sk}.ev.charge_current_a"),
+                        "`charge_current_a` only goes with `action: start_charge`",
+                        "remove it, or use action: start_charge",
+                    );
+                }
+            }
+        }
+        Step::EvLimits(l) => {
+            let k = |key: &str| format!("{sk}.ev_limits.{key}");
+            let mut any = false;
+            for (key, v, hi) in [
+                ("max_charge_current_a", l.max_charge_current_a, 255.0),
+                ("max_discharge_current_a", l.max_discharge_current_a, 255.0),
+                ("min_discharge_soc_pct", l.min_discharge_soc_pct, 100.0),
+                ("min_discharge_voltage_v", l.min_discharge_voltage_v, 1000.0),
+            ] {
+                if let Some(v) = v {
+                    any = true;
+                    c.within(&k(key), v, 0.0, hi, "");
+                }
+            }
+            if !any {
+                c.invalid(
+                    &format!("{sk}.ev_limits"),
+                    "no limit to change",
+                    "give any of max_charge_current_a, max_discharge_current_a, min_discharge_soc_pct, min_discharge_voltage_v",
+                );
+            }
+        }
     }
 }
 

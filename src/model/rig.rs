@@ -17,15 +17,21 @@ pub enum Role {
     IslandLoad,
     WaveformRecorder,
     Charger,
+    /// Plays the vehicle on the charger's CHAdeMO CAN bus.
+    EvSimulator,
+    /// The home's loads on the V2H backed-up bus.
+    HomeLoad,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::GridSimulator,
         Role::IslandSwitch,
         Role::IslandLoad,
         Role::WaveformRecorder,
         Role::Charger,
+        Role::EvSimulator,
+        Role::HomeLoad,
     ];
 
     /// The spelling used in rig files.
@@ -36,6 +42,8 @@ impl Role {
             Role::IslandLoad => "island_load",
             Role::WaveformRecorder => "waveform_recorder",
             Role::Charger => "charger",
+            Role::EvSimulator => "ev_simulator",
+            Role::HomeLoad => "home_load",
         }
     }
 
@@ -73,6 +81,8 @@ pub fn default_drivers(role: Role) -> &'static [&'static str] {
         Role::IslandLoad => &["rlc-load"],
         Role::WaveformRecorder => &["keysight-infiniivision"],
         Role::Charger => &["sunspec"],
+        Role::EvSimulator => &["chademo"],
+        Role::HomeLoad => &["chroma-63800"],
     }
 }
 
@@ -183,15 +193,114 @@ pub enum TransportSpec {
     Tcp {
         addr: String,
     },
+    /// The emulated rig's CAN bus at `bit_rate`.
+    EmulatedCan {
+        bit_rate: u32,
+    },
+    /// A Linux SocketCAN interface (`can0`, `vcan0`); its bit rate is set with `ip link`.
+    SocketCan {
+        interface: String,
+    },
+    /// An SLCAN (Lawicel) USB adapter on a serial port.
+    Slcan {
+        port: String,
+        bit_rate: u32,
+        baud: u32,
+    },
 }
 
 impl TransportSpec {
     pub fn is_emulated(&self) -> bool {
         matches!(
             self,
-            TransportSpec::EmulatedSerial { .. } | TransportSpec::EmulatedTcp
+            TransportSpec::EmulatedSerial { .. }
+                | TransportSpec::EmulatedTcp
+                | TransportSpec::EmulatedCan { .. }
         )
     }
+
+    pub fn is_can(&self) -> bool {
+        matches!(
+            self,
+            TransportSpec::EmulatedCan { .. }
+                | TransportSpec::SocketCan { .. }
+                | TransportSpec::Slcan { .. }
+        )
+    }
+}
+
+/// The vehicle an EV simulator plays (CHAdeMO 0x100/0x101/0x102/0x200), and
+/// on the emulated rig the battery behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleSpec {
+    #[serde(default = "vehicle_defaults::capacity_kwh")]
+    pub capacity_kwh: f64,
+    #[serde(default = "vehicle_defaults::initial_soc_pct")]
+    pub initial_soc_pct: f64,
+    #[serde(default = "vehicle_defaults::max_charge_current_a")]
+    pub max_charge_current_a: f64,
+    #[serde(default = "vehicle_defaults::max_discharge_current_a")]
+    pub max_discharge_current_a: f64,
+    #[serde(default = "vehicle_defaults::min_discharge_voltage_v")]
+    pub min_discharge_voltage_v: f64,
+    #[serde(default = "vehicle_defaults::min_discharge_soc_pct")]
+    pub min_discharge_soc_pct: f64,
+    #[serde(default = "vehicle_defaults::max_battery_voltage_v")]
+    pub max_battery_voltage_v: f64,
+}
+
+/// A 62 kWh CHAdeMO V2G vehicle (Nissan Leaf e+ class).
+mod vehicle_defaults {
+    pub fn capacity_kwh() -> f64 {
+        62.0
+    }
+    pub fn initial_soc_pct() -> f64 {
+        60.0
+    }
+    pub fn max_charge_current_a() -> f64 {
+        125.0
+    }
+    pub fn max_discharge_current_a() -> f64 {
+        30.0
+    }
+    pub fn min_discharge_voltage_v() -> f64 {
+        310.0
+    }
+    pub fn min_discharge_soc_pct() -> f64 {
+        20.0
+    }
+    pub fn max_battery_voltage_v() -> f64 {
+        410.0
+    }
+}
+
+impl Default for VehicleSpec {
+    fn default() -> Self {
+        VehicleSpec {
+            capacity_kwh: vehicle_defaults::capacity_kwh(),
+            initial_soc_pct: vehicle_defaults::initial_soc_pct(),
+            max_charge_current_a: vehicle_defaults::max_charge_current_a(),
+            max_discharge_current_a: vehicle_defaults::max_discharge_current_a(),
+            min_discharge_voltage_v: vehicle_defaults::min_discharge_voltage_v(),
+            min_discharge_soc_pct: vehicle_defaults::min_discharge_soc_pct(),
+            max_battery_voltage_v: vehicle_defaults::max_battery_voltage_v(),
+        }
+    }
+}
+
+/// V2H backup of an emulated charger.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSpec {
+    pub enabled: bool,
+    /// From ceasing on the grid to forming the home bus.
+    #[serde(default = "default_transfer_time_s")]
+    pub transfer_time_s: f64,
+}
+
+fn default_transfer_time_s() -> f64 {
+    0.5
 }
 
 /// Optional ratings; each present one must be finite and positive.
@@ -234,6 +343,7 @@ pub struct EmulationSpec {
     /// relative to the rig file's folder.
     pub trip_profile: Option<PathBuf>,
     pub anti_islanding: AntiIslanding,
+    pub backup: Option<BackupSpec>,
 }
 
 /// One device of the rig.
@@ -246,6 +356,8 @@ pub struct DeviceSpec {
     pub options: DeviceOptions,
     pub identity: Option<IdentitySpec>,
     pub emulation: Option<EmulationSpec>,
+    /// Only for an ev_simulator.
+    pub vehicle: Option<VehicleSpec>,
 }
 
 /// A validated rig.

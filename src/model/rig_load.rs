@@ -47,6 +47,7 @@ struct RawDevice {
     options: DeviceOptions,
     identity: Option<IdentitySpec>,
     emulation: Option<RawEmulation>,
+    vehicle: Option<VehicleSpec>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
@@ -54,6 +55,7 @@ struct RawDevice {
 enum EmulatedKind {
     Serial,
     Tcp,
+    Can,
 }
 
 #[derive(Deserialize)]
@@ -62,7 +64,10 @@ struct RawTransport {
     emulated: Option<EmulatedKind>,
     serial: Option<String>,
     tcp: Option<String>,
+    socketcan: Option<String>,
+    slcan: Option<String>,
     baud: Option<u32>,
+    bit_rate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +76,7 @@ struct RawEmulation {
     trip_profile: Option<std::path::PathBuf>,
     #[serde(default)]
     anti_islanding: RawAntiIslanding,
+    backup: Option<BackupSpec>,
 }
 
 /// der::AntiIslanding with every key optional (omitted keys default).
@@ -344,11 +350,46 @@ fn validate_device(
         c.within(&format!("{ak}.cf0"), anti_islanding.cf0, 0.0, 0.5, "");
         c.finite(&format!("{ak}.k_per_hz"), anti_islanding.k_per_hz);
         c.positive(&format!("{ak}.detect_deviation_hz"), anti_islanding.detect_deviation_hz);
+        if let Some(b) = &e.backup {
+            c.within(&format!("{ek}.backup.transfer_time_s"), b.transfer_time_s, 0.0, 10.0, "");
+        }
         EmulationSpec {
             trip_profile: e.trip_profile.map(|p| base.join(p)),
             anti_islanding,
+            backup: e.backup,
         }
     });
+    if let Some(t) = &transport {
+        let can_role = d.role == Role::EvSimulator;
+        if t.is_can() != can_role {
+            c.invalid(
+                &format!("{key}.transport"),
+                if can_role {
+                    "an ev_simulator talks CAN".to_string()
+                } else {
+                    format!("a CAN transport does not apply to {}", d.role.with_article())
+                },
+                if can_role {
+                    "use { emulated: can, bit_rate: 500000 }, { socketcan: can0 } or { slcan: /dev/ttyACM0, bit_rate: 500000 }"
+                } else {
+                    TRANSPORT_FORMS
+                },
+            );
+        }
+    }
+    if let Some(v) = &d.vehicle {
+        let vk = format!("{key}.vehicle");
+        if d.role != Role::EvSimulator {
+            c.invalid(&vk, format!("`vehicle` does not apply to {}", d.role.with_article()), "only an ev_simulator plays a vehicle");
+        }
+        c.positive(&format!("{vk}.capacity_kwh"), v.capacity_kwh);
+        c.within(&format!("{vk}.initial_soc_pct"), v.initial_soc_pct, 0.0, 100.0, "");
+        c.within(&format!("{vk}.min_discharge_soc_pct"), v.min_discharge_soc_pct, 0.0, 100.0, "");
+        c.within(&format!("{vk}.max_charge_current_a"), v.max_charge_current_a, 0.0, 255.0, "CHAdeMO carries currents in one byte");
+        c.within(&format!("{vk}.max_discharge_current_a"), v.max_discharge_current_a, 0.0, 255.0, "CHAdeMO carries currents in one byte");
+        c.within(&format!("{vk}.min_discharge_voltage_v"), v.min_discharge_voltage_v, 0.0, 1000.0, "");
+        c.within(&format!("{vk}.max_battery_voltage_v"), v.max_battery_voltage_v, 50.0, 1000.0, "");
+    }
     Some(DeviceSpec {
         role: d.role,
         driver: d.driver,
@@ -357,20 +398,32 @@ fn validate_device(
         options: d.options,
         identity: d.identity,
         emulation,
+        vehicle: d.vehicle.or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
     })
 }
 
-const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }";
+const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }, and for CAN { emulated: can, bit_rate: 500000 }, { socketcan: can0 }, { slcan: /dev/ttyACM0, bit_rate: 500000 }";
+
+/// Classic CAN bit rates an SLCAN adapter can set (S0–S8, Lawicel CANUSB manual).
+pub const CAN_BIT_RATES: [u32; 9] = [
+    10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 800_000, 1_000_000,
+];
 
 fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<TransportSpec> {
-    let kinds = [t.emulated.is_some(), t.serial.is_some(), t.tcp.is_some()]
-        .iter()
-        .filter(|&&b| b)
-        .count();
+    let kinds = [
+        t.emulated.is_some(),
+        t.serial.is_some(),
+        t.tcp.is_some(),
+        t.socketcan.is_some(),
+        t.slcan.is_some(),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
     if kinds != 1 {
         c.invalid(
             key,
-            "give exactly one of `emulated`, `serial`, `tcp`",
+            "give exactly one of `emulated`, `serial`, `tcp`, `socketcan`, `slcan`",
             TRANSPORT_FORMS,
         );
         return None;
@@ -401,6 +454,49 @@ fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<Tr
             true
         }
     };
+    let is_can = t.emulated == Some(EmulatedKind::Can) || t.socketcan.is_some() || t.slcan.is_some();
+    let bit_rate = t.bit_rate.unwrap_or(500_000);
+    if let Some(b) = t.bit_rate {
+        if !is_can {
+            c.invalid(&format!("{key}.bit_rate"), "`bit_rate` is for CAN transports", "remove `bit_rate`");
+            return None;
+        }
+        if !CAN_BIT_RATES.contains(&b) {
+            let valid: Vec<String> = CAN_BIT_RATES.iter().map(|b| b.to_string()).collect();
+            c.invalid(
+                &format!("{key}.bit_rate"),
+                format!("{b} bit/s is not a CAN bit rate an adapter can set"),
+                format!("expected one of {}", valid.join(", ")),
+            );
+            return None;
+        }
+    }
+    if t.emulated == Some(EmulatedKind::Can) {
+        if t.baud.is_some() {
+            c.invalid(&format!("{key}.baud"), "`baud` does not apply to an emulated CAN bus", "use `bit_rate`");
+            return None;
+        }
+        return Some(TransportSpec::EmulatedCan { bit_rate });
+    }
+    if let Some(interface) = &t.socketcan {
+        if t.baud.is_some() || t.bit_rate.is_some() {
+            c.invalid(key, "a SocketCAN interface's bit rate is set with `ip link`, not here", "remove `baud` and `bit_rate`");
+            return None;
+        }
+        if interface.trim().is_empty() || interface.len() > 15 {
+            c.invalid(&format!("{key}.socketcan"), format!("`{interface}` is not a network interface name"), "expected e.g. can0 or vcan0 (at most 15 characters)");
+            return None;
+        }
+        return Some(TransportSpec::SocketCan { interface: interface.clone() });
+    }
+    if let Some(port) = &t.slcan {
+        let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);
+        if port.trim().is_empty() {
+            c.invalid(&format!("{key}.slcan"), "empty serial port", "expected a device path such as /dev/ttyACM0");
+            return None;
+        }
+        return check_baud(c, baud).then(|| TransportSpec::Slcan { port: port.clone(), bit_rate, baud });
+    }
     match (t.emulated, &t.serial, &t.tcp) {
         (Some(EmulatedKind::Serial), _, _) => {
             let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);

@@ -189,8 +189,9 @@ impl Charger for SunSpecCharger {
             power_w: self.need(value(&m, t, &m701::W), "701 W")?,
             voltage_v,
             frequency_hz: value(&m, t, &m701::Hz).unwrap_or(0.0),
-            energized: st_on && connected,
+            energized: st_on,
             tripped: raw(&m, &m701::Alrm).is_some_and(|a| a != 0),
+            connected,
         })
     }
 

@@ -6,7 +6,7 @@
 use super::state::{Controls, TRIP_MODELS};
 use crate::der::TripFunction;
 use crate::device::Identity;
-use crate::plant::{CeaseReason, Plant};
+use crate::plant::{CeaseReason, Plant, InverterMode};
 use crate::protocol::sunspec::curve::{self, CurveGroup, TripCurveLayout};
 use crate::protocol::sunspec::defs::{m1, m701, m702, m703, m704};
 use crate::protocol::sunspec::{encode_string, u32_regs, Point, SUNS_MARKER};
@@ -191,7 +191,8 @@ fn measurements(img: &mut Image, o: usize, plant: &Plant) {
     let m = plant.measure();
     let st = plant.inverter_status();
     img.put(o, &m701::ACType, &[0]); // SINGLE_PHASE
-    img.put(o, &m701::St, &[u16::from(st.energized)]);
+    let forming = plant.inverter_mode() == InverterMode::GridForming;
+    img.put(o, &m701::St, &[u16::from(st.energized || forming)]);
     let inv_st = match st.cease_reason {
         None if st.energized => 3,                 // RUNNING
         Some(CeaseReason::EnterServiceDelay) => 7, // STANDBY
@@ -200,10 +201,12 @@ fn measurements(img: &mut Image, o: usize, plant: &Plant) {
         None => 7,
     };
     img.put(o, &m701::InvSt, &[inv_st]);
-    img.put(o, &m701::ConnSt, &[u16::from(st.energized)]);
+    // Disconnected while ceased, and while a V2H charger's transfer switch is open.
+    img.put(o, &m701::ConnSt, &[u16::from(st.energized && plant.mid_closed())]);
     let reason = tripped_reason(plant);
     img.put(o, &m701::Alrm, &u32_regs(alarm_bits(reason)));
-    img.put(o, &m701::DERMode, &u32_regs(1)); // GRID_FOLLOWING
+    // Bit 0 GRID_FOLLOWING, bit 1 GRID_FORMING (model_701.json DERMode).
+    img.put(o, &m701::DERMode, &u32_regs(if forming { 2 } else { 1 }));
     img.put(o, &m701::W, &[i16_of(at(m.inverter_power_w, SF_W))]);
     img.put(o, &m701::A, &[i16_of(at(m.inverter_current_rms_a, SF_A))]);
     img.put(o, &m701::LNV, &[u16_of(at(m.pcc_voltage_rms_v, SF_V))]);
