@@ -5,10 +5,10 @@
 use super::{lock_plant, Instrument, SharedPlant};
 use crate::exec::clock::{Clock, ClockKind, Periodic, PeriodicTask};
 use crate::plant::{Agent, Plant, SimTime};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use crate::transport::{ByteLink, TransportError};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct SimLink {

@@ -233,7 +233,10 @@ impl Plant {
                     self.sim_time.publish(self.now());
                     self.wake_due_agents();
                     // An agent that asks for the same instant again runs at the next step.
-                    if self.agents.earliest().is_some_and(|e| self.step_at_or_after(e) <= w)
+                    if self
+                        .agents
+                        .earliest()
+                        .is_some_and(|e| self.step_at_or_after(e) <= w)
                         && self.step < target
                     {
                         self.integrate_to(self.step + 1);

@@ -369,7 +369,11 @@ mod tests {
         let r = rx.recv(Duration::from_millis(50)).unwrap().unwrap();
         assert_eq!(r.frame.id(), CanId::Standard(0x20));
         let ft = frame_time(&frame(0x10), 500_000);
-        assert!(r.timestamp > Duration::from_millis(10) + ft, "{:?}", r.timestamp);
+        assert!(
+            r.timestamp > Duration::from_millis(10) + ft,
+            "{:?}",
+            r.timestamp
+        );
         assert!(rx.recv(Duration::from_millis(50)).unwrap().is_none());
     }
 
