@@ -78,10 +78,7 @@ impl BusState {
     /// that become ready at `now` itself may still join that arbitration)
     /// and delivers those that have ended by `now`.
     fn process(&mut self, now: Duration) {
-        loop {
-            let Some(earliest) = self.pending.iter().map(|p| p.ready_at).min() else {
-                break;
-            };
+        while let Some(earliest) = self.pending.iter().map(|p| p.ready_at).min() {
             let start = self.bus_free_at.max(earliest);
             if start >= now {
                 break;
