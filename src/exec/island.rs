@@ -61,7 +61,11 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             }
         }
         // Leave the load balanced as the step found it.
-        if let (Some(b), Some(load)) = (self.balanced, self.r.rig.devices.load.as_mut()) {
+        if let (Some(b), Some(load), true) = (
+            self.balanced,
+            self.r.rig.devices.load.as_mut(),
+            self.step.reclose,
+        ) {
             load.set_load(b)?;
         }
         out.extend(measured);
@@ -157,7 +161,9 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             Some(rec) => rec.fetch()?,
             None => return Err(StepError::Abort("the recorder went away".into())),
         };
-        r.rig.devices.island_switch.close()?;
+        if self.step.reclose {
+            r.rig.devices.island_switch.close()?;
+        }
         let analysis = analyse_capture(
             &capture,
             ClearingThresholds::per_unit_005(facts.nominal_voltage_v, rated_current_a),

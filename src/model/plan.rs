@@ -246,6 +246,14 @@ pub struct IslandStep {
     /// Rerun the N longest points twice.
     #[serde(default)]
     pub rerun_longest: u32,
+    /// Close S3 again after each point (default). `false` leaves the grid
+    /// lost after a single point, for the V2H backup tests.
+    #[serde(default = "default_reclose")]
+    pub reclose: bool,
+}
+
+fn default_reclose() -> bool {
+    true
 }
 
 fn default_points() -> Vec<f64> {

@@ -351,6 +351,15 @@ fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::Island(i) => {
+            if !i.reclose
+                && (i.reactive_load_pct.len() > 1 || i.extend_while_rising || i.rerun_longest > 0)
+            {
+                c.invalid(
+                    &k("reclose"),
+                    "`reclose: false` leaves S3 open after the first point",
+                    "use a single load point without extend_while_rising or rerun_longest",
+                );
+            }
             if i.reactive_load_pct.is_empty() {
                 c.invalid(
                     &k("reactive_load_pct"),
