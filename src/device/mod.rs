@@ -131,3 +131,12 @@ pub trait WaveformRecorder: Send {
     fn is_complete(&mut self) -> Result<bool, DeviceError>;
     fn fetch(&mut self) -> Result<Capture, DeviceError>;
 }
+
+/// The home's loads on the backed-up bus (V2H): a programmable AC load.
+pub trait HomeLoad: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    /// Real and reactive power drawn at nominal voltage (constant-impedance load).
+    fn set_load(&mut self, p_w: f64, q_var: f64) -> Result<(), DeviceError>;
+    fn set_input(&mut self, on: bool) -> Result<(), DeviceError>;
+    fn measure(&mut self) -> Result<AcReading, DeviceError>;
+}
