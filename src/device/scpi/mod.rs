@@ -3,14 +3,17 @@
 //! port 5025, or the emulated link).
 
 pub mod grid;
+pub mod home_load;
 pub mod load;
 pub mod recorder;
 pub mod session;
 pub mod switch;
 
-use crate::device::{DeviceError, GridSimulator, IslandLoad, IslandSwitch, WaveformRecorder};
+use crate::device::{
+    DeviceError, GridSimulator, HomeLoad, IslandLoad, IslandSwitch, WaveformRecorder,
+};
 use crate::protocol::scpi::dialect::{
-    grid_dialect, switch_dialect, LOAD_DRIVERS_LIST, RECORDER_DRIVERS_LIST,
+    grid_dialect, switch_dialect, HOME_LOAD_DRIVERS_LIST, LOAD_DRIVERS_LIST, RECORDER_DRIVERS_LIST,
 };
 use crate::transport::ByteLink;
 
@@ -22,6 +25,7 @@ pub const GRID_DRIVERS: &[&str] = &["ametek-asterion", "keysight-ac6900", "chrom
 pub const SWITCH_DRIVERS: &[&str] = &["keysight-34980a", "keysight-34970a"];
 pub const LOAD_DRIVERS: &[&str] = LOAD_DRIVERS_LIST;
 pub const RECORDER_DRIVERS: &[&str] = RECORDER_DRIVERS_LIST;
+pub const HOME_LOAD_DRIVERS: &[&str] = HOME_LOAD_DRIVERS_LIST;
 
 fn unknown(name: &str, driver: &str, valid: &[&str]) -> DeviceError {
     DeviceError::Unsupported {
@@ -66,6 +70,20 @@ pub fn island_load(
         return Err(unknown(name, driver, LOAD_DRIVERS));
     }
     Ok(Box::new(load::ScpiIslandLoad::new(ScpiSession::new(
+        link, name,
+    ))))
+}
+
+/// The V2H home load on the home bus (`chroma-63800`).
+pub fn home_load(
+    driver: &str,
+    link: Box<dyn ByteLink>,
+    name: &str,
+) -> Result<Box<dyn HomeLoad>, DeviceError> {
+    if !HOME_LOAD_DRIVERS.contains(&driver) {
+        return Err(unknown(name, driver, HOME_LOAD_DRIVERS));
+    }
+    Ok(Box::new(home_load::ScpiHomeLoad::new(ScpiSession::new(
         link, name,
     ))))
 }

@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod grid;
+pub mod home_load;
 pub mod load;
 pub mod recorder;
 pub mod switch;
@@ -12,7 +13,7 @@ pub mod switch;
 use crate::device::Identity;
 use crate::emulator::Instrument;
 use crate::protocol::scpi::dialect::{
-    grid_dialect, switch_dialect, LOAD_DRIVERS_LIST, RECORDER_DRIVERS_LIST,
+    grid_dialect, switch_dialect, HOME_LOAD_DRIVERS_LIST, LOAD_DRIVERS_LIST, RECORDER_DRIVERS_LIST,
 };
 use thiserror::Error;
 
@@ -52,7 +53,7 @@ impl Default for ScpiRatings {
 pub struct UnknownDriver(pub String);
 
 /// Builds the emulated instrument for a rig's driver name (one of
-/// `device::scpi::{GRID,SWITCH,LOAD,RECORDER}_DRIVERS`).
+/// `device::scpi::{GRID,SWITCH,LOAD,HOME_LOAD,RECORDER}_DRIVERS`).
 pub fn emulated_instrument(
     driver: &str,
     identity: Identity,
@@ -73,6 +74,12 @@ pub fn emulated_instrument(
     if LOAD_DRIVERS_LIST.contains(&driver) {
         return Ok(Box::new(ScpiInstrument::new(
             load::LoadDevice::new(ratings),
+            identity,
+        )));
+    }
+    if HOME_LOAD_DRIVERS_LIST.contains(&driver) {
+        return Ok(Box::new(ScpiInstrument::new(
+            home_load::HomeLoadDevice::new(ratings),
             identity,
         )));
     }

@@ -185,3 +185,56 @@ pub fn render(template: &str, param: &str) -> String {
 pub fn pattern(template: &str) -> Pattern {
     Pattern::parse(template_header(template).0)
 }
+
+/// The V2H home load: a Chroma 63800-series programmable AC/DC electronic
+/// load (63802 1.8 kW / 18 A, 63803 3.6 kW / 36 A, 63804 4.5 kW / 45 A:
+/// the OCP/OPP rows of `[LOAD:]PROTect?`, 63800 Series Operation &
+/// Programming Manual §8). Sources, since no complete stored copy of the
+/// manual's command chapter was found:
+/// - manual p. 8-13 (stored): `[LOAD:]MODE 0|CURR, 1|POW, 2|VOLT, 3|RES,
+///   4|RLC, 5|RLCP, 6|INRUSH, 7|RECT`, query answers `CURR, POW, …`;
+///   p. 8-2: Boolean data is `ON|OFF`; p. 8-6: `*IDN?` → `Chroma,63804,0,1.00`.
+/// - a published 63804 driver header written against manual v2.4: `LOAD
+///   ON|OFF`, `CURR`, `POW`, `RES`, `PFAC` (-1..+1), `MEAS:VOLT?`,
+///   `MEAS:CURR?`, `MEAS:FREQ?`, `MEAS:POW?`, `MEAS:POW:APP?`,
+///   `MEAS:POW:PFAC?`, `MEAS:POW:REAC?`.
+/// - a lab script for a 63802: `SYST:SET:CFPF:MODE CF|PF|BOTH` before
+///   `PFAC`, `LOAD:POW`, `MEAS:POW:REAL?`.
+///
+/// Long forms (`POWer`, `PFACtor`, `SYSTem:SETup`, `REACtive`,
+/// `APParent`) follow the Chroma 61600 tree and SCPI short-form rules; not
+/// confirmed verbatim. PF sign: Chroma's 63800 datasheet says a positive
+/// PF makes the current LEAD the voltage (capacitive) and a negative one
+/// makes it LAG (inductive); the driver header above states the opposite.
+/// We follow the manufacturer's datasheet.
+///
+/// The emulator models CC, CP and CR (the "constant load modes"); CC and
+/// CP take the PF when the CF/PF mode is PF or BOTH, CR is always PF 1
+/// (datasheet). `*RST` (emulator's choice, not documented): input OFF, mode
+/// CURR, levels 0, PF 1, CF/PF mode CF.
+pub const HOME_LOAD_DRIVERS_LIST: &[&str] = &["chroma-63800"];
+pub const HOME_LOAD_INPUT: &str = "LOAD[:STATe] {}";
+pub const HOME_LOAD_MODE: &str = "[LOAD:]MODE {}";
+pub const HOME_LOAD_CURRENT: &str = "[LOAD:]CURRent {}";
+pub const HOME_LOAD_POWER: &str = "[LOAD:]POWer {}";
+pub const HOME_LOAD_RESISTANCE: &str = "[LOAD:]RESistance {}";
+pub const HOME_LOAD_PFACTOR: &str = "[LOAD:]PFACtor {}";
+pub const HOME_LOAD_CFPF_MODE: &str = "SYSTem:SETup:CFPF:MODE {}";
+pub const HOME_LOAD_MEAS_VOLTAGE: &str = "MEASure[:SCALar]:VOLTage?";
+pub const HOME_LOAD_MEAS_CURRENT: &str = "MEASure[:SCALar]:CURRent?";
+pub const HOME_LOAD_MEAS_FREQUENCY: &str = "MEASure[:SCALar]:FREQuency?";
+pub const HOME_LOAD_MEAS_POWER: &str = "MEASure[:SCALar]:POWer[:REAL]?";
+pub const HOME_LOAD_MEAS_APPARENT: &str = "MEASure[:SCALar]:POWer:APParent?";
+pub const HOME_LOAD_MEAS_REACTIVE: &str = "MEASure[:SCALar]:POWer:REACtive?";
+pub const HOME_LOAD_MEAS_PFACTOR: &str = "MEASure[:SCALar]:POWer:PFACtor?";
+/// `[LOAD:]MODE` parameters the driver sends.
+pub const HOME_LOAD_MODE_POWER: &str = "POW";
+pub const HOME_LOAD_CFPF_PF: &str = "PF";
+/// Smallest |PF| the 63800 can draw: Table 3-1, CF 5.0 at 200 Vrms.
+pub const HOME_LOAD_PF_MIN: f64 = 0.055;
+/// Rated power over rated current is 100 V on all three models (see above):
+/// the emulator derives its current rating from the power rating with it.
+pub const HOME_LOAD_W_PER_A: f64 = 100.0;
+/// CR range of the 63804 (driver header: 1.11–2500 Ω); the lower bound is
+/// enforced through the power rating instead.
+pub const HOME_LOAD_RESISTANCE_MAX_OHM: f64 = 2500.0;
