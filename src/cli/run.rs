@@ -1,7 +1,7 @@
 //! `v2x-hil run PLAN [--rig RIG] [--json] [--out DIR]`
 
 use super::{output, rig_source, ExitCode};
-use crate::exec::connect::connect;
+use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
 use crate::model;
@@ -20,7 +20,8 @@ pub struct RunArgs {
     /// Print one JSON document to stdout instead of the human report.
     #[arg(long)]
     pub json: bool,
-    /// Write the run's results into this folder.
+    /// Write the run's results (results.json) and the CAN traffic of each bus
+    /// (candump log, `<bus>.log`) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -52,7 +53,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     }
-    let mut connected = match connect(&rig) {
+    let options = ConnectOptions {
+        can_log_dir: args.out.clone(),
+    };
+    let mut connected = match connect_with(&rig, &options) {
         Ok(c) => c,
         Err(e) => {
             output::error(&e.to_string());
