@@ -14,7 +14,7 @@ use v2x_hil::protocol::chademo::{Direction, Incompatibility, Phase, StopCause};
 fn discharge_session_reaches_transfer_with_the_vehicles_limits() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 5000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.run_for(Duration::from_millis(500));
 
     let l = rig.last.limits;
@@ -53,7 +53,7 @@ fn discharge_session_reaches_transfer_with_the_vehicles_limits() {
 fn charge_session_honours_the_request_and_raises_soc() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = -20_000.0;
-    rig.to_transfer(
+    rig.run_to_transfer(
         TransferRequest::Charge { current_a: 18.0 },
         Direction::Charge,
     );
@@ -93,7 +93,7 @@ fn min_discharge_soc_stops_discharge() {
     v.initial_soc = 0.25;
     let mut rig = Rig::new(v, charger());
     rig.setpoint_w = 20_000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.step();
     assert_eq!(rig.current_a, 20.0);
 
@@ -134,7 +134,7 @@ fn min_discharge_soc_stops_discharge() {
 fn vehicle_silence_stops_the_charger_within_the_timeout() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 5000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.run_for(Duration::from_secs(1));
     assert!(rig.current_a > 0.0);
 
@@ -172,7 +172,7 @@ fn vehicle_silence_stops_the_charger_within_the_timeout() {
 fn charger_silence_stops_the_vehicle() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 5000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     let t0 = rig.now;
     // The charger disappears: only the vehicle ticks.
     let mut stopped_at = None;
@@ -194,7 +194,7 @@ fn charger_silence_stops_the_vehicle() {
 fn stop_ramps_current_down_and_opens_contactors() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 20_000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.run_for(Duration::from_millis(500));
     assert_eq!(rig.current_a, 20.0);
 
@@ -208,7 +208,7 @@ fn stop_ramps_current_down_and_opens_contactors() {
     // Replay to look at the ramp: re-run a fresh session recording currents.
     let mut rig2 = Rig::new(vehicle(), charger());
     rig2.setpoint_w = 20_000.0;
-    rig2.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig2.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig2.run_for(Duration::from_millis(500));
     rig2.ev.stop();
     for _ in 0..12 {
@@ -279,7 +279,7 @@ fn incompatible_voltages_are_refused() {
 fn lowered_discharge_limit_reaches_the_charger_within_two_cycles() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 20_000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.run_for(Duration::from_millis(300));
     assert_eq!(rig.last.limits.max_discharge_current_a, 20.0);
 
@@ -313,7 +313,7 @@ fn phases_are_reached_only_in_order() {
             Direction::Charge => TransferRequest::Charge { current_a: 10.0 },
             Direction::Discharge => TransferRequest::Discharge,
         };
-        rig.to_transfer(request, direction);
+        rig.run_to_transfer(request, direction);
         rig.run_for(Duration::from_secs(2));
         rig.ev.stop();
         rig.run_for(Duration::from_secs(5));
@@ -350,7 +350,7 @@ fn no_progress_without_start_and_none_without_plug() {
 fn unplug_mid_transfer_is_a_silence_fault_for_the_charger() {
     let mut rig = Rig::new(vehicle(), charger());
     rig.setpoint_w = 5000.0;
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     rig.ev.unplug();
     assert!(!rig.ev.contactors_closed());
     assert_eq!(
@@ -362,7 +362,7 @@ fn unplug_mid_transfer_is_a_silence_fault_for_the_charger() {
     assert_eq!(rig.last.limits, DcLimits::NONE);
 
     // A new session after re-plugging clears the fault.
-    rig.to_transfer(TransferRequest::Discharge, Direction::Discharge);
+    rig.run_to_transfer(TransferRequest::Discharge, Direction::Discharge);
     assert_eq!(rig.ch.fault(), None);
 }
 
@@ -372,7 +372,7 @@ fn legacy_protocol_vehicle_completes_a_session() {
     v.protocol_number = 1;
     let mut rig = Rig::new(v, charger());
     rig.setpoint_w = -5000.0;
-    rig.to_transfer(
+    rig.run_to_transfer(
         TransferRequest::Charge { current_a: 10.0 },
         Direction::Charge,
     );

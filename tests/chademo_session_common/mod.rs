@@ -130,7 +130,7 @@ impl Rig {
     }
 
     /// Plug, start and run to energy transfer on both sides.
-    pub fn to_transfer(&mut self, request: TransferRequest, direction: Direction) {
+    pub fn run_to_transfer(&mut self, request: TransferRequest, direction: Direction) {
         self.ev.plug();
         self.ev.start(request);
         let ok = self.run_until(Duration::from_secs(10), |r| {
