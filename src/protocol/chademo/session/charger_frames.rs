@@ -7,7 +7,8 @@ use super::super::{
     ChargerCapability, ChargerDischargeCapability, ChargerDischargeEstimate, ChargerStatus,
     Message, Phase,
 };
-use super::charger::{ChargerSession, DcSideView};
+use super::charger::ChargerSession;
+use super::charger_types::DcSideView;
 use super::{amps_u8, since, to_can, volts_u16, STOP_RAMP_DOWN};
 use crate::plant::DcLimits;
 use crate::transport::can::CanFrame;

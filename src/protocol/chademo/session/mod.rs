@@ -33,14 +33,17 @@ use super::{ChademoError, Message};
 
 mod charger;
 mod charger_frames;
+mod charger_types;
 mod ev;
 mod ev_frames;
+mod ev_types;
 
-pub use charger::{
-    ChargerConfig, ChargerFault, ChargerSession, ChargerSessionStatus, ChargerTick, DcSideView,
-    VehicleView,
+pub use charger::ChargerSession;
+pub use charger_types::{
+    ChargerConfig, ChargerFault, ChargerSessionStatus, ChargerTick, DcSideView, VehicleView,
 };
-pub use ev::{EvSession, EvStatus, EvStopCause, RuntimeLimits, TransferRequest, VehicleConfig};
+pub use ev::EvSession;
+pub use ev_types::{EvStatus, EvStopCause, RuntimeLimits, TransferRequest, VehicleConfig};
 
 /// How long the vehicle tolerates silence from the charger (no H'108 or
 /// H'109) before it stops: jamiejones85 `lastCommTimeout = 1000` ms ("allow
