@@ -27,6 +27,12 @@ const LEGACY_CONTACTOR_OPEN: Duration = Duration::from_secs(4);
 
 /// The charger's session core. Drive it with [`ChargerSession::on_frame`]
 /// for every received frame and [`ChargerSession::tick`] every 100 ms.
+///
+/// A session begins with the first vehicle frame (the charge-start button
+/// is taken as pressed) and ends when the vehicle has been silent for
+/// [`VEHICLE_SILENCE_TIMEOUT`] outside energy transfer (unplugged). The
+/// charger waits for switch k without a time limit, since the plan decides
+/// when the vehicle starts; later steps have osexpert's T-times.
 #[derive(Debug, Clone)]
 pub struct ChargerSession {
     pub(super) config: ChargerConfig,
