@@ -23,6 +23,7 @@ mod charger;
 mod discharge;
 mod flags;
 mod sequence;
+pub mod session;
 mod vehicle;
 
 pub use charger::{ChargerCapability, ChargerStatus, Frame108, Frame109};
