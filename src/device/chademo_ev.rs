@@ -6,14 +6,21 @@
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic};
 use crate::model::VehicleSpec;
-use crate::protocol::chademo::session::{Direction, EvSession, VehicleConfig};
-use crate::protocol::chademo::CYCLE;
+use crate::protocol::chademo::session::{EvSession, TransferRequest, VehicleConfig};
+use crate::protocol::chademo::{Phase, CYCLE};
 use crate::transport::can::CanBus;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// The session and what the driver tracks beside it.
+struct Shared {
+    session: EvSession,
+    /// Largest discharge current the charger reported since plug-in.
+    peak_discharge_current_a: f64,
+}
+
 pub struct ChademoEv {
-    session: Arc<Mutex<EvSession>>,
+    shared: Arc<Mutex<Shared>>,
     /// Stops the cadence when the driver goes away.
     _cadence: Periodic,
     describe: String,
@@ -29,7 +36,7 @@ fn vehicle_config(v: &VehicleSpec) -> VehicleConfig {
         max_battery_voltage_v: v.max_battery_voltage_v,
         capacity_kwh: v.capacity_kwh,
         initial_soc: v.initial_soc_pct / 100.0,
-        ..VehicleConfig::default()
+        ..VehicleConfig::typical_62kwh()
     }
 }
 
@@ -41,33 +48,39 @@ impl ChademoEv {
         name: &str,
     ) -> Self {
         let describe = bus.describe();
-        let session = Arc::new(Mutex::new(EvSession::new(vehicle_config(&vehicle))));
-        let shared = session.clone();
+        let shared = Arc::new(Mutex::new(Shared {
+            session: EvSession::new(vehicle_config(&vehicle)),
+            peak_discharge_current_a: 0.0,
+        }));
+        let cadence_state = shared.clone();
         let cadence = clock.every(
             Duration::ZERO,
             CYCLE,
             Box::new(move |now| {
-                let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+                let mut guard = cadence_state.lock().unwrap_or_else(|p| p.into_inner());
+                let s = &mut *guard;
                 // Poll, never wait: in simulated time this runs inside the plant.
                 while let Ok(Some(r)) = bus.recv(Duration::ZERO) {
-                    s.on_frame(r.timestamp, &r.frame);
+                    s.session.on_frame(r.timestamp, &r.frame);
+                    let reported = s.session.status().charger_reported_current_a;
+                    s.peak_discharge_current_a = s.peak_discharge_current_a.max(reported);
                 }
-                for frame in s.tick(now) {
+                for frame in s.session.tick(now) {
                     // A send error (adapter unplugged) shows as charger silence.
                     let _ = bus.send(&frame);
                 }
             }),
         );
         ChademoEv {
-            session,
+            shared,
             _cadence: cadence,
             describe,
             name: name.to_string(),
         }
     }
 
-    fn session(&self) -> MutexGuard<'_, EvSession> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -82,13 +95,18 @@ impl EvSimulator for ChademoEv {
     }
 
     fn command(&mut self, command: EvCommand) -> Result<(), DeviceError> {
-        let mut s = self.session();
+        let mut guard = self.shared();
+        let shared = &mut *guard;
+        let s = &mut shared.session;
         match command {
-            EvCommand::Plug => s.plug(),
-            EvCommand::StartCharge { current_a } => s.start(Direction::Charge {
-                current_a: current_a.unwrap_or(f64::INFINITY),
+            EvCommand::Plug => {
+                shared.peak_discharge_current_a = 0.0;
+                s.plug()
+            }
+            EvCommand::StartCharge { current_a } => s.start(TransferRequest::Charge {
+                current_a: current_a.unwrap_or(s.config().max_charge_current_a),
             }),
-            EvCommand::StartDischarge => s.start(Direction::Discharge),
+            EvCommand::StartDischarge => s.start(TransferRequest::Discharge),
             EvCommand::Stop => s.stop(),
             EvCommand::Unplug => s.unplug(),
             EvCommand::GoSilent => s.go_silent(true),
@@ -98,26 +116,36 @@ impl EvSimulator for ChademoEv {
     }
 
     fn set_limits(&mut self, l: EvLimitsUpdate) -> Result<(), DeviceError> {
-        let mut s = self.session();
-        s.set_limits(
-            l.max_charge_current_a,
-            l.max_discharge_current_a,
-            l.min_discharge_soc_pct.map(|p| p / 100.0),
-            l.min_discharge_voltage_v,
-        );
+        let mut guard = self.shared();
+        let s = &mut guard.session;
+        let mut limits = s.limits();
+        if let Some(a) = l.max_charge_current_a {
+            limits.max_charge_current_a = a;
+        }
+        if let Some(a) = l.max_discharge_current_a {
+            limits.max_discharge_current_a = a;
+        }
+        if let Some(p) = l.min_discharge_soc_pct {
+            limits.min_discharge_soc = p / 100.0;
+        }
+        if let Some(v) = l.min_discharge_voltage_v {
+            limits.min_discharge_voltage_v = v;
+        }
+        s.set_limits(limits);
         Ok(())
     }
 
     fn status(&mut self) -> Result<EvReading, DeviceError> {
-        let st = self.session().status();
+        let shared = self.shared();
+        let st = shared.session.status();
         Ok(EvReading {
             phase: format!("{:?}", st.phase),
             soc_pct: st.soc * 100.0,
             dc_current_a: st.charger_reported_current_a,
             dc_voltage_v: st.charger_reported_voltage_v,
-            energy_transfer: st.energy_transfer,
-            charger_stopped: st.charger_stopped,
-            peak_discharge_current_a: st.peak_discharge_current_a,
+            energy_transfer: matches!(st.phase, Phase::EnergyTransfer(_)),
+            charger_stopped: st.charger_stopped || st.charger_fault,
+            peak_discharge_current_a: shared.peak_discharge_current_a,
             stop_cause: st.stop_cause.map(|c| format!("{c:?}")),
         })
     }

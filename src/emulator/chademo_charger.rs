@@ -4,6 +4,7 @@
 //! limits on the DC side and the contactor — as a real charger's firmware
 //! would. If the vehicle goes silent the session stops energy transfer.
 
+use crate::model::VehicleSpec;
 use crate::plant::{Agent, Plant};
 use crate::protocol::chademo::session::{ChargerConfig, ChargerSession, DcSideView};
 use crate::protocol::chademo::CYCLE;
@@ -15,6 +16,19 @@ use std::time::Duration;
 /// Offset of the charger's cycle from the vehicle's, so the two do not
 /// contend for the bus at the same instant every time.
 const PHASE: Duration = Duration::from_millis(50);
+
+/// The charger's CHAdeMO capability for an inverter of `rating_w`: a 500 V
+/// DC stage whose currents cover the rating at the vehicle's lowest
+/// discharge voltage.
+pub fn charger_session_config(rating_w: f64, vehicle: &VehicleSpec) -> ChargerConfig {
+    let floor_v = vehicle.min_discharge_voltage_v.max(100.0);
+    let current_a = (rating_w / floor_v).ceil().clamp(1.0, 255.0);
+    ChargerConfig {
+        available_current_a: current_a,
+        max_discharge_current_a: current_a,
+        ..ChargerConfig::typical_v2h()
+    }
+}
 
 pub struct ChargerCanAgent {
     port: EmulatedCanPort,
