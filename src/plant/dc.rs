@@ -1,0 +1,87 @@
+//! The charger's DC side: an ideal lab source, or the EV battery behind the
+//! vehicle's contactor and limits. The battery is advanced once per
+//! half-cycle of the AC voltage the inverter works on (at its zero
+//! crossings, where v·i ≈ 0, so the AC energy of the interval is exact to
+//! the step), and the AC power window for the next half-cycle follows.
+
+use super::battery::{Battery, Window, DEFAULT_CONVERSION_EFFICIENCY};
+use super::ev_api::DcLimits;
+
+pub(crate) struct DcSide {
+    pub battery: Option<Battery>,
+    /// `DcLimits::NONE` until the charger has the vehicle's limits.
+    pub limits: DcLimits,
+    pub contactor: bool,
+    pub efficiency: f64,
+    /// AC energy (J) and steps since the last battery update.
+    acc_j: f64,
+    acc_steps: u64,
+    /// Longest interval between updates when the voltage is not crossing.
+    max_steps: u64,
+    dt_s: f64,
+    pub window: Window,
+}
+
+impl DcSide {
+    pub fn new(dt_s: f64, nominal_hz: f64) -> Self {
+        DcSide {
+            battery: None,
+            limits: DcLimits::NONE,
+            contactor: false,
+            efficiency: DEFAULT_CONVERSION_EFFICIENCY,
+            acc_j: 0.0,
+            acc_steps: 0,
+            max_steps: ((1.0 / (nominal_hz * dt_s)).ceil() as u64).max(1),
+            dt_s,
+            window: Window::OPEN,
+        }
+    }
+
+    /// The window for the present state (ideal source: unlimited).
+    pub fn refresh(&mut self) {
+        self.window = match &self.battery {
+            None => Window::OPEN,
+            Some(_) if !self.contactor => Window::CLOSED,
+            Some(b) => b.window(&self.limits, self.efficiency),
+        };
+    }
+
+    /// The inverter may form (discharge) from this DC side.
+    pub fn can_discharge(&self) -> bool {
+        match &self.battery {
+            None => true,
+            Some(b) => self.contactor && b.may_discharge(&self.limits),
+        }
+    }
+
+    /// One step at AC power `p_ac_w` (export positive); on `boundary` (a
+    /// zero crossing) or after a nominal cycle without one, advances the
+    /// battery by the interval's mean power. True when it updated.
+    pub fn tick(&mut self, p_ac_w: f64, boundary: bool) -> bool {
+        if self.battery.is_none() {
+            return false;
+        }
+        self.acc_j += p_ac_w * self.dt_s;
+        self.acc_steps += 1;
+        if !(boundary || self.acc_steps >= self.max_steps) {
+            return false;
+        }
+        self.flush();
+        true
+    }
+
+    /// Books the accumulated interval into the battery now.
+    pub fn flush(&mut self) {
+        if self.acc_steps > 0 {
+            let span_s = self.acc_steps as f64 * self.dt_s;
+            let p_ac = self.acc_j / span_s;
+            let eta = self.efficiency;
+            if let Some(b) = &mut self.battery {
+                b.advance(p_ac, eta, span_s);
+            }
+        }
+        self.acc_j = 0.0;
+        self.acc_steps = 0;
+        self.refresh();
+    }
+}
