@@ -103,11 +103,12 @@ impl Battery {
         self.soc = (self.soc - i * dt_s / (3600.0 * self.capacity_ah)).clamp(0.0, 1.0);
     }
 
-    /// Can it discharge at all (SoC above the floor, terminal voltage above
-    /// the minimum at the present current)?
+    /// Can it discharge at all: SoC above the floor and the open-circuit
+    /// voltage above the minimum (below that even a small current would take
+    /// the terminals under it; above it `window` holds V_t ≥ V_min).
     pub fn may_discharge(&self, limits: &DcLimits) -> bool {
         self.soc > limits.min_discharge_soc
-            && self.terminal_v(self.current_a.max(0.0)) > limits.min_discharge_voltage_v
+            && self.ocv_v() > limits.min_discharge_voltage_v
             && limits.max_discharge_current_a > 0.0
     }
 

@@ -13,9 +13,11 @@ pub(crate) struct DcSide {
     pub limits: DcLimits,
     pub contactor: bool,
     pub efficiency: f64,
-    /// AC energy (J) and steps since the last battery update.
+    /// AC energy (J) and steps since the last battery update, and when
+    /// that update was (an interpolated zero crossing, or a step).
     acc_j: f64,
     acc_steps: u64,
+    last_s: f64,
     /// Longest interval between updates when the voltage is not crossing.
     max_steps: u64,
     dt_s: f64,
@@ -31,6 +33,7 @@ impl DcSide {
             efficiency: DEFAULT_CONVERSION_EFFICIENCY,
             acc_j: 0.0,
             acc_steps: 0,
+            last_s: 0.0,
             max_steps: ((1.0 / (nominal_hz * dt_s)).ceil() as u64).max(1),
             dt_s,
             window: Window::OPEN,
@@ -54,26 +57,37 @@ impl DcSide {
         }
     }
 
-    /// One step at AC power `p_ac_w` (export positive); on `boundary` (a
-    /// zero crossing) or after a nominal cycle without one, advances the
-    /// battery by the interval's mean power. True when it updated.
-    pub fn tick(&mut self, p_ac_w: f64, boundary: bool) -> bool {
+    /// One step at AC power `p_ac_w` (export positive) ending at `t_s`; at a
+    /// zero crossing (its interpolated time `crossing_s`) or after a nominal
+    /// cycle without one, advances the battery by the interval's mean power.
+    /// The interval runs between interpolated crossings: counting whole
+    /// steps would make the mean of a 166.7-step half-cycle ripple by 0.6 %.
+    /// True when it updated.
+    pub fn tick(&mut self, p_ac_w: f64, t_s: f64, crossing_s: Option<f64>) -> bool {
         if self.battery.is_none() {
             return false;
         }
         self.acc_j += p_ac_w * self.dt_s;
         self.acc_steps += 1;
-        if !(boundary || self.acc_steps >= self.max_steps) {
-            return false;
-        }
-        self.flush();
+        let end_s = match crossing_s {
+            Some(c) => c,
+            None if self.acc_steps >= self.max_steps => t_s,
+            None => return false,
+        };
+        self.book(end_s);
         true
     }
 
-    /// Books the accumulated interval into the battery now.
-    pub fn flush(&mut self) {
-        if self.acc_steps > 0 {
-            let span_s = self.acc_steps as f64 * self.dt_s;
+    /// Books the accumulated interval into the battery now (a setter is
+    /// about to change the conditions).
+    pub fn flush(&mut self, t_s: f64) {
+        self.book(t_s);
+    }
+
+    fn book(&mut self, end_s: f64) {
+        let span_s = end_s - self.last_s;
+        self.last_s = end_s;
+        if self.acc_steps > 0 && span_s > 0.0 {
             let p_ac = self.acc_j / span_s;
             let eta = self.efficiency;
             if let Some(b) = &mut self.battery {

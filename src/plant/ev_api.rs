@@ -102,19 +102,19 @@ impl super::Plant {
     /// once the contactor is closed and the vehicle's limits are set
     /// (`DcLimits::NONE` until then).
     pub fn attach_ev(&mut self, battery: EvBatteryConfig) {
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.battery = Some(super::battery::Battery::new(battery));
         self.apply_dc_window();
     }
     pub fn detach_ev(&mut self) {
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.battery = None;
         self.apply_dc_window();
     }
     /// The vehicle's contactors: energy moves only while closed. Opening
     /// cuts the inverter's current at once (not at the next half-cycle).
     pub fn set_dc_contactor(&mut self, closed: bool) {
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.contactor = closed;
         self.apply_dc_window();
     }
@@ -123,7 +123,7 @@ impl super::Plant {
     }
     /// The charger clamps its AC power so the DC side stays inside these.
     pub fn set_dc_limits(&mut self, limits: DcLimits) {
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.limits = limits;
         self.apply_dc_window();
     }
@@ -135,7 +135,7 @@ impl super::Plant {
     /// P_dc = P_ac/η, charge P_dc = P_ac·η. Default
     /// `DEFAULT_CONVERSION_EFFICIENCY` (0.96).
     pub fn set_conversion_efficiency(&mut self, efficiency: f64) {
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.efficiency = if efficiency.is_finite() {
             efficiency.clamp(0.01, 1.0)
         } else {

@@ -60,7 +60,7 @@ impl Plant {
         self.v2h.bus.set_connected(false);
         self.v2h.bus.start(self.node.v, i_l * share_h);
         self.v2h.meter.reset_dead();
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
     }
 
     /// Closes the MID: one node again, carrying both inductor currents.
@@ -71,7 +71,7 @@ impl Plant {
         self.v2h.state = State::Connected;
         self.configure_pcc();
         self.node.i_l += i_lh;
-        self.dc.flush();
+        self.dc.flush(self.step as f64 * self.dt_s);
         self.apply_dc_window();
     }
 
@@ -130,7 +130,7 @@ impl Plant {
             let i_lim = self.v2h.rated_a().min(self.dc.window.max_w / v_rms);
             self.v2h.regulate(v_ref, i_lim);
         }
-        if self.dc.tick(v * i_o, crossing.is_some())
+        if self.dc.tick(v * i_o, t_s, crossing.map(|c| c.t_s))
             && self.v2h.forming()
             && !self.dc.can_discharge()
         {

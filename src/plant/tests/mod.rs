@@ -4,6 +4,7 @@
 use super::*;
 use crate::der::{TripSetting, TripSettings};
 
+mod ev;
 mod island;
 mod meter;
 mod protection;
