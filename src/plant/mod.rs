@@ -255,7 +255,11 @@ impl Plant {
         };
         self.i_inv_a = i_inv;
         let crossing = self.meter.push(t_s, v, i_inv, i_grid);
-        if mid_closed && self.dc.tick(v * i_inv, t_s, crossing.map(|c| c.t_s)) {
+        if mid_closed
+            && self
+                .dc
+                .tick(v * i_inv, t_s, crossing.filter(|c| c.rising).map(|c| c.t_s))
+        {
             // Before the next half-cycle starts: it uses the new window.
             self.apply_dc_window();
         }

@@ -130,7 +130,9 @@ impl Plant {
             let i_lim = self.v2h.rated_a().min(self.dc.window.max_w / v_rms);
             self.v2h.regulate(v_ref, i_lim);
         }
-        if self.dc.tick(v * i_o, t_s, crossing.map(|c| c.t_s))
+        if self
+            .dc
+            .tick(v * i_o, t_s, crossing.filter(|c| c.rising).map(|c| c.t_s))
             && self.v2h.forming()
             && !self.dc.can_discharge()
         {

@@ -37,8 +37,8 @@ pub const RESYNC_TAU_S: f64 = 0.1;
 /// 1547-2003, ≤ 500 kVA: Δf 0.3 Hz, ΔV 10 %, Δφ 20°).
 pub const RESYNC_MAX_OFFSET_HZ: f64 = 0.25;
 /// The MID closes only when the phase error is within this (far inside the
-/// 20° of the synchronisation table: a 3° error is a 5 % voltage step).
-pub const SYNC_PHASE_TOL_DEG: f64 = 3.0;
+/// 20° of the synchronisation table: a 2° error is a 3.5 % voltage step).
+pub const SYNC_PHASE_TOL_DEG: f64 = 2.0;
 /// …and the RMS voltages differ by at most this (the regulator tracks the
 /// grid's RMS during resynchronisation).
 pub const SYNC_VOLTAGE_TOL_PU: f64 = 0.03;

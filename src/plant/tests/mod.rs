@@ -8,6 +8,7 @@ mod ev;
 mod island;
 mod meter;
 mod protection;
+mod v2h;
 
 pub(super) const RATE_HZ: f64 = 20_000.0;
 pub(super) const RATING_W: f64 = 7_200.0;
