@@ -136,9 +136,9 @@ impl HomeBus {
         m[2][1] = ilh * g_d / den;
         m[2][2] = -ilh / den;
         let ex = expm4(&m, self.dt_s);
-        for r in 0..3 {
-            self.phi[r] = [ex[r][0], ex[r][1], ex[r][2]];
-            self.gamma[r] = ex[r][3];
+        for ((phi, gamma), e) in self.phi.iter_mut().zip(&mut self.gamma).zip(&ex) {
+            *phi = [e[0], e[1], e[2]];
+            *gamma = e[3];
         }
     }
 }

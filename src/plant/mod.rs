@@ -1,8 +1,15 @@
 //! The electrical plant under the emulators: one single-phase PCC with an
-//! ideal grid source behind switch S3, a parallel RLC island load and a
-//! grid-following inverter (the charger) with protection and Sandia Frequency
-//! Shift anti-islanding. Instantaneous values at a fixed step (≥ 20 kHz) in
-//! simulated time; deterministic: same inputs, bit-identical results.
+//! ideal grid source behind switch S3, a parallel RLC island load, and the
+//! charger: a grid-following inverter with protection and Sandia Frequency
+//! Shift anti-islanding, its DC side (ideal lab source or EV battery) and
+//! its V2H transfer switch (MID) to a home bus with its own load.
+//! Instantaneous values at a fixed step (≥ 20 kHz) in simulated time;
+//! deterministic: same inputs, bit-identical results.
+//!
+//! Topology: grid —S3— PCC (RLC) —MID— home bus (home load + inverter AC
+//! port). MID closed: PCC and home bus are one node (the home load is more
+//! load at the PCC). MID open: the PCC has the RLC and the grid; the home
+//! bus has the home load and the inverter, forming voltage.
 //!
 //! The plant knows nothing about protocols: emulators read and write it
 //! through the methods below.
@@ -23,7 +30,15 @@
 //!   half-period frequency; SFS island detection after
 //!   `ANTI_ISLANDING_CONFIRM_S` out of band; enter service.
 //! - measure.rs: one-nominal-cycle running sums; events.rs: ground truth;
-//!   history.rs: the last `HISTORY_S` at full rate.
+//!   history.rs: the last `HISTORY_S` at full rate. History and ground truth
+//!   carry the current the charger injects into the PCC (0 while the MID is
+//!   open), so clearing times measure the grid side in V2H too.
+//! - battery.rs, dc.rs: EV battery (OCV(SoC) + R, coulomb counting), DC
+//!   power = AC power through the conversion efficiency, advanced once per
+//!   cycle; the AC setpoint is clamped to the vehicle's `DcLimits`.
+//! - homebus.rs, v2h.rs, transfer.rs: the MID, the home bus ODE and the
+//!   grid-forming control (transfer, soft start, RMS voltage regulator,
+//!   current limit, resynchronisation); ev_api.rs: their public methods.
 //!
 //! Expects a validated config: step rate ≥ 20 kHz, nominal V, f and rating > 0.
 

@@ -15,6 +15,11 @@ impl Plant {
         self.dc.refresh();
         let w = self.dc.window;
         self.source.set_window(w.min_w, w.max_w);
+        if self.v2h.forming() && !self.dc.can_discharge() {
+            // Contactor opened or limits withdrawn while forming: the home
+            // goes dark at once.
+            self.v2h.stop_forming();
+        }
     }
 
     /// The PCC node's load: the RLC, plus the home load while the MID is

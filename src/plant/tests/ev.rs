@@ -38,8 +38,8 @@ fn ev_plant(battery: EvBatteryConfig, limits: DcLimits, setpoint_w: f64) -> Plan
 fn soc_falls_by_the_integrated_dc_energy() {
     let mut p = ev_plant(small_pack(1.0, 0.8), open_limits(), 5_000.0);
     let ah = p.ev_capacity_ah().expect("attached");
-    // 1 kWh over the typical table's mean OCV (≈ 362 V).
-    assert!((ah - 1000.0 / 362.0).abs() < 0.05, "{ah}");
+    // 1 kWh over the typical table's mean OCV (363.65 V).
+    assert!((ah - 1000.0 / 363.65).abs() < 1e-9, "{ah}");
     p.advance(Duration::from_millis(200));
     let s0 = p.ev_battery().expect("attached");
     let (mut ac_wh, mut ah_out) = (0.0, 0.0);
@@ -90,11 +90,13 @@ fn discharge_is_clamped_to_the_vehicles_max_current() {
     // The status keeps the commanded setpoint; the clamp is visible apart.
     assert_eq!(p.inverter_status().power_setpoint_w, RATING_W);
     assert!((p.effective_power_setpoint_w() - expect_w).abs() < 1.0);
+    let mut i_max: f64 = 0.0;
     for _ in 0..200 {
         p.advance(Duration::from_millis(5));
-        let i = p.ev_battery().expect("attached").current_a;
-        assert!(i <= 10.0 * 1.001, "{i}");
+        i_max = i_max.max(p.ev_battery().expect("attached").current_a);
     }
+    println!("max discharge current {i_max} A (limit 10 A)");
+    assert!(i_max <= 10.0 * (1.0 + 1e-5), "{i_max}");
 }
 
 #[test]
@@ -195,4 +197,18 @@ fn efficiency_is_settable() {
     p.advance(Duration::from_secs(1));
     let b = p.ev_battery().expect("attached");
     assert!((b.dc_power_w - 4_000.0 / 0.9).abs() < 25.0, "{b:?}");
+}
+
+#[test]
+fn ocv_table_is_piecewise_linear_and_its_mean_is_the_area() {
+    use crate::plant::battery::{mean_ocv, ocv_at};
+    let t = EvBatteryConfig::typical_62kwh().ocv_table;
+    assert_eq!(ocv_at(&t, -0.5), 300.0);
+    assert_eq!(ocv_at(&t, 0.05), 320.0);
+    assert_eq!(ocv_at(&t, 0.3), 352.5);
+    assert_eq!(ocv_at(&t, 0.95), 396.5);
+    assert_eq!(ocv_at(&t, 1.5), 403.0);
+    // 0.1·320 + 0.4·352.5 + 0.4·377.5 + 0.1·396.5
+    assert!((mean_ocv(&t) - 363.65).abs() < 1e-9);
+    assert_eq!(ocv_at(&[], 0.5), 0.0);
 }

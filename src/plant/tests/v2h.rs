@@ -354,3 +354,20 @@ fn the_max_discharge_current_limits_the_formed_home() {
     // ~3.5 kW available for a 5 kW home: the voltage sags.
     assert!(p.home_measure().voltage_rms_v < 0.9 * 240.0);
 }
+
+#[test]
+fn opening_the_contactor_while_forming_darkens_the_home_at_once() {
+    let mut p = v2h_plant(240.0, 60.0, sfs(), EvBatteryConfig::typical_62kwh(), 0.1);
+    p.set_grid_output(false);
+    until(&mut p, 2.0, |p| {
+        p.inverter_mode() == InverterMode::GridForming
+    })
+    .expect("forming");
+    p.advance(Duration::from_millis(300));
+    p.set_dc_contactor(false);
+    assert_eq!(p.inverter_mode(), InverterMode::Ceased);
+    p.advance(Duration::from_millis(60));
+    let h = p.home_measure();
+    assert!(h.voltage_rms_v < 0.05 * 240.0, "{h:?}");
+    assert_eq!(p.ev_battery().expect("attached").current_a, 0.0);
+}
