@@ -89,8 +89,10 @@ impl Battery {
     }
 
     /// Moves `dt_s` on at constant AC power `p_ac_w` (export positive): DC
-    /// power through the efficiency, coulomb counting, energy out.
-    pub fn advance(&mut self, p_ac_w: f64, efficiency: f64, dt_s: f64) {
+    /// power through the efficiency, coulomb counting, energy out. The
+    /// reported current is kept from the last whole cycle unless `whole`:
+    /// a part-cycle mean carries the 2f power ripple.
+    pub fn advance(&mut self, p_ac_w: f64, efficiency: f64, dt_s: f64, whole: bool) {
         let p_dc = if p_ac_w >= 0.0 {
             p_ac_w / efficiency
         } else {
@@ -98,7 +100,9 @@ impl Battery {
         };
         let i = self.current_for(p_dc);
         let v_t = self.terminal_v(i);
-        self.current_a = i;
+        if whole {
+            self.current_a = i;
+        }
         self.energy_out_wh += v_t * i * dt_s / 3600.0;
         self.soc = (self.soc - i * dt_s / (3600.0 * self.capacity_ah)).clamp(0.0, 1.0);
     }

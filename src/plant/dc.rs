@@ -21,6 +21,8 @@ pub(crate) struct DcSide {
     acc_j: f64,
     acc_steps: u64,
     last_s: f64,
+    /// The running interval began at a crossing (not at a setter's flush).
+    whole: bool,
     /// Longest interval between updates when the voltage is not crossing
     /// (two nominal cycles, so a slow grid's cycle never hits it).
     max_steps: u64,
@@ -38,6 +40,7 @@ impl DcSide {
             acc_j: 0.0,
             acc_steps: 0,
             last_s: 0.0,
+            whole: false,
             max_steps: ((2.0 / (nominal_hz * dt_s)).ceil() as u64).max(1),
             dt_s,
             window: Window::OPEN,
@@ -79,24 +82,28 @@ impl DcSide {
             None if self.acc_steps >= self.max_steps => t_s,
             None => return false,
         };
-        self.book(end_s);
+        // A crossing-to-crossing cycle, or the no-crossing fallback.
+        let whole = self.whole || crossing_s.is_none();
+        self.book(end_s, whole);
+        self.whole = true;
         true
     }
 
     /// Books the accumulated interval into the battery now (a setter is
     /// about to change the conditions).
     pub fn flush(&mut self, t_s: f64) {
-        self.book(t_s);
+        self.book(t_s, false);
+        self.whole = false;
     }
 
-    fn book(&mut self, end_s: f64) {
+    fn book(&mut self, end_s: f64, whole: bool) {
         let span_s = end_s - self.last_s;
         self.last_s = end_s;
         if self.acc_steps > 0 && span_s > 0.0 {
             let p_ac = self.acc_j / span_s;
             let eta = self.efficiency;
             if let Some(b) = &mut self.battery {
-                b.advance(p_ac, eta, span_s);
+                b.advance(p_ac, eta, span_s, whole);
             }
         }
         self.acc_j = 0.0;

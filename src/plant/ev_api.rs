@@ -114,6 +114,9 @@ impl super::Plant {
     /// The vehicle's contactors: energy moves only while closed. Opening
     /// cuts the inverter's current at once (not at the next half-cycle).
     pub fn set_dc_contactor(&mut self, closed: bool) {
+        if closed == self.dc.contactor {
+            return;
+        }
         self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.contactor = closed;
         self.apply_dc_window();
@@ -123,6 +126,11 @@ impl super::Plant {
     }
     /// The charger clamps its AC power so the DC side stays inside these.
     pub fn set_dc_limits(&mut self, limits: DcLimits) {
+        // The charger hears the vehicle's limits every 100 ms: a repeat
+        // changes nothing.
+        if limits == self.dc.limits {
+            return;
+        }
         self.dc.flush(self.step as f64 * self.dt_s);
         self.dc.limits = limits;
         self.apply_dc_window();

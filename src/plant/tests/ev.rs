@@ -97,6 +97,18 @@ fn discharge_is_clamped_to_the_vehicles_max_current() {
     }
     println!("max discharge current {i_max} A (limit 10 A)");
     assert!(i_max <= 10.0 * (1.0 + 1e-5), "{i_max}");
+    // The vehicle re-sends its limits every 100 ms and may lower them: the
+    // reported (whole-cycle) current never shows a part-cycle spike.
+    let lower = DcLimits {
+        max_discharge_current_a: 9.5,
+        ..limits
+    };
+    for k in 0..100 {
+        p.set_dc_limits(if k % 3 == 0 { lower } else { limits });
+        p.advance(Duration::from_millis(7));
+        let i = p.ev_battery().expect("attached").current_a;
+        assert!(i <= 10.0 * (1.0 + 1e-5) && i > 9.4, "{k}: {i}");
+    }
 }
 
 #[test]
