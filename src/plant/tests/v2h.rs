@@ -371,3 +371,38 @@ fn opening_the_contactor_while_forming_darkens_the_home_at_once() {
     assert!(h.voltage_rms_v < 0.05 * 240.0, "{h:?}");
     assert_eq!(p.ev_battery().expect("attached").current_a, 0.0);
 }
+
+#[test]
+fn resynchronises_to_an_off_nominal_grid() {
+    // The grid returns at 60.08 Hz and 1.03 pu, inside the enter-service
+    // window: the home follows it within ±0.5 Hz and the MID closes in phase.
+    let mut p = v2h_plant(240.0, 60.0, sfs(), EvBatteryConfig::typical_62kwh(), 0.1);
+    p.set_grid_output(false);
+    until(&mut p, 2.0, |p| {
+        p.inverter_mode() == InverterMode::GridForming
+    })
+    .expect("forming");
+    p.advance(Duration::from_millis(500));
+    p.set_grid_frequency_hz(60.08);
+    p.set_grid_voltage_v(247.2);
+    p.set_grid_output(true);
+    let back = p.now();
+    let mut v_before = [p.home_voltage_v(); 2];
+    while !p.mid_closed() {
+        assert!(
+            (p.now() - back).as_secs_f64() < ES_DELAY_S + 4.0,
+            "no reconnection"
+        );
+        v_before = [v_before[1], p.home_voltage_v()];
+        p.advance(STEP);
+        let h = p.home_measure();
+        assert!((h.frequency_hz - 60.0).abs() < 0.5, "{h:?}");
+        assert!((h.voltage_rms_v / 240.0 - 1.0).abs() < 0.05, "{h:?}");
+    }
+    let jump =
+        (p.home_voltage_v() - (2.0 * v_before[1] - v_before[0])).abs() / (240.0 * 2f64.sqrt());
+    assert!(jump < 0.06, "{jump}");
+    p.advance(Duration::from_millis(200));
+    assert_eq!(p.inverter_mode(), InverterMode::GridFollowing);
+    assert!((p.home_measure().frequency_hz - 60.08).abs() < 0.01);
+}
