@@ -3,7 +3,10 @@
 
 use std::time::{Duration, Instant};
 use v2x_hil::der::{AntiIslanding, EnterService, TripSettings};
-use v2x_hil::plant::{InverterConfig, Plant, PlantConfig, RlcLoad};
+use v2x_hil::plant::{
+    BackupConfig, DcLimits, EvBatteryConfig, InverterConfig, InverterMode, Plant, PlantConfig,
+    RlcLoad,
+};
 
 const RATE_HZ: f64 = 20_000.0;
 const RATING_W: f64 = 7_200.0;
@@ -25,6 +28,25 @@ fn plant(ai_enabled: bool) -> Plant {
     });
     p.set_power_setpoint_w(RATING_W);
     p.set_load(RlcLoad::from_pq(RATING_W, RATING_W, RATING_W, 240.0, 60.0));
+    p
+}
+
+/// A 62 kWh EV behind the DC side, 5 kW home load, backup after 0.3 s.
+fn v2h(mut p: Plant) -> Plant {
+    p.attach_ev(EvBatteryConfig::typical_62kwh());
+    p.set_dc_limits(DcLimits {
+        max_discharge_current_a: 15.0,
+        max_charge_current_a: 15.0,
+        min_discharge_voltage_v: 300.0,
+        min_discharge_soc: 0.1,
+        max_charge_soc: 0.9,
+    });
+    p.set_dc_contactor(true);
+    p.set_home_load(5_000.0, 1_000.0);
+    p.set_backup(BackupConfig {
+        enabled: true,
+        transfer_time: Duration::from_millis(300),
+    });
     p
 }
 
@@ -61,6 +83,20 @@ fn main() {
     let mut p = plant(true);
     let wall = run(&mut p, 60.0);
     report("60 s on the grid (S3 closed)", 60.0, wall);
+
+    // V2G: EV battery on the DC side (clamped), backup enabled, on the grid.
+    let mut p = v2h(plant(true));
+    let wall = run(&mut p, 60.0);
+    report("60 s on the grid, EV battery + backup on", 60.0, wall);
+
+    // V2H: grid lost, the inverter forms the home bus (MID open) for 60 s.
+    let mut p = v2h(plant(true));
+    p.set_grid_output(false);
+    run(&mut p, 1.0);
+    assert_eq!(p.inverter_mode(), InverterMode::GridForming);
+    let wall = run(&mut p, 60.0);
+    assert_eq!(p.inverter_mode(), InverterMode::GridForming);
+    report("60 s forming the home bus (MID open)", 60.0, wall);
 
     // The §5.10 sweep's plant work: 33 islands of 0.5 s setup + 3 s watch.
     let start = Instant::now();

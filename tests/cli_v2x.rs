@@ -43,7 +43,9 @@ fn v2g_dispatch_passes_and_writes_the_can_trace() {
     ]);
     assert_eq!(code, Some(0), "{doc:#}");
     let log = std::fs::read(dir.path().join("can0.log")).expect("can0.log written");
-    let records: Vec<_> = parse_log(&log).collect::<Result<_, _>>().expect("valid candump");
+    let records: Vec<_> = parse_log(&log)
+        .collect::<Result<_, _>>()
+        .expect("valid candump");
     assert!(records.len() > 100, "{} frames", records.len());
     for id in [0x100u16, 0x102, 0x108, 0x109, 0x200, 0x208] {
         assert!(
@@ -59,7 +61,11 @@ fn v2g_dispatch_passes_and_writes_the_can_trace() {
         .collect();
     let gaps: Vec<f64> = t102.windows(2).map(|w| w[1] - w[0]).collect();
     let regular = gaps.iter().filter(|g| (**g - 0.1).abs() < 0.002).count();
-    assert!(regular * 10 >= gaps.len() * 9, "{regular} of {} gaps at 100 ms", gaps.len());
+    assert!(
+        regular * 10 >= gaps.len() * 9,
+        "{regular} of {} gaps at 100 ms",
+        gaps.len()
+    );
 }
 
 #[test]
@@ -67,7 +73,9 @@ fn v2h_islanding_passes() {
     let (code, doc) = run_json(&["run", "test-plans/v2h-islanding.yaml", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     let island = &doc["tests"][1]["islands"][0];
-    let t = island["clearing_time_s"].as_f64().expect("grid side cleared");
+    let t = island["clearing_time_s"]
+        .as_f64()
+        .expect("grid side cleared");
     assert!(t <= 2.0, "{island}");
 }
 

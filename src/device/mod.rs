@@ -149,7 +149,9 @@ pub trait HomeLoad: Send {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EvCommand {
     Plug,
-    StartCharge { current_a: Option<f64> },
+    StartCharge {
+        current_a: Option<f64>,
+    },
     StartDischarge,
     Stop,
     Unplug,

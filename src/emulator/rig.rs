@@ -2,16 +2,16 @@
 //! each device's emulated instrument. `run` joins them to the drivers by
 //! in-memory links; `emulate` serves them on TCP ports and pseudo-terminals.
 
+use super::chademo_charger::{charger_session_config, ChargerCanAgent};
+use super::lock_plant;
 use super::{Instrument, SharedPlant};
 use crate::der::{EnterService, TripSettings};
 use crate::device::Identity;
-use super::chademo_charger::{charger_session_config, ChargerCanAgent};
-use super::lock_plant;
 use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec, VehicleSpec};
 use crate::plant::{BackupConfig, EvBatteryConfig, InverterConfig, Plant, PlantConfig};
 use crate::transport::can::emulated::EmulatedCanBus;
-use std::time::Duration;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
@@ -102,7 +102,9 @@ impl EmulatedRig {
             .devices_in_order()
             .find(|(_, d)| d.role == Role::EvSimulator)
             .and_then(|(_, d)| match d.transport {
-                TransportSpec::EmulatedCan { bit_rate } => Some((d.vehicle.unwrap_or_default(), bit_rate)),
+                TransportSpec::EmulatedCan { bit_rate } => {
+                    Some((d.vehicle.unwrap_or_default(), bit_rate))
+                }
                 _ => None,
             });
         let plant = Arc::new(Mutex::new(plant));
@@ -118,7 +120,10 @@ impl EmulatedRig {
                 Arc::new(move || time.now()),
                 Some(Arc::new(move |t| lock_plant(&advancer).advance_to(t))),
             );
-            let agent = ChargerCanAgent::new(bus.port("charger"), charger_session_config(rating_w, &vehicle));
+            let agent = ChargerCanAgent::new(
+                bus.port("charger"),
+                charger_session_config(rating_w, &vehicle),
+            );
             lock_plant(&plant).add_agent(Box::new(agent));
             bus
         });

@@ -8,12 +8,12 @@ use crate::device::{self, DeviceError, Identity};
 use crate::emulator::rig::{EmulatedRig, EmulatorError, LinkKind};
 use crate::emulator::{SharedPlant, SimClock, SimLink};
 use crate::model::{DeviceSpec, Rig, Role, TransportSpec};
-use crate::transport::serial::SerialLink;
-use crate::transport::tcp::TcpLink;
 use crate::protocol::slcan::SlcanBitrate;
 use crate::transport::can::candump::{CandumpWriter, LogRecord};
 use crate::transport::can::slcan::{SlcanBus, SlcanConfig};
 use crate::transport::can::{CanBus, CanError, RecordingBus};
+use crate::transport::serial::SerialLink;
+use crate::transport::tcp::TcpLink;
 use crate::transport::{ByteLink, TransportError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -103,9 +103,9 @@ pub fn describe_transport(t: &TransportSpec) -> String {
             format!("emulated CAN @ {} kbit/s", bit_rate / 1000)
         }
         TransportSpec::SocketCan { interface } => format!("socketcan {interface}"),
-        TransportSpec::Slcan {
-            port, bit_rate, ..
-        } => format!("slcan {port} @ {} kbit/s", bit_rate / 1000),
+        TransportSpec::Slcan { port, bit_rate, .. } => {
+            format!("slcan {port} @ {} kbit/s", bit_rate / 1000)
+        }
     }
 }
 
@@ -351,30 +351,37 @@ fn open_can(
                 // The whole wire, once per frame, stamped in simulated time.
                 let mut writer = CandumpWriter::new(std::io::BufWriter::new(file));
                 let interface = bus.name().to_string();
-                bus.set_monitor(Some(Box::new(move |r: &crate::transport::can::Received| {
-                    let _ = writer.write(&LogRecord {
-                        timestamp: r.timestamp,
-                        interface: interface.clone(),
-                        frame: r.frame,
-                        direction: None,
-                    });
-                })));
+                bus.set_monitor(Some(Box::new(
+                    move |r: &crate::transport::can::Received| {
+                        let _ = writer.write(&LogRecord {
+                            timestamp: r.timestamp,
+                            interface: interface.clone(),
+                            frame: r.frame,
+                            direction: None,
+                        });
+                    },
+                )));
             }
             Ok(Box::new(bus.port(name)))
         }
         #[cfg(target_os = "linux")]
         (TransportSpec::SocketCan { interface }, _) => {
-            let bus = crate::transport::can::socketcan::SocketCanBus::open(interface)
-                .map_err(can_err)?;
+            let bus =
+                crate::transport::can::socketcan::SocketCanBus::open(interface).map_err(can_err)?;
             recorded(bus, log(interface)?, interface)
         }
-        (TransportSpec::Slcan {
-            port,
-            bit_rate,
-            baud,
-        }, _) => {
+        (
+            TransportSpec::Slcan {
+                port,
+                bit_rate,
+                baud,
+            },
+            _,
+        ) => {
             let bitrate = SlcanBitrate::from_bps(*bit_rate).ok_or_else(|| {
-                can_err(CanError::InvalidFrame(format!("no SLCAN code for {bit_rate} bit/s")))
+                can_err(CanError::InvalidFrame(format!(
+                    "no SLCAN code for {bit_rate} bit/s"
+                )))
             })?;
             let config = SlcanConfig {
                 bitrate,

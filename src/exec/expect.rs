@@ -72,10 +72,9 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
             _ => return Err(unknown()),
         },
         Role::EvSimulator => {
-            let ev = d
-                .ev
-                .as_mut()
-                .ok_or_else(|| StepError::Abort("the rig has no EV simulator".into()))?;
+            let ev =
+                d.ev.as_mut()
+                    .ok_or_else(|| StepError::Abort("the rig has no EV simulator".into()))?;
             let s = ev.status()?;
             match quantity {
                 Quantity::SocPct => Reading::Number(s.soc_pct),

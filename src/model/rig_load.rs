@@ -380,15 +380,55 @@ fn validate_device(
     if let Some(v) = &d.vehicle {
         let vk = format!("{key}.vehicle");
         if d.role != Role::EvSimulator {
-            c.invalid(&vk, format!("`vehicle` does not apply to {}", d.role.with_article()), "only an ev_simulator plays a vehicle");
+            c.invalid(
+                &vk,
+                format!("`vehicle` does not apply to {}", d.role.with_article()),
+                "only an ev_simulator plays a vehicle",
+            );
         }
         c.positive(&format!("{vk}.capacity_kwh"), v.capacity_kwh);
-        c.within(&format!("{vk}.initial_soc_pct"), v.initial_soc_pct, 0.0, 100.0, "");
-        c.within(&format!("{vk}.min_discharge_soc_pct"), v.min_discharge_soc_pct, 0.0, 100.0, "");
-        c.within(&format!("{vk}.max_charge_current_a"), v.max_charge_current_a, 0.0, 255.0, "CHAdeMO carries currents in one byte");
-        c.within(&format!("{vk}.max_discharge_current_a"), v.max_discharge_current_a, 0.0, 255.0, "CHAdeMO carries currents in one byte");
-        c.within(&format!("{vk}.min_discharge_voltage_v"), v.min_discharge_voltage_v, 0.0, 1000.0, "");
-        c.within(&format!("{vk}.max_battery_voltage_v"), v.max_battery_voltage_v, 50.0, 1000.0, "");
+        c.within(
+            &format!("{vk}.initial_soc_pct"),
+            v.initial_soc_pct,
+            0.0,
+            100.0,
+            "",
+        );
+        c.within(
+            &format!("{vk}.min_discharge_soc_pct"),
+            v.min_discharge_soc_pct,
+            0.0,
+            100.0,
+            "",
+        );
+        c.within(
+            &format!("{vk}.max_charge_current_a"),
+            v.max_charge_current_a,
+            0.0,
+            255.0,
+            "CHAdeMO carries currents in one byte",
+        );
+        c.within(
+            &format!("{vk}.max_discharge_current_a"),
+            v.max_discharge_current_a,
+            0.0,
+            255.0,
+            "CHAdeMO carries currents in one byte",
+        );
+        c.within(
+            &format!("{vk}.min_discharge_voltage_v"),
+            v.min_discharge_voltage_v,
+            0.0,
+            1000.0,
+            "",
+        );
+        c.within(
+            &format!("{vk}.max_battery_voltage_v"),
+            v.max_battery_voltage_v,
+            50.0,
+            1000.0,
+            "",
+        );
     }
     Some(DeviceSpec {
         role: d.role,
@@ -398,7 +438,9 @@ fn validate_device(
         options: d.options,
         identity: d.identity,
         emulation,
-        vehicle: d.vehicle.or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
+        vehicle: d
+            .vehicle
+            .or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
     })
 }
 
@@ -454,11 +496,16 @@ fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<Tr
             true
         }
     };
-    let is_can = t.emulated == Some(EmulatedKind::Can) || t.socketcan.is_some() || t.slcan.is_some();
+    let is_can =
+        t.emulated == Some(EmulatedKind::Can) || t.socketcan.is_some() || t.slcan.is_some();
     let bit_rate = t.bit_rate.unwrap_or(500_000);
     if let Some(b) = t.bit_rate {
         if !is_can {
-            c.invalid(&format!("{key}.bit_rate"), "`bit_rate` is for CAN transports", "remove `bit_rate`");
+            c.invalid(
+                &format!("{key}.bit_rate"),
+                "`bit_rate` is for CAN transports",
+                "remove `bit_rate`",
+            );
             return None;
         }
         if !CAN_BIT_RATES.contains(&b) {
@@ -473,29 +520,51 @@ fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<Tr
     }
     if t.emulated == Some(EmulatedKind::Can) {
         if t.baud.is_some() {
-            c.invalid(&format!("{key}.baud"), "`baud` does not apply to an emulated CAN bus", "use `bit_rate`");
+            c.invalid(
+                &format!("{key}.baud"),
+                "`baud` does not apply to an emulated CAN bus",
+                "use `bit_rate`",
+            );
             return None;
         }
         return Some(TransportSpec::EmulatedCan { bit_rate });
     }
     if let Some(interface) = &t.socketcan {
         if t.baud.is_some() || t.bit_rate.is_some() {
-            c.invalid(key, "a SocketCAN interface's bit rate is set with `ip link`, not here", "remove `baud` and `bit_rate`");
+            c.invalid(
+                key,
+                "a SocketCAN interface's bit rate is set with `ip link`, not here",
+                "remove `baud` and `bit_rate`",
+            );
             return None;
         }
         if interface.trim().is_empty() || interface.len() > 15 {
-            c.invalid(&format!("{key}.socketcan"), format!("`{interface}` is not a network interface name"), "expected e.g. can0 or vcan0 (at most 15 characters)");
+            c.invalid(
+                &format!("{key}.socketcan"),
+                format!("`{interface}` is not a network interface name"),
+                "expected e.g. can0 or vcan0 (at most 15 characters)",
+            );
             return None;
         }
-        return Some(TransportSpec::SocketCan { interface: interface.clone() });
+        return Some(TransportSpec::SocketCan {
+            interface: interface.clone(),
+        });
     }
     if let Some(port) = &t.slcan {
         let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);
         if port.trim().is_empty() {
-            c.invalid(&format!("{key}.slcan"), "empty serial port", "expected a device path such as /dev/ttyACM0");
+            c.invalid(
+                &format!("{key}.slcan"),
+                "empty serial port",
+                "expected a device path such as /dev/ttyACM0",
+            );
             return None;
         }
-        return check_baud(c, baud).then(|| TransportSpec::Slcan { port: port.clone(), bit_rate, baud });
+        return check_baud(c, baud).then(|| TransportSpec::Slcan {
+            port: port.clone(),
+            bit_rate,
+            baud,
+        });
     }
     match (t.emulated, &t.serial, &t.tcp) {
         (Some(EmulatedKind::Serial), _, _) => {

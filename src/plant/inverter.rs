@@ -26,6 +26,9 @@ pub(crate) struct CurrentSource {
     filter_gain: f64,
     pub v_filt_v: f64,
     pub setpoint_w: f64,
+    /// The DC side's AC power window (±∞ with the ideal lab source).
+    min_w: f64,
+    max_w: f64,
     // The half-cycle being produced.
     start_s: f64,
     sign: f64,
@@ -54,6 +57,8 @@ impl CurrentSource {
             filter_gain: 1.0 - (-dt_s / POWER_LOOP_TAU_S).exp(),
             v_filt_v: nominal_v,
             setpoint_w: 0.0,
+            min_w: f64::NEG_INFINITY,
+            max_w: f64::INFINITY,
             start_s: 0.0,
             sign: 1.0,
             delay_s: 0.0,
@@ -71,7 +76,20 @@ impl CurrentSource {
 
     fn rms_command_a(&self) -> f64 {
         let lim = CURRENT_LIMIT_PU * self.rated_a;
-        (self.setpoint_w / self.v_filt_v.max(1e-3)).clamp(-lim, lim)
+        let p = self.setpoint_w.clamp(self.min_w, self.max_w);
+        (p / self.v_filt_v.max(1e-3)).clamp(-lim, lim)
+    }
+
+    /// New DC-side window; a tighter one also rescales the half-cycle being
+    /// produced, so a contactor opening stops the current at once.
+    pub fn set_window(&mut self, min_w: f64, max_w: f64) {
+        let before = self.rms_command_a();
+        self.min_w = min_w;
+        self.max_w = max_w;
+        let after = self.rms_command_a();
+        if after.abs() < before.abs() {
+            self.amp_a = SQRT_2 * after / chop_gain(self.cf.abs());
+        }
     }
 
     /// Starts the next half-cycle at a voltage zero crossing. `f_hz` and

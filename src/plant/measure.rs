@@ -8,8 +8,11 @@ const I2: usize = 1;
 const P_INV: usize = 2;
 const P_GRID: usize = 3;
 const Q_GRID: usize = 4;
-const V_RAW: usize = 5;
-const SUMMED: usize = 5;
+/// Square of the second current (the grid's at the PCC, the home load's on
+/// the home bus).
+const I2_B: usize = 5;
+const V_RAW: usize = 6;
+const SUMMED: usize = 6;
 
 /// A crossing of the PCC voltage through zero, time interpolated between samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +28,7 @@ pub(crate) struct Meter {
     /// sinusoid's RMS has no window ripple even when rate/f is not an integer.
     n: usize,
     frac: f64,
-    ring: Vec<[f64; 6]>,
+    ring: Vec<[f64; 7]>,
     head: usize,
     sums: [f64; SUMMED],
     since_resum: usize,
@@ -57,7 +60,7 @@ impl Meter {
         let peak = std::f64::consts::SQRT_2 * nominal_v;
         let w = 2.0 * std::f64::consts::PI * nominal_hz;
         let len = n + 1;
-        let mut ring = vec![[0.0; 6]; len];
+        let mut ring = vec![[0.0; 7]; len];
         // ring[len-1-k] holds the sample k steps before t = 0; head = len-1.
         for (k, slot) in ring.iter_mut().rev().enumerate() {
             let v = peak * (-w * k as f64 * dt_s).sin();
@@ -123,7 +126,15 @@ impl Meter {
         };
         let len = self.ring.len();
         self.head = (self.head + 1) % len;
-        self.ring[self.head] = [v * v, i_inv * i_inv, v * i_inv, v * i_grid, vq * i_grid, v];
+        self.ring[self.head] = [
+            v * v,
+            i_inv * i_inv,
+            v * i_inv,
+            v * i_grid,
+            vq * i_grid,
+            i_grid * i_grid,
+            v,
+        ];
         let leaving = self.ring[(self.head + 1) % len];
         for (k, s) in self.sums.iter_mut().enumerate() {
             *s += self.ring[self.head][k] - leaving[k];
@@ -184,6 +195,24 @@ impl Meter {
     }
     pub fn q_grid_var(&self) -> f64 {
         self.mean(Q_GRID)
+    }
+    /// RMS of the second current (`i_grid` of `push`).
+    pub fn i_b_rms(&self) -> f64 {
+        self.mean(I2_B).max(0.0).sqrt()
+    }
+
+    /// Forgets everything: a dead bus that has never crossed zero (the home
+    /// bus when the MID opens).
+    pub fn reset_dead(&mut self) {
+        for e in &mut self.ring {
+            *e = [0.0; 7];
+        }
+        self.sums = [0.0; SUMMED];
+        self.since_resum = 0;
+        self.v_prev = 0.0;
+        self.peak_since_v = 0.0;
+        self.last_zc_s = f64::NEG_INFINITY;
+        self.halves_seen = 0;
     }
 
     /// Latest half-period, if the voltage has crossed zero recently.

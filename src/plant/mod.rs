@@ -1,8 +1,15 @@
 //! The electrical plant under the emulators: one single-phase PCC with an
-//! ideal grid source behind switch S3, a parallel RLC island load and a
-//! grid-following inverter (the charger) with protection and Sandia Frequency
-//! Shift anti-islanding. Instantaneous values at a fixed step (≥ 20 kHz) in
-//! simulated time; deterministic: same inputs, bit-identical results.
+//! ideal grid source behind switch S3, a parallel RLC island load, and the
+//! charger: a grid-following inverter with protection and Sandia Frequency
+//! Shift anti-islanding, its DC side (ideal lab source or EV battery) and
+//! its V2H transfer switch (MID) to a home bus with its own load.
+//! Instantaneous values at a fixed step (≥ 20 kHz) in simulated time;
+//! deterministic: same inputs, bit-identical results.
+//!
+//! Topology: grid —S3— PCC (RLC) —MID— home bus (home load + inverter AC
+//! port). MID closed: PCC and home bus are one node (the home load is more
+//! load at the PCC). MID open: the PCC has the RLC and the grid; the home
+//! bus has the home load and the inverter, forming voltage.
 //!
 //! The plant knows nothing about protocols: emulators read and write it
 //! through the methods below.
@@ -23,7 +30,15 @@
 //!   half-period frequency; SFS island detection after
 //!   `ANTI_ISLANDING_CONFIRM_S` out of band; enter service.
 //! - measure.rs: one-nominal-cycle running sums; events.rs: ground truth;
-//!   history.rs: the last `HISTORY_S` at full rate.
+//!   history.rs: the last `HISTORY_S` at full rate. History and ground truth
+//!   carry the current the charger injects into the PCC (0 while the MID is
+//!   open), so clearing times measure the grid side in V2H too.
+//! - battery.rs, dc.rs: EV battery (OCV(SoC) + R, coulomb counting), DC
+//!   power = AC power through the conversion efficiency, advanced once per
+//!   cycle; the AC setpoint is clamped to the vehicle's `DcLimits`.
+//! - homebus.rs, v2h.rs, transfer.rs: the MID, the home bus ODE and the
+//!   grid-forming control (transfer, soft start, RMS voltage regulator,
+//!   current limit, resynchronisation); ev_api.rs: their public methods.
 //!
 //! Expects a validated config: step rate ≥ 20 kHz, nominal V, f and rating > 0.
 
@@ -31,25 +46,36 @@ use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
 use std::time::Duration;
 
 mod agents;
+mod battery;
+mod dc;
 mod ev_api;
 mod events;
 mod grid;
 mod history;
+mod homebus;
 mod inverter;
 mod measure;
 mod protection;
 mod rlc;
 #[cfg(test)]
 mod tests;
+mod transfer;
+mod v2h;
 
 pub use agents::{Agent, SimTime};
+pub use battery::DEFAULT_CONVERSION_EFFICIENCY;
 pub use ev_api::{
     BackupConfig, DcLimits, EvBatteryConfig, EvBatteryState, HomeMeasurement, InverterMode,
 };
 pub use history::HISTORY_S;
+pub use homebus::{DAMPING_R_PU, FILTER_B_PU, OUTPUT_R_PU, OUTPUT_X_PU};
 pub use inverter::{CF_LIMIT, CURRENT_LIMIT_PU, POWER_LOOP_TAU_S};
 pub use protection::ANTI_ISLANDING_CONFIRM_S;
 pub use rlc::STRAY_CAPACITANCE_F;
+pub use v2h::{
+    CURRENT_LOOP_TAU_S, RESYNC_MAX_OFFSET_HZ, RESYNC_TAU_S, SOFT_START_S, SYNC_PHASE_TOL_DEG,
+    SYNC_VOLTAGE_TOL_PU, VOLTAGE_LOOP_TAU_S,
+};
 
 use events::IslandTruth;
 use grid::Grid;
@@ -174,9 +200,10 @@ pub struct Plant {
     i_inv_a: f64,
     history: History,
     truth: IslandTruth,
-    ev: ev_api::EvPlaceholder,
     agents: agents::Agents,
     sim_time: SimTime,
+    dc: dc::DcSide,
+    v2h: v2h::V2h,
 }
 
 impl Plant {
@@ -200,9 +227,10 @@ impl Plant {
             i_inv_a: 0.0,
             history: History::new(rate_hz),
             truth: IslandTruth::new(v_nom, rating_w / v_nom, f_nom, rate_hz),
-            ev: ev_api::EvPlaceholder::default(),
             agents: agents::Agents::default(),
             sim_time: SimTime::default(),
+            dc: dc::DcSide::new(dt_s, f_nom),
+            v2h: v2h::V2h::new(v_nom, f_nom, rating_w, rate_hz),
             config,
         }
     }
@@ -267,13 +295,15 @@ impl Plant {
         }
     }
 
-    /// One integration step: grid, inverter current, PCC node, meter,
-    /// protection, records.
+    /// One integration step: grid, inverter current, PCC node, meter, DC
+    /// side, protection, records, then the home bus while the MID is open.
     fn step_once(&mut self) {
         self.step += 1;
         let t_s = self.step as f64 * self.dt_s;
         self.grid.advance(self.dt_s);
-        let energized = self.protection.energized();
+        let mid_closed = self.v2h.mid_closed();
+        // With the MID open the charger injects nothing into the PCC.
+        let energized = self.protection.energized() && mid_closed;
         let i_src = self.source.current_at(t_s);
         let i_inv = if energized { i_src } else { 0.0 };
         let (v, i_grid) = if self.s3_closed {
@@ -286,6 +316,14 @@ impl Plant {
         };
         self.i_inv_a = i_inv;
         let crossing = self.meter.push(t_s, v, i_inv, i_grid);
+        if mid_closed
+            && self
+                .dc
+                .tick(v * i_inv, t_s, crossing.filter(|c| c.rising).map(|c| c.t_s))
+        {
+            // Before the next half-cycle starts: it uses the new window.
+            self.apply_dc_window();
+        }
         let f_hz = self.meter.frequency_half_hz(t_s);
         let ai = &self.config.inverter.anti_islanding;
         if let Some(c) = crossing {
@@ -302,6 +340,9 @@ impl Plant {
             .step(&reading, ai, &self.config.inverter.enter_service);
         self.history.record(self.step, v, i_inv);
         self.truth.sample(self.step, v, i_inv, self.rate_hz);
+        if !mid_closed || self.v2h.backup.enabled {
+            self.step_v2h(t_s, crossing.is_some_and(|c| c.rising));
+        }
     }
 
     pub fn set_grid_voltage_v(&mut self, v_rms: f64) {
@@ -340,7 +381,7 @@ impl Plant {
     /// Takes effect from the next step; the PCC state stays continuous.
     pub fn set_load(&mut self, load: RlcLoad) {
         self.load = load;
-        self.node.configure(load, self.dt_s);
+        self.configure_pcc();
     }
     pub fn load(&self) -> RlcLoad {
         self.load
@@ -349,6 +390,9 @@ impl Plant {
     pub fn set_power_setpoint_w(&mut self, p_w: f64) {
         let r = self.config.inverter.rating_w;
         self.source.setpoint_w = p_w.clamp(-r, r);
+        if self.dc.battery.is_some() {
+            self.apply_dc_window();
+        }
     }
     pub fn set_trip_settings(&mut self, trip: TripSettings) {
         self.protection.configure(&trip);
@@ -370,9 +414,17 @@ impl Plant {
         self.config.inverter.anti_islanding
     }
     pub fn inverter_status(&self) -> InverterStatus {
+        // With the MID open and the grid side ready, the inverter is still
+        // resynchronising: part of entering service.
+        let ready = self.protection.energized();
+        let mid = self.v2h.mid_closed();
         InverterStatus {
-            energized: self.protection.energized(),
-            cease_reason: self.protection.cease_reason(),
+            energized: ready && mid,
+            cease_reason: if ready && !mid {
+                Some(CeaseReason::EnterServiceDelay)
+            } else {
+                self.protection.cease_reason()
+            },
             last_trip: self.protection.last_trip(),
             power_setpoint_w: self.source.setpoint_w,
         }
@@ -388,7 +440,8 @@ impl Plant {
             inverter_power_w: self.meter.p_inverter_w(),
             grid_power_w: self.meter.p_grid_w(),
             grid_reactive_var: self.meter.q_grid_var(),
-            load_power_w: self.meter.mean_v2() * self.node.conductance_s(),
+            // The RLC island load only (the home load: `home_measure`).
+            load_power_w: self.meter.mean_v2() * self.rlc_conductance_s(),
         }
     }
     /// Samples from `from` to `to` (clipped to the kept history, at least the

@@ -89,8 +89,4 @@ impl Node {
         self.u_prev = u;
         v * self.g_s + self.i_l + self.c_f * omega * v_quad
     }
-
-    pub fn conductance_s(&self) -> f64 {
-        self.g_s
-    }
 }

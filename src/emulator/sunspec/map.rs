@@ -6,7 +6,7 @@
 use super::state::{Controls, TRIP_MODELS};
 use crate::der::TripFunction;
 use crate::device::Identity;
-use crate::plant::{CeaseReason, Plant, InverterMode};
+use crate::plant::{CeaseReason, InverterMode, Plant};
 use crate::protocol::sunspec::curve::{self, CurveGroup, TripCurveLayout};
 use crate::protocol::sunspec::defs::{m1, m701, m702, m703, m704};
 use crate::protocol::sunspec::{encode_string, u32_regs, Point, SUNS_MARKER};
@@ -202,7 +202,11 @@ fn measurements(img: &mut Image, o: usize, plant: &Plant) {
     };
     img.put(o, &m701::InvSt, &[inv_st]);
     // Disconnected while ceased, and while a V2H charger's transfer switch is open.
-    img.put(o, &m701::ConnSt, &[u16::from(st.energized && plant.mid_closed())]);
+    img.put(
+        o,
+        &m701::ConnSt,
+        &[u16::from(st.energized && plant.mid_closed())],
+    );
     let reason = tripped_reason(plant);
     img.put(o, &m701::Alrm, &u32_regs(alarm_bits(reason)));
     // Bit 0 GRID_FOLLOWING, bit 1 GRID_FORMING (model_701.json DERMode).

@@ -4,9 +4,11 @@
 use super::*;
 use crate::der::{TripSetting, TripSettings};
 
+mod ev;
 mod island;
 mod meter;
 mod protection;
+mod v2h;
 
 pub(super) const RATE_HZ: f64 = 20_000.0;
 pub(super) const RATING_W: f64 = 7_200.0;
