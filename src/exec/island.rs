@@ -201,10 +201,13 @@ fn sort_key(m: &IslandMeasurement) -> f64 {
     m.clearing_time_s.unwrap_or(f64::INFINITY)
 }
 
-/// Waits for the charger to energise (it may be in its enter-service delay
-/// after the previous island), bounded by its delay plus a margin.
+/// Waits for the charger to energise the grid again (it may be in its
+/// enter-service delay after the previous island, or a V2H charger still
+/// forming its home island before it resynchronises), bounded by its delay
+/// plus a margin.
 fn wait_energized(r: &mut Runner) -> Result<(), StepError> {
-    if r.rig.devices.charger.status()?.energized {
+    let on_grid = |s: crate::device::ChargerStatus| s.energized && s.connected;
+    if on_grid(r.rig.devices.charger.status()?) {
         return Ok(());
     }
     let delay_s = r.rig.devices.charger.read_enter_service()?.delay_s;
@@ -212,7 +215,7 @@ fn wait_energized(r: &mut Runner) -> Result<(), StepError> {
     let start = r.rig.clock.now();
     loop {
         r.sleep(POLL)?;
-        if r.rig.devices.charger.status()?.energized {
+        if on_grid(r.rig.devices.charger.status()?) {
             // Let the power loop reach the setpoint before measuring.
             return r.sleep(Duration::from_millis(500));
         }

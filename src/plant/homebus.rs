@@ -72,6 +72,11 @@ impl HomeBus {
     pub fn set_load(&mut self, g_h: f64, inv_lh: f64) {
         self.g_h = g_h;
         self.inv_lh = inv_lh;
+        if inv_lh <= 0.0 {
+            // The inductive branch is switched out: its current is interrupted
+            // (else it would circulate for ever as a frozen state).
+            self.x[2] = 0.0;
+        }
         self.rebuild();
     }
 

@@ -37,10 +37,20 @@ pub(crate) struct Protection {
     nominal_hz: f64,
     functions: Vec<Function>,
     ai_since: Option<u64>,
+    /// The SFS detector's frequency estimate (see `AI_FILTER_CYCLES`).
+    ai_f_hz: f64,
     es_since: Option<u64>,
     ceased: Option<CeaseReason>,
     last_trip: Option<CeaseReason>,
 }
+
+/// The SFS island detector judges a frequency low-pass filtered over this
+/// many nominal cycles, as a PLL's frequency output is: the chopped current
+/// into a low-Q island (a home's R ∥ L with no capacitance) distorts the
+/// voltage so single half-periods scatter around the drift, and one of them
+/// falling back inside the band must not restart the confirmation time. The
+/// OF/UF trips keep the half-period value, to meet their clearing times.
+pub const AI_FILTER_CYCLES: f64 = 2.0;
 
 fn steps(seconds: f64, rate_hz: f64) -> u64 {
     (seconds.max(0.0) * rate_hz).round() as u64
@@ -54,6 +64,7 @@ impl Protection {
             nominal_hz,
             functions: Vec::with_capacity(8),
             ai_since: None,
+            ai_f_hz: nominal_hz,
             es_since: None,
             ceased: None,
             last_trip: None,
@@ -157,9 +168,13 @@ impl Protection {
     }
 
     fn anti_islanding(&mut self, r: &Reading, ai: &AntiIslanding) {
+        if let Some(f) = r.f_hz {
+            let alpha = self.nominal_hz / (AI_FILTER_CYCLES * self.rate_hz);
+            self.ai_f_hz += (f - self.ai_f_hz) * alpha.min(1.0);
+        }
         let out = ai.enabled
-            && r.f_hz
-                .is_some_and(|f| (f - self.nominal_hz).abs() > ai.detect_deviation_hz);
+            && r.f_hz.is_some()
+            && (self.ai_f_hz - self.nominal_hz).abs() > ai.detect_deviation_hz;
         if !out {
             self.ai_since = None;
             return;
@@ -186,6 +201,8 @@ impl Protection {
             self.ceased = None;
             self.es_since = None;
             self.last_trip = None;
+            // The detector starts from what the grid shows now, not from the island.
+            self.ai_f_hz = r.f_hz.unwrap_or(self.nominal_hz);
         }
     }
 }
