@@ -19,11 +19,16 @@ fn emulate_serves_scpi_and_sunspec_over_tcp() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut endpoints = std::collections::BTreeMap::new();
-    while endpoints.len() < 5 {
+    let mut ptys = std::collections::BTreeMap::new();
+    // grid, s3, load, scope, charger, home on TCP; the EV's CAN on a pty.
+    while endpoints.len() < 6 || ptys.is_empty() {
         let line = lines.next().expect("emulate prints its endpoints").unwrap();
         let words: Vec<&str> = line.split_whitespace().collect();
         if let Some(pos) = words.iter().position(|w| *w == "tcp") {
             endpoints.insert(words[0].to_string(), words[pos + 1].to_string());
+        }
+        if let Some(pos) = words.iter().position(|w| *w == "pty") {
+            ptys.insert(words[0].to_string(), words[pos + 1].to_string());
         }
     }
     let link = TcpLink::connect(&endpoints["grid"], Duration::from_secs(2)).unwrap();
@@ -41,6 +46,37 @@ fn emulate_serves_scpi_and_sunspec_over_tcp() {
         device::sunspec::connect(Box::new(link), device::sunspec::Framing::Tcp, "charger").unwrap();
     let id = device::Charger::identify(&mut charger).unwrap();
     assert_eq!(id.serial, "EMU-0001");
+
+    // Play the vehicle through the SLCAN adapter: the charger answers on CAN.
+    let config = v2x_hil::transport::can::slcan::SlcanConfig {
+        bitrate: v2x_hil::protocol::slcan::SlcanBitrate::from_bps(500_000).unwrap(),
+        ..Default::default()
+    };
+    let mut can = v2x_hil::transport::can::slcan::SlcanBus::open(&ptys["ev"], config).unwrap();
+    let mut vehicle = v2x_hil::protocol::chademo::session::EvSession::new(
+        v2x_hil::protocol::chademo::session::VehicleConfig::typical_62kwh(),
+    );
+    vehicle.plug();
+    vehicle.start(v2x_hil::protocol::chademo::session::TransferRequest::Discharge);
+    let start = std::time::Instant::now();
+    let mut seen = std::collections::BTreeSet::new();
+    while start.elapsed() < Duration::from_secs(4)
+        && !(seen.contains(&0x108) && seen.contains(&0x109))
+    {
+        use v2x_hil::transport::can::CanBus;
+        for frame in vehicle.tick(start.elapsed()) {
+            can.send(&frame).unwrap();
+        }
+        while let Some(r) = can.recv(Duration::from_millis(100)).unwrap() {
+            seen.insert(r.frame.id().raw());
+            vehicle.on_frame(start.elapsed(), &r.frame);
+        }
+    }
+    assert!(
+        seen.contains(&0x108) && seen.contains(&0x109),
+        "charger frames seen: {seen:x?}"
+    );
+    drop(can);
 
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);

@@ -51,7 +51,10 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         }
     };
     // Check every factory once before serving anything.
-    for (name, spec) in &rig.devices {
+    for (name, spec) in rig.devices_in_order() {
+        if spec.role == Role::EvSimulator {
+            continue;
+        }
         if let Err(e) = emulated.instrument(name, spec, LinkKind::Tcp) {
             output::error(&e.to_string());
             return ExitCode::BadInput;
@@ -80,7 +83,29 @@ async fn serve_all(
     let mut tasks = Vec::new();
     let mut scpi_port = args.scpi_port;
     println!("emulating rig `{}` in real time (Ctrl-C to stop)", rig.name);
+    // Keeps the SLCAN bridge alive until Ctrl-C.
+    let mut adapters = Vec::new();
     for (name, spec) in rig.devices_in_order() {
+        if spec.role == Role::EvSimulator {
+            // The vehicle is played by whoever opens this adapter (python-can,
+            // slcand + can-utils): the charger's CHAdeMO side answers there.
+            match serve_charger_can(&emulated) {
+                Ok(Some(adapter)) => {
+                    println!(
+                        "  {name:<10} {:<20} pty {}",
+                        "CHAdeMO CAN (SLCAN)",
+                        adapter.path.display()
+                    );
+                    adapters.push(adapter);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    output::error(&format!("cannot serve the CAN bus for `{name}`: {e}"));
+                    return ExitCode::Aborted;
+                }
+            }
+            continue;
+        }
         let factory = |link: LinkKind| -> Factory {
             let emulated = emulated.clone();
             let (name, spec) = (name.to_string(), spec.clone());
@@ -146,6 +171,39 @@ async fn serve_all(
         t.abort();
     }
     ExitCode::Pass
+}
+
+/// The charger's CHAdeMO bus behind an emulated SLCAN adapter on a
+/// pseudo-terminal, bridged to the emulated bus every millisecond of wall time.
+fn serve_charger_can(
+    emulated: &EmulatedRig,
+) -> std::io::Result<Option<crate::emulator::slcan_adapter::PtyAdapter>> {
+    use crate::transport::can::CanBus;
+    let Some(bus) = emulated.can_bus() else {
+        return Ok(None);
+    };
+    let mut adapter = crate::emulator::slcan_adapter::serve_pty(
+        crate::emulator::slcan_adapter::SlcanAdapter::new(),
+    )?;
+    let mut port = bus.port("slcan");
+    let inject = adapter.far.inject.clone();
+    // The bridge owns the adapter's outgoing queue; the adapter keeps a dead one.
+    let (_unused, placeholder) = std::sync::mpsc::channel();
+    let sent = std::mem::replace(&mut adapter.far.sent, placeholder);
+    std::thread::spawn(move || loop {
+        while let Ok(frame) = sent.try_recv() {
+            if port.send(&frame).is_err() {
+                return;
+            }
+        }
+        while let Ok(Some(r)) = port.recv(Duration::ZERO) {
+            if inject.send(r.frame).is_err() {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    });
+    Ok(Some(adapter))
 }
 
 /// An instrument that answers nothing; only reachable if the rig changed

@@ -11,7 +11,7 @@ use super::RlcLoad;
 /// the capacitance of a few metres of cable plus an inverter's EMI filter.
 pub const STRAY_CAPACITANCE_F: f64 = 1e-6;
 
-/// Used in place of an absent R branch: the bleed of the PCC's voltage
+/// Used in place of an absent R branch when C is absent too: the bleed of the PCC's voltage
 /// sensing, metering and surge protection (100 kΩ). Without it a PCC left
 /// with no load when S3 and the V2H transfer switch are both open would hold
 /// its last instantaneous voltage as trapped DC charge forever; with it the
@@ -50,7 +50,14 @@ impl Node {
     /// P = (I − A·h/2)⁻¹(I + A·h/2), q = (I − A·h/2)⁻¹·B·h/2.
     pub fn configure(&mut self, load: RlcLoad, dt_s: f64) {
         let pos = |x: Option<f64>| x.filter(|x| x.is_finite() && *x > 0.0);
-        self.g_s = pos(load.r_ohm).map_or(STRAY_CONDUCTANCE_S, |r| 1.0 / r);
+        // The bleed goes with the stray capacitance: only a PCC with neither
+        // an R nor a C branch is left floating on strays.
+        let bleed = if pos(load.c_f).is_none() {
+            STRAY_CONDUCTANCE_S
+        } else {
+            0.0
+        };
+        self.g_s = pos(load.r_ohm).map_or(bleed, |r| 1.0 / r);
         self.inv_l = pos(load.l_h).map_or(0.0, |l| 1.0 / l);
         if self.inv_l == 0.0 {
             // No inductive branch, no inductor current (a removed branch's
