@@ -152,7 +152,7 @@ fn plan_check_and_rig_check() {
     let doc = json(&out);
     assert_eq!(out.status.code(), Some(0), "{doc:#}");
     let devices = doc["devices"].as_array().unwrap();
-    assert_eq!(devices.len(), 5);
+    assert_eq!(devices.len(), 7);
     for d in devices {
         assert!(d["identity"]["model"].is_string(), "{d}");
     }

@@ -421,7 +421,7 @@ fn unknown_device_lists_the_rigs_devices_of_the_right_role() {
         text.contains("no device `gird` in rig fixtures/model/rig.yaml"),
         "{text}"
     );
-    assert!(text.contains("devices that can take `set` (grid_simulator, charger, island_load): grid, load, charger"), "{text}");
+    assert!(text.contains("devices that can take `set` (grid_simulator, charger, island_load, home_load): grid, load, charger"), "{text}");
     assert!(
         text.contains("`charger` is a charger, which cannot take `close`"),
         "{text}"

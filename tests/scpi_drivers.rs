@@ -205,3 +205,46 @@ fn serial_timing_is_honoured_at_9600_baud() {
     let wire = Duration::from_secs_f64(bytes as f64 * 10.0 / 9600.0);
     assert!(elapsed >= wire, "{elapsed:?} < {wire:?}");
 }
+
+/// A block whose last data byte is CR (0x0D) keeps it: that CR is data, not
+/// half of a CRLF terminator (a waveform whose last sample ends in 0x0D was
+/// once cut short by one byte).
+#[test]
+fn a_block_ending_in_cr_is_not_truncated() {
+    use std::time::Duration;
+    use v2x_hil::device::scpi::session::ScpiSession;
+    use v2x_hil::transport::{ByteLink, TransportError};
+
+    /// Answers every line with the same bytes.
+    struct Canned(Vec<u8>, Vec<u8>);
+    impl ByteLink for Canned {
+        fn write_all(&mut self, _: &[u8]) -> Result<(), TransportError> {
+            self.1 = self.0.clone();
+            Ok(())
+        }
+        fn read(&mut self, buf: &mut [u8], t: Duration) -> Result<usize, TransportError> {
+            if self.1.is_empty() {
+                return Err(TransportError::Timeout(t));
+            }
+            let n = buf.len().min(self.1.len());
+            buf[..n].copy_from_slice(&self.1[..n]);
+            self.1.drain(..n);
+            Ok(n)
+        }
+        fn clear_input(&mut self) -> Result<(), TransportError> {
+            Ok(())
+        }
+        fn describe(&self) -> String {
+            "canned".into()
+        }
+    }
+    let data = vec![1u8, 2, 0x0D];
+    let mut reply = v2x_hil::protocol::scpi::response::encode_block(&data);
+    reply.push(b'\n');
+    let mut session = ScpiSession::new(Box::new(Canned(reply.clone(), Vec::new())), "scope");
+    assert_eq!(session.query_block(":WAV:DATA?").unwrap(), data);
+    // And a CRLF-terminated block loses only the CR.
+    reply.insert(reply.len() - 1, b'\r');
+    let mut session = ScpiSession::new(Box::new(Canned(reply, Vec::new())), "scope");
+    assert_eq!(session.query_block(":WAV:DATA?").unwrap(), data);
+}

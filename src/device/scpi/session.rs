@@ -64,7 +64,11 @@ impl ScpiSession {
             if let Some(end) = find_message_end(&self.rx) {
                 let mut msg: Vec<u8> = self.rx.drain(..=end).collect();
                 msg.pop();
-                if msg.last() == Some(&b'\r') {
+                // A CR before the LF is a CRLF terminator, unless it is the
+                // last data byte of a block that ends the message.
+                let block_ends_here =
+                    matches!(decode_block(&msg), Ok((_, used)) if used == msg.len());
+                if msg.last() == Some(&b'\r') && !block_ends_here {
                     msg.pop();
                 }
                 return Ok(msg);
