@@ -83,7 +83,7 @@ impl<'r> Runner<'r> {
             if outcome.verdict != Verdict::Pass {
                 result
                     .safe_state_errors
-                    .extend(drive_to_safe_state(self.rig));
+                    .extend(drive_to_safe_state(self.rig, aborted));
             }
             (self.observe)(RunEvent::TestFinished(&outcome));
             if aborted {
@@ -99,7 +99,7 @@ impl<'r> Runner<'r> {
             // beyond what the rig declares as its rest state.
             result
                 .safe_state_errors
-                .extend(drive_to_safe_state(self.rig));
+                .extend(drive_to_safe_state(self.rig, true));
         }
         result
     }

@@ -6,7 +6,10 @@ use super::rig::ConnectedRig;
 use crate::model::{GridSafeState, SwitchState};
 
 /// Returns the problems met; empty when the rig reached its safe state.
-pub fn drive_to_safe_state(rig: &mut ConnectedRig) -> Vec<String> {
+/// `end_ev_session`: also stop the vehicle's charging session (on an abort
+/// and at the end of a run; after a failed test the session stays up at 0 W
+/// so the next test can go on).
+pub fn drive_to_safe_state(rig: &mut ConnectedRig, end_ev_session: bool) -> Vec<String> {
     let safe = rig.facts.safe_state;
     let (v, f) = (rig.facts.nominal_voltage_v, rig.facts.nominal_frequency_hz);
     let d = &mut rig.devices;
@@ -17,7 +20,7 @@ pub fn drive_to_safe_state(rig: &mut ConnectedRig) -> Vec<String> {
         }
     };
     note("charger power", d.charger.set_power_w(safe.charger_power_w));
-    if let Some(ev) = d.ev.as_mut() {
+    if let (Some(ev), true) = (d.ev.as_mut(), end_ev_session) {
         // Resume first: a silent vehicle cannot ask for the stop.
         note("EV resume", ev.command(crate::device::EvCommand::Resume));
         note("EV stop", ev.command(crate::device::EvCommand::Stop));
