@@ -10,7 +10,11 @@ pub const BUILTIN_RIG: &str = include_str!("../../rigs/emulated.yaml");
 
 pub fn load(path: Option<&Path>) -> Result<Rig, ModelErrors> {
     match path {
-        Some(p) => model::load_rig(p),
-        None => model::parse_rig(Path::new(BUILTIN_RIG_NAME), BUILTIN_RIG),
+        Some(p) => model::load_rig_with(p, &crate::device::drivers_for),
+        None => model::parse_rig_with(
+            Path::new(BUILTIN_RIG_NAME),
+            BUILTIN_RIG,
+            &crate::device::drivers_for,
+        ),
     }
 }

@@ -192,3 +192,32 @@ pub trait EvSimulator: Send {
     fn set_limits(&mut self, limits: EvLimitsUpdate) -> Result<(), DeviceError>;
     fn status(&mut self) -> Result<EvReading, DeviceError>;
 }
+
+/// The driver names each role accepts in a rig file: the rig validator's
+/// list comes from the drivers themselves.
+pub fn drivers_for(role: crate::model::Role) -> &'static [&'static str] {
+    use crate::model::Role;
+    match role {
+        Role::GridSimulator => scpi::GRID_DRIVERS,
+        Role::IslandSwitch => scpi::SWITCH_DRIVERS,
+        Role::IslandLoad => scpi::LOAD_DRIVERS,
+        Role::WaveformRecorder => scpi::RECORDER_DRIVERS,
+        Role::HomeLoad => scpi::HOME_LOAD_DRIVERS,
+        Role::Charger => &["sunspec"],
+        Role::EvSimulator => &["chademo"],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The model's fallback table (used where no caller passes the device
+    /// lists) must not accept a driver the factories do not have.
+    #[test]
+    fn model_default_drivers_exist() {
+        for role in crate::model::Role::ALL {
+            for d in crate::model::default_drivers(role) {
+                assert!(super::drivers_for(role).contains(d), "{role}: {d}");
+            }
+        }
+    }
+}
