@@ -358,6 +358,35 @@ pub struct DeviceSpec {
     pub emulation: Option<EmulationSpec>,
     /// Only for an ev_simulator.
     pub vehicle: Option<VehicleSpec>,
+    /// Only for the charger: how its firmware is updated.
+    pub firmware: Option<FirmwareSpec>,
+}
+
+/// One flash region of the charger's memory map (images must fit inside).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlashRegionSpec {
+    pub name: String,
+    pub start: u32,
+    pub length: u32,
+    pub sector_size: u32,
+}
+
+/// The charger's bootloader: UDS (ISO 14229) over ISO-TP (ISO 15765-2) on
+/// its diagnostic CAN bus, and what an image must satisfy before it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirmwareSpec {
+    /// A CAN transport (emulated, socketcan or slcan).
+    pub transport: TransportSpec,
+    /// Physical request id (tester → ECU), e.g. 0x7E0.
+    pub request_id: u32,
+    /// Response id (ECU → tester), e.g. 0x7E8.
+    pub response_id: u32,
+    pub memory_map: Vec<FlashRegionSpec>,
+    /// Ed25519 public key (PEM) that must have signed the image (`IMAGE.sig`).
+    pub signing_key: Option<PathBuf>,
+    /// Security access secret (hex) of the seed/key algorithm, level 1.
+    pub security_secret: Option<String>,
 }
 
 /// A validated rig.

@@ -48,6 +48,18 @@ struct RawDevice {
     identity: Option<IdentitySpec>,
     emulation: Option<RawEmulation>,
     vehicle: Option<VehicleSpec>,
+    firmware: Option<RawFirmware>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "firmware")]
+struct RawFirmware {
+    transport: RawTransport,
+    request_id: u32,
+    response_id: u32,
+    memory_map: Vec<FlashRegionSpec>,
+    signing_key: Option<std::path::PathBuf>,
+    security_secret: Option<String>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
@@ -430,6 +442,49 @@ fn validate_device(
             "",
         );
     }
+    let firmware = d.firmware.and_then(|f| {
+        let fk = format!("{key}.firmware");
+        if d.role != Role::Charger {
+            c.invalid(&fk, format!("`firmware` does not apply to {}", d.role.with_article()), "only the charger is flashed");
+        }
+        let t = validate_transport(c, &format!("{fk}.transport"), &f.transport);
+        if t.as_ref().is_some_and(|t| !t.is_can()) {
+            c.invalid(&format!("{fk}.transport"), "the bootloader talks UDS over CAN", "use { emulated: can }, { socketcan: can0 } or { slcan: /dev/ttyACM0, bit_rate: 500000 }");
+        }
+        for (k, id) in [("request_id", f.request_id), ("response_id", f.response_id)] {
+            if id > 0x1FFF_FFFF {
+                c.invalid(&format!("{fk}.{k}"), format!("0x{id:X} is not a CAN identifier"), "expected at most 0x7FF (11-bit) or 0x1FFFFFFF (29-bit)");
+            }
+        }
+        if f.request_id == f.response_id {
+            c.invalid(&format!("{fk}.response_id"), "the response id equals the request id", "ISO-TP needs two ids, e.g. 0x7E0 and 0x7E8");
+        }
+        if f.memory_map.is_empty() {
+            c.invalid(&format!("{fk}.memory_map"), "no flash region", "list at least one { name, start, length, sector_size }");
+        }
+        for (i, r) in f.memory_map.iter().enumerate() {
+            let rk = format!("{fk}.memory_map[{i}]");
+            if r.length == 0 || r.sector_size == 0 || r.length % r.sector_size != 0 {
+                c.invalid(&rk, format!("region `{}`: length {} is not a whole number of {}-byte sectors", r.name, r.length, r.sector_size), "length must be a non-zero multiple of sector_size");
+            }
+            if u64::from(r.start) + u64::from(r.length) > 1 << 32 {
+                c.invalid(&rk, format!("region `{}` runs past 4 GiB", r.name), "start + length must fit in 32 bits");
+            }
+        }
+        if let Some(s) = &f.security_secret {
+            if s.is_empty() || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                c.invalid(&format!("{fk}.security_secret"), "not a hex string", "expected an even number of hex digits, e.g. 00112233445566778899aabbccddeeff");
+            }
+        }
+        Some(FirmwareSpec {
+            transport: t?,
+            request_id: f.request_id,
+            response_id: f.response_id,
+            memory_map: f.memory_map,
+            signing_key: f.signing_key.map(|p| base.join(p)),
+            security_secret: f.security_secret,
+        })
+    });
     Some(DeviceSpec {
         role: d.role,
         driver: d.driver,
@@ -441,6 +496,7 @@ fn validate_device(
         vehicle: d
             .vehicle
             .or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
+        firmware,
     })
 }
 
