@@ -153,7 +153,10 @@ fn hex_errors_are_located() {
         hex_err(&[":0100000000FF", ":00000001FF", ":0100000000FF"]),
         (3, HexErrorKind::AfterEof)
     );
-    assert_eq!(hex_err(&[":0100000000FF"]).1, HexErrorKind::MissingEof);
+    assert_eq!(
+        hex_err(&[":0100000000FF", ":0100010000FE"]),
+        (2, HexErrorKind::MissingEof)
+    );
     assert_eq!(hex_err(&[":00000001FF"]), (1, HexErrorKind::NoData));
     assert_eq!(
         hex_err(&[":04000005000000CD2A", ":04000005000000CE29", ":00000001FF"]),

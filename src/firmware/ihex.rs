@@ -102,11 +102,11 @@ pub fn read_ihex(text: &[u8]) -> Result<Image, HexError> {
     let sep = if text.contains(&b'\n') { b'\n' } else { b'\r' };
     for (idx, raw) in text.split(|&b| b == sep).enumerate() {
         let line_no = idx + 1;
-        last_line = line_no;
         let line = raw.trim_ascii();
         if line.is_empty() {
             continue;
         }
+        last_line = line_no;
         let err = |kind| HexError {
             line: line_no,
             kind,
