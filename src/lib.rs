@@ -9,6 +9,7 @@ pub mod der;
 pub mod device;
 pub mod emulator;
 pub mod exec;
+pub mod firmware;
 pub mod model;
 pub mod plant;
 pub mod protocol;
