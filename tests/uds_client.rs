@@ -427,10 +427,15 @@ fn timeouts_follow_p2_and_p2_star() {
     uds.diagnostic_session_control(session::PROGRAMMING)
         .unwrap(); // P2* = 1 s
     uds.unlock(1, &KeyedXorRotate::new(SECRET)).unwrap();
-    let mut c = UdsClientConfig::default();
-    c.delta_p2 = Duration::ZERO;
-    c.adopt_server_timing = false;
-    c.timing.p2_star_server_max = Duration::from_millis(800);
+    let c = UdsClientConfig {
+        delta_p2: Duration::ZERO,
+        adopt_server_timing: false,
+        timing: SessionTiming {
+            p2_star_server_max: Duration::from_millis(800),
+            ..SessionTiming::DEFAULT
+        },
+        ..Default::default()
+    };
     let mut strict = UdsClient::new(uds.into_channel(), c);
     assert_eq!(
         strict.erase_memory(MemoryLocation::u32(0, 16)),

@@ -1,6 +1,6 @@
 //! A UDS (ISO 14229-1) client over an ISO-TP channel: the services a
 //! firmware update needs, with P2/P2* response timing (ISO 14229-2:2013
-//! §7.2: P2 for the first answer, P2* after each NRC 0x78
+//! session timing: P2 for the first answer, P2* after each NRC 0x78
 //! responsePending) and typed results.
 
 mod security;
@@ -32,10 +32,10 @@ pub enum UdsError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UdsClientConfig {
     /// Server timing until a DSC response reports the real values
-    /// (ISO 14229-2:2013 Table 4 defaults 50 ms / 5000 ms).
+    /// (ISO 14229-2:2013 defaults 50 ms / 5000 ms).
     pub timing: SessionTiming,
     /// ΔP2 added to the server's P2/P2* for network and tester latency
-    /// (ISO 14229-2:2013 §7.2: P2client_max = P2server_max + ΔP2).
+    /// (ISO 14229-2:2013: P2client_max = P2server_max + ΔP2).
     pub delta_p2: Duration,
     /// Take P2/P2* from DSC responses.
     pub adopt_server_timing: bool,
@@ -134,7 +134,7 @@ impl UdsClient {
                             self.config.max_response_pending
                         )));
                     }
-                    // ISO 14229-2:2013 §7.2: after 0x78 the client waits P2*.
+                    // ISO 14229-2:2013: after 0x78 the client waits P2*.
                     wait = self.timing.p2_star_server_max + self.config.delta_p2;
                 }
                 Response::Negative { service: s, nrc } if s == service => {
@@ -219,7 +219,7 @@ impl UdsClient {
     }
 
     /// Seed, key through `algorithm`, sendKey on `level + 1`. An all-zero
-    /// seed means the level is already unlocked (ISO 14229-1:2013 §9.4.1).
+    /// seed means the level is already unlocked (ISO 14229-1:2013 §9.4).
     pub fn unlock(&mut self, level: u8, algorithm: &dyn SecurityAlgorithm) -> Result<(), UdsError> {
         let seed = self.request_seed(level)?;
         if seed.iter().all(|&b| b == 0) {
@@ -317,7 +317,7 @@ impl UdsClient {
 
     /// RequestDownload, TransferData blocks, RequestTransferExit. Blocks
     /// carry `maxNumberOfBlockLength − 2` bytes; the blockSequenceCounter
-    /// starts at 0x01 and wraps 0xFF → 0x00 (ISO 14229-1:2013 §14.4.2.1).
+    /// starts at 0x01 and wraps 0xFF → 0x00 (ISO 14229-1:2013 §14.4).
     /// `progress(sent, total)` runs after each block.
     pub fn download(
         &mut self,

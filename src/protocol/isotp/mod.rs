@@ -5,7 +5,7 @@
 //! A [`Sender`] segments one message into single / first / consecutive
 //! frames and obeys the peer's flow control (block size, STmin, WAIT,
 //! OVERFLOW); a [`Receiver`] reassembles and answers with flow control.
-//! Timers are those of ISO 15765-2:2016 §9.7, Table 16: N_As/N_Ar (frame
+//! Timers are those of ISO 15765-2:2016 network layer timing: N_As/N_Ar (frame
 //! handed to the data link layer), N_Bs (sender waits for a flow control),
 //! N_Cr (receiver waits for a consecutive frame); all default to 1000 ms.
 //! Sources: ISO 15765-2:2016; the Linux kernel `net/can/isotp.c`;
@@ -27,7 +27,7 @@ use crate::transport::can::{CanFrame, CanId};
 use std::time::Duration;
 use thiserror::Error;
 
-/// ISO 15765-2:2016 Table 16: every N_x timeout value is 1000 ms.
+/// ISO 15765-2:2016 network layer timing: every N_x timeout value is 1000 ms.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// One ISO-TP link: the ids both ways and this node's flow-control wishes.
@@ -111,7 +111,7 @@ impl std::fmt::Display for Timer {
     }
 }
 
-/// Errors of the ISO-TP layer (ISO 15765-2:2016 §8.3.7 N_Result values
+/// Errors of the ISO-TP layer (ISO 15765-2:2016 N_Result values
 /// where one applies).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IsoTpError {

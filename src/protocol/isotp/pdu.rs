@@ -1,6 +1,6 @@
 //! ISO 15765-2 network protocol data units for classic CAN (8-byte frames)
 //! with normal addressing: the protocol control information (PCI) in the
-//! first data bytes, ISO 15765-2:2016 §9.6, Table 9 (N_PCI bytes).
+//! first data bytes, ISO 15765-2:2016 §9.6 (N_PCI).
 //!
 //! | PCI byte 0 | frame | rest |
 //! |---|---|---|
@@ -25,7 +25,7 @@ pub const CF_DATA_LEN: usize = 7;
 /// Largest FF_DL of the 12-bit form; longer messages use the escape form.
 pub const FF_DL_12BIT_MAX: usize = 4095;
 
-/// Flow status of a flow-control frame (ISO 15765-2:2016 §9.6.5.2, Table 18).
+/// Flow status of a flow-control frame (ISO 15765-2:2016 §9.6.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowStatus {
     /// ContinueToSend.
@@ -34,7 +34,7 @@ pub enum FlowStatus {
     Wait,
     /// Overflow: the message is longer than the receiver can buffer.
     Overflow,
-    /// 3..=15: reserved; the sender aborts (§9.6.5.2).
+    /// 3..=15: reserved; the sender aborts (§9.6.5).
     Reserved(u8),
 }
 
@@ -84,8 +84,8 @@ pub enum Pdu<'a> {
 }
 
 /// Why a frame is not a valid N_PDU. The receiver ignores such frames
-/// (ISO 15765-2:2016 §9.6.2.2 SF_DL = 0 or too long, §9.6.3.2 FF_DL below
-/// the minimum, §9.8.3 unknown N_PCI type).
+/// (ISO 15765-2:2016 §9.6.2 SF_DL = 0 or too long, §9.6.3 FF_DL below
+/// the minimum; unknown N_PCI types are ignored too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PduError {
     Empty,
@@ -94,7 +94,7 @@ pub enum PduError {
     /// SF_DL of 0 (CAN FD escape, not for classic CAN) or above 7, or more
     /// than the frame carries.
     BadSingleLength,
-    /// A first frame must fill the CAN frame (§9.6.3.1) and announce more
+    /// A first frame must fill the CAN frame (§9.6.3) and announce more
     /// than a single frame can carry.
     BadFirstFrame,
     /// A flow control needs its three PCI bytes.
@@ -119,7 +119,7 @@ pub fn parse(data: &[u8]) -> Result<Pdu<'_>, PduError> {
             }
             let short = (u32::from(b0 & 0x0F) << 8) | u32::from(*rest.first().unwrap_or(&0));
             let (len, payload) = if short == 0 {
-                // Escape form: FF_DL = 0, then a 32-bit big-endian length (§9.6.3.1).
+                // Escape form: FF_DL = 0, then a 32-bit big-endian length (§9.6.3).
                 let b: [u8; 4] = rest
                     .get(1..5)
                     .and_then(|b| b.try_into().ok())
@@ -155,7 +155,7 @@ pub fn parse(data: &[u8]) -> Result<Pdu<'_>, PduError> {
 /// longest STmin value specified by this part of ISO 15765 (7F16 → 127 ms)").
 pub const ST_MIN_RESERVED: Duration = Duration::from_millis(127);
 
-/// STmin byte → separation time (ISO 15765-2:2016 §9.6.5.4, Table 20):
+/// STmin byte → separation time (ISO 15765-2:2016 §9.6.5.4):
 /// 0x00–0x7F = 0–127 ms, 0xF1–0xF9 = 100–900 µs, everything else reserved.
 pub fn decode_st_min(raw: u8) -> Duration {
     match raw {
@@ -185,8 +185,8 @@ pub fn encode_st_min(st_min: Duration) -> u8 {
 }
 
 /// Builds one frame's data: `pci ++ data`, padded to 8 bytes with `padding`
-/// when given (ISO 15765-2:2016 §10.4.2.1 CAN frame data padding), else as
-/// short as the content (§10.4.2.2 CAN_DL optimisation).
+/// when given (ISO 15765-2:2016 CAN frame data padding), else as
+/// short as the content (CAN_DL optimisation).
 pub(crate) fn assemble(pci: &[u8], data: &[u8], padding: Option<u8>) -> ([u8; CAN_DL], usize) {
     let mut out = [padding.unwrap_or(0); CAN_DL];
     let mut n = 0;

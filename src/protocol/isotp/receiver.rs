@@ -1,5 +1,5 @@
 //! The receiving side of ISO 15765-2: reassembly, flow control and N_Cr
-//! (ISO 15765-2:2016 §9.6, §9.7, §9.8.3 unexpected N_PDUs).
+//! (ISO 15765-2:2016 §9.6, network layer timing, unexpected N_PDU handling).
 
 use super::pdu::{encode_st_min, parse, FlowStatus, Pdu, CF_DATA_LEN};
 use super::{IsoTpConfig, IsoTpError, Timer};
@@ -18,7 +18,7 @@ pub struct RxEvent {
     /// A message completed.
     pub completed: Option<Vec<u8>>,
     /// A reception was aborted (it may coexist with `completed` when a
-    /// single frame interrupts a multi-frame message, §9.8.3).
+    /// single frame interrupts a multi-frame message: ISO 15765-2 unexpected N_PDU handling).
     pub error: Option<IsoTpError>,
 }
 
@@ -121,7 +121,7 @@ impl Receiver {
     }
 
     fn on_consecutive(&mut self, now: Duration, sn: u8, data: &[u8], ev: &mut RxEvent) {
-        // A CF outside a reception is ignored (§9.8.3).
+        // A CF outside a reception is ignored (unexpected N_PDU handling).
         let Some(rx) = self.rx.as_mut() else {
             return;
         };

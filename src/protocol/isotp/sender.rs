@@ -1,5 +1,5 @@
 //! The sending side of ISO 15765-2: segmentation and flow-control handling
-//! (ISO 15765-2:2016 §9.6, §9.7 N_Bs, §9.8 unexpected PDUs).
+//! (ISO 15765-2:2016 §9.6, N_Bs timing, unexpected N_PDU handling).
 
 use super::pdu::{
     decode_st_min, parse, FlowStatus, Pdu, CF_DATA_LEN, FF_DATA_LEN, FF_DL_12BIT_MAX,
@@ -103,15 +103,15 @@ impl Sender {
             return Err(IsoTpError::BadLength(len));
         }
         let (frame, consumed, single) = if len <= SF_MAX_DL {
-            // SF: PCI 0x0L (§9.6.2.1).
+            // SF: PCI 0x0L (§9.6.2).
             (self.config.frame(&[len as u8], payload)?, len, true)
         } else if len <= FF_DL_12BIT_MAX {
-            // FF: PCI 0x1H LL, 12-bit FF_DL (§9.6.3.1).
+            // FF: PCI 0x1H LL, 12-bit FF_DL (§9.6.3).
             let pci = [0x10 | (len >> 8) as u8, len as u8];
             let data = payload.get(..FF_DATA_LEN).unwrap_or(payload);
             (self.config.frame(&pci, data)?, FF_DATA_LEN, false)
         } else {
-            // FF escape form: FF_DL = 0 then 32-bit length (§9.6.3.1).
+            // FF escape form: FF_DL = 0 then 32-bit length (§9.6.3).
             let l = (len as u32).to_be_bytes();
             let pci = [0x10, 0x00, l[0], l[1], l[2], l[3]];
             let data = payload.get(..FF_ESCAPE_DATA_LEN).unwrap_or(payload);
@@ -189,7 +189,7 @@ impl Sender {
     }
 
     /// Handles a frame from the peer. Anything but a flow control on
-    /// `rx_id` while one is awaited is ignored (§9.8.3: an unexpected FC is
+    /// `rx_id` while one is awaited is ignored (ISO 15765-2: an unexpected FC is
     /// ignored). OVERFLOW, a reserved flow status or too many WAITs abort
     /// the message and return the error.
     pub fn on_flow_control(&mut self, now: Duration, frame: &CanFrame) -> Result<(), IsoTpError> {
@@ -226,7 +226,7 @@ impl Sender {
                         max: self.config.max_wait_frames,
                     });
                 }
-                // A WAIT restarts N_Bs (§9.7, Table 16 note on FC.WAIT).
+                // A WAIT restarts N_Bs (ISO 15765-2 network layer timing).
                 self.state = State::WaitFc {
                     deadline: now.saturating_add(self.config.n_bs),
                     waits,
@@ -250,7 +250,7 @@ impl Sender {
             .saturating_add(CF_DATA_LEN)
             .min(self.payload.len());
         let data = self.payload.get(self.offset..end).unwrap_or(&[]);
-        // CF: PCI 0x2N, SN counts 1, 2, … 15, 0, 1 … (§9.6.4.3).
+        // CF: PCI 0x2N, SN counts 1, 2, … 15, 0, 1 … (§9.6.4).
         let frame = self.config.frame(&[0x20 | self.sn], data)?;
         self.offset = end;
         self.sn = (self.sn + 1) & 0x0F;

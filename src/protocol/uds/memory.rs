@@ -1,6 +1,6 @@
 //! memoryAddress / memorySize with their addressAndLengthFormatIdentifier
 //! (ALFID): bits 7–4 = bytes of memorySize, bits 3–0 = bytes of
-//! memoryAddress (ISO 14229-1:2013 Annex H.1, Table H.1). Used by
+//! memoryAddress (ISO 14229-1:2013, RequestDownload §14.2 and its ALFID examples annex). Used by
 //! RequestDownload 0x34 and the eraseMemory routine 0xFF00.
 
 use super::{be_uint, min_len, put_be, UdsCodecError};

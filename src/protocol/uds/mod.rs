@@ -4,7 +4,7 @@
 //! panic on any input.
 //!
 //! Sources: ISO 14229-1:2013 (service and NRC tables, cited per item);
-//! ISO 14229-2:2013 Table 4 (P2/P2* resolutions); the byte examples in
+//! ISO 14229-2:2013 session timing (P2/P2* resolutions); the byte examples in
 //! pylessard/python-udsoncan `test/client/*`.
 
 mod memory;
@@ -19,7 +19,7 @@ pub use response::{Positive, Response, SessionTiming};
 
 use thiserror::Error;
 
-/// Service identifiers (ISO 14229-1:2013 Table 23).
+/// Service identifiers (ISO 14229-1:2013).
 pub mod sid {
     pub const DIAGNOSTIC_SESSION_CONTROL: u8 = 0x10;
     pub const ECU_RESET: u8 = 0x11;
@@ -32,18 +32,18 @@ pub mod sid {
     pub const TESTER_PRESENT: u8 = 0x3E;
     /// First byte of a negative response.
     pub const NEGATIVE_RESPONSE: u8 = 0x7F;
-    /// A positive response's SID is the request's plus 0x40 (§7.5.2).
+    /// A positive response's SID is the request's plus 0x40.
     pub const POSITIVE_OFFSET: u8 = 0x40;
 }
 
-/// Diagnostic session types (ISO 14229-1:2013 Table 25).
+/// Diagnostic session types (ISO 14229-1:2013 §9.2).
 pub mod session {
     pub const DEFAULT: u8 = 0x01;
     pub const PROGRAMMING: u8 = 0x02;
     pub const EXTENDED: u8 = 0x03;
 }
 
-/// ECU reset types (ISO 14229-1:2013 Table 34).
+/// ECU reset types (ISO 14229-1:2013 §9.3).
 pub mod reset {
     pub const HARD: u8 = 0x01;
     pub const KEY_OFF_ON: u8 = 0x02;
@@ -53,7 +53,7 @@ pub mod reset {
 }
 
 /// Routine control types and the flashing routine ids (ISO 14229-1:2013
-/// Table 378; Annex F.1 reserves 0xFF00 eraseMemory and 0xFF01
+/// §13.2; Annex F reserves 0xFF00 eraseMemory and 0xFF01
 /// checkProgrammingDependencies).
 pub mod routine {
     pub const START: u8 = 0x01;
@@ -63,16 +63,16 @@ pub mod routine {
     pub const CHECK_PROGRAMMING_DEPENDENCIES: u16 = 0xFF01;
 }
 
-/// Data identifiers (ISO 14229-1:2013 Annex C.1).
+/// Data identifiers (ISO 14229-1:2013 Annex C).
 pub mod did {
-    /// vehicleManufacturerECUSoftwareNumberDataIdentifier.
+    /// vehicleManufacturerECUSoftwareVersionNumberDataIdentifier.
     pub const SOFTWARE_VERSION: u16 = 0xF189;
     /// ECUSerialNumberDataIdentifier.
     pub const SERIAL_NUMBER: u16 = 0xF18C;
 }
 
 /// suppressPosRspMsgIndicationBit: bit 7 of the sub-function byte
-/// (ISO 14229-1:2013 §8.2.2, Table 11).
+/// (ISO 14229-1:2013).
 pub const SUPPRESS_POSITIVE_RESPONSE: u8 = 0x80;
 
 /// Why bytes are not a valid UDS message. A server answers each with the
@@ -92,8 +92,7 @@ pub enum UdsCodecError {
 }
 
 impl UdsCodecError {
-    /// The NRC a server sends for this error (ISO 14229-1:2013 §7.5 and
-    /// Annex A.1): 0x11, 0x13, 0x12 or 0x31.
+    /// The NRC a server sends for this error (ISO 14229-1:2013 Annex A.1): 0x11, 0x13, 0x12 or 0x31.
     pub fn nrc(&self) -> Nrc {
         match self {
             UdsCodecError::Empty | UdsCodecError::Length { .. } => Nrc::IncorrectMessageLength,

@@ -1,4 +1,4 @@
-//! Negative response codes (ISO 14229-1:2013 Annex A.1, Table A.1).
+//! Negative response codes (ISO 14229-1:2013 Annex A.1).
 
 /// An NRC; codes without a name here keep their byte in `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,7 +19,7 @@ pub enum Nrc {
     GeneralProgrammingFailure,
     WrongBlockSequenceCounter,
     /// requestCorrectlyReceived-ResponsePending: the final answer follows
-    /// within P2*server_max (§7.5.5).
+    /// within P2*server_max.
     ResponsePending,
     SubFunctionNotSupportedInActiveSession,
     ServiceNotSupportedInActiveSession,

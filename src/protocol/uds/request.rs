@@ -194,7 +194,7 @@ impl Request {
             }
             sid::SECURITY_ACCESS => {
                 let (level, _) = need_sub()?;
-                // 0x00 and 0x7F are ISOSAEReserved (§9.4.2.1, Table 42).
+                // 0x00 and 0x7F are ISOSAEReserved (§9.4).
                 if level == 0 || level == 0x7F {
                     return Err(UdsCodecError::SubFunction {
                         service,

@@ -1,11 +1,11 @@
 //! UDS responses (server → client): positive responses of the flashing
-//! services and the negative response `7F SID NRC` (ISO 14229-1:2013 §7.5).
+//! services and the negative response `7F SID NRC` (ISO 14229-1:2013).
 
 use super::{be16, be_uint, length, min_len, put_be, reset, sid, Nrc, UdsCodecError};
 use std::time::Duration;
 
 /// Session timing the server reports in its DSC response
-/// (ISO 14229-1:2013 Table 29, resolutions per ISO 14229-2:2013 Table 4:
+/// (ISO 14229-1:2013 §9.2, resolutions per ISO 14229-2:2013:
 /// P2server_max in 1 ms, P2*server_max in 10 ms, both 16-bit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTiming {
@@ -14,7 +14,7 @@ pub struct SessionTiming {
 }
 
 impl SessionTiming {
-    /// The default-session values of ISO 14229-2:2013 Table 4: 50 ms / 5000 ms.
+    /// The default-session values of ISO 14229-2:2013: 50 ms / 5000 ms.
     pub const DEFAULT: SessionTiming = SessionTiming {
         p2_server_max: Duration::from_millis(50),
         p2_star_server_max: Duration::from_millis(5000),
@@ -49,7 +49,7 @@ pub enum Positive {
         power_down_time_s: Option<u8>,
     },
     /// `67 level seed…`; after a sendKey (even level) the seed is empty.
-    /// An all-zero seed means "already unlocked" (§9.4.1).
+    /// An all-zero seed means "already unlocked" (§9.4).
     SecurityAccess { level: u8, seed: Vec<u8> },
     /// `62 DID data…` for one DID (the length of several cannot be known
     /// without a DID table, so a client asks for one at a time).
@@ -61,7 +61,7 @@ pub enum Positive {
         status: Vec<u8>,
     },
     /// `74 LFID maxNumberOfBlockLength`: the largest TransferData request
-    /// the server takes, SID and counter included (§14.2.3.1, Table 400).
+    /// the server takes, SID and counter included (§14.2).
     RequestDownload { max_block_len: u64 },
     /// `76 counter [transferResponseParameterRecord]`.
     TransferData { counter: u8, data: Vec<u8> },
@@ -148,7 +148,7 @@ impl Response {
                 out.extend_from_slice(status);
             }
             Positive::RequestDownload { max_block_len } => {
-                // lengthFormatIdentifier: bits 7–4 = bytes of the length (Table 400).
+                // lengthFormatIdentifier: bits 7–4 = bytes of the length (§14.2).
                 let n = min_len(*max_block_len);
                 out.push((n as u8) << 4);
                 put_be(&mut out, *max_block_len, n);

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// Reads the clock the bus runs on (simulated time on the emulated rig).
 pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
 
-/// Hands a frame to the bus, checking N_As (ISO 15765-2:2016 §9.7: the
+/// Hands a frame to the bus, checking N_As (ISO 15765-2:2016 network layer timing: the
 /// data link layer must take the frame within N_As/N_Ar).
 fn transmit(
     bus: &mut dyn CanBus,
@@ -95,7 +95,7 @@ impl IsoTpChannel {
     /// hundreds of milliseconds. Knowing the rate, the channel estimates
     /// (worst-case stuffing, a free bus) when its last frame ends and
     /// `recv` counts its timeout from then, so a UDS P2 wait starts at the
-    /// end of the request as ISO 14229-2 §7.2 defines it.
+    /// end of the request as ISO 14229-2 defines it.
     pub fn with_bit_rate(mut self, bit_rate_bps: u32) -> Self {
         self.bit_rate_bps = Some(bit_rate_bps);
         self
