@@ -155,3 +155,51 @@ fn extended_ids_and_padding() {
     ch.send(&p).unwrap();
     assert_eq!(ch.recv(Duration::from_millis(100)).unwrap(), p);
 }
+
+/// A bus whose transmit queue takes `delay` to accept each frame.
+struct SlowBus {
+    inner: v2x_hil::transport::can::emulated::EmulatedCanPort,
+    time: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    delay: Duration,
+}
+
+impl v2x_hil::transport::can::CanBus for SlowBus {
+    fn send(&mut self, frame: &CanFrame) -> Result<(), v2x_hil::transport::can::CanError> {
+        self.time.fetch_add(
+            self.delay.as_nanos() as u64,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.inner.send(frame)
+    }
+    fn recv(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<v2x_hil::transport::can::Received>, v2x_hil::transport::can::CanError> {
+        self.inner.recv(timeout)
+    }
+    fn describe(&self) -> String {
+        "slow".into()
+    }
+}
+
+#[test]
+fn n_as_expires_when_the_bus_does_not_take_a_frame() {
+    let sim = Sim::new(500_000);
+    let slow = SlowBus {
+        inner: sim.bus.port("client"),
+        time: sim.time.clone(),
+        delay: Duration::from_millis(1500),
+    };
+    let mut ch = v2x_hil::transport::can::isotp::IsoTpChannel::new(
+        Box::new(slow),
+        IsoTpConfig::new(TESTER, ECU),
+        sim.clock(),
+    );
+    assert_eq!(
+        ch.send(&[0x3E, 0x00]),
+        Err(IsoTpError::Timeout {
+            timer: Timer::NAs,
+            after: Duration::from_millis(1000)
+        })
+    );
+}

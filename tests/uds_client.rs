@@ -482,3 +482,44 @@ fn isotp_errors_surface_as_uds_errors() {
         "{err:?}"
     );
 }
+
+#[test]
+fn download_throughput_is_close_to_the_isotp_limit() {
+    // A server that takes 4095-byte TransferData requests and answers at once.
+    let sim = Sim::new(500_000);
+    sim.start_server(
+        IsoTpConfig::new(ECU, TESTER),
+        Box::new(|_, raw: Vec<u8>| {
+            let resp = match Request::decode(&raw) {
+                Ok(Request::RequestDownload { .. }) => Positive::RequestDownload {
+                    max_block_len: 4095,
+                },
+                Ok(Request::TransferData { counter, .. }) => Positive::TransferData {
+                    counter,
+                    data: vec![],
+                },
+                Ok(Request::RequestTransferExit { .. }) => {
+                    Positive::RequestTransferExit { params: vec![] }
+                }
+                _ => return vec![],
+            };
+            vec![(Duration::ZERO, Response::Positive(resp).encode())]
+        }),
+    );
+    let mut uds = UdsClient::new(
+        sim.client(IsoTpConfig::new(TESTER, ECU)),
+        UdsClientConfig::default(),
+    );
+    let image = vec![0xA5u8; 64 * 1024];
+    let t0 = sim.now();
+    uds.download(
+        0,
+        MemoryLocation::u32(0, image.len() as u32),
+        &image,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let rate_bps = (image.len() * 8) as f64 / (sim.now() - t0).as_secs_f64();
+    let ratio = rate_bps / v2x_hil::protocol::isotp::max_payload_rate_bps(500_000);
+    assert!(ratio > 0.97 && ratio < 1.0, "{ratio}");
+}

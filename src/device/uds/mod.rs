@@ -327,9 +327,9 @@ impl UdsClient {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), UdsError> {
         let max = self.request_download(data_format, memory)?;
-        let per_block = usize::try_from(max.saturating_sub(2))
-            .unwrap_or(usize::MAX)
-            .min(self.channel.config().max_receive_len as usize);
+        // ISO-TP carries up to 2^32 − 1 bytes per message (escape form).
+        let per_block = usize::try_from(max.saturating_sub(2).min(u64::from(u32::MAX) - 2))
+            .unwrap_or(usize::MAX);
         if per_block == 0 {
             return Err(UdsError::Protocol(format!(
                 "maxNumberOfBlockLength {max} leaves no room for data"
