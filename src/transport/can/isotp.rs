@@ -21,6 +21,10 @@ use std::time::Duration;
 /// Reads the clock the bus runs on (simulated time on the emulated rig).
 pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
 
+/// Longest single `bus.recv` wait; longer waits loop, so a caller's
+/// `Duration::MAX` never overflows a backend's deadline arithmetic.
+const MAX_BUS_WAIT: Duration = Duration::from_secs(60);
+
 /// Hands a frame to the bus, checking N_As (ISO 15765-2:2016 network layer timing: the
 /// data link layer must take the frame within N_As/N_Ar).
 fn transmit(
@@ -140,7 +144,8 @@ impl IsoTpChannel {
         self.deferred = None;
     }
 
-    /// Sends one message and returns once its last frame is on the bus.
+    /// Sends one message; returns once its last frame is handed to the bus
+    /// (it may still be queued there, see [`with_bit_rate`](Self::with_bit_rate)).
     /// Fails on N_As / N_Bs timeouts, OVERFLOW, too many WAITs or a bad
     /// flow status.
     pub fn send(&mut self, payload: &[u8]) -> Result<(), IsoTpError> {
@@ -165,7 +170,11 @@ impl IsoTpChannel {
             if !step.frames.is_empty() {
                 continue;
             }
-            let wait = step.wake_at.unwrap_or(now).saturating_sub(now);
+            let wait = step
+                .wake_at
+                .unwrap_or(now)
+                .saturating_sub(now)
+                .min(MAX_BUS_WAIT);
             if wait.is_zero() {
                 continue;
             }
@@ -179,8 +188,9 @@ impl IsoTpChannel {
 
     /// Waits up to `timeout` (counted from the estimated end of our own
     /// transmission, see [`with_bit_rate`](Self::with_bit_rate)) for a
-    /// message to *start* (its single or first frame); a multi-frame message that started in time is then awaited
-    /// under N_Cr, so a long UDS response is not cut by P2.
+    /// message to *start* (its single or first frame); a multi-frame
+    /// message that started in time is then awaited under N_Cr, so a long
+    /// UDS response is not cut by P2.
     pub fn recv(&mut self, timeout: Duration) -> Result<Vec<u8>, IsoTpError> {
         let deadline = self.tx_end_estimate().saturating_add(timeout);
         loop {
@@ -199,7 +209,7 @@ impl IsoTpChannel {
                 None if now >= deadline => return Err(IsoTpError::NoMessage { after: timeout }),
                 None => deadline,
             };
-            match self.bus.recv(limit.saturating_sub(now)) {
+            match self.bus.recv(limit.saturating_sub(now).min(MAX_BUS_WAIT)) {
                 Ok(Some(r)) => self.on_frame(&r.frame)?,
                 Ok(None) => {}
                 Err(e) => return Err(IsoTpError::Can(e.to_string())),
