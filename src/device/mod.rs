@@ -5,6 +5,7 @@
 pub mod chademo_ev;
 pub mod scpi;
 pub mod sunspec;
+pub mod uds;
 
 use crate::der::{EnterService, TripSettings};
 use crate::transport::TransportError;

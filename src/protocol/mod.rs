@@ -3,7 +3,9 @@
 //! representation, as smoltcp's `wire` module does.
 
 pub mod chademo;
+pub mod isotp;
 pub mod modbus;
 pub mod scpi;
 pub mod slcan;
 pub mod sunspec;
+pub mod uds;

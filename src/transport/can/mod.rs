@@ -6,6 +6,7 @@
 pub mod candump;
 pub mod emulated;
 pub mod frame;
+pub mod isotp;
 pub mod recording;
 pub mod slcan;
 #[cfg(target_os = "linux")]
