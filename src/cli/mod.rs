@@ -2,6 +2,7 @@
 //! rendered here for people, with the exit codes DESIGN.md gives.
 
 mod emulate;
+mod flash;
 mod output;
 mod plan_check;
 mod rig_check;
@@ -71,6 +72,8 @@ pub enum Command {
     Rig(RigCommand),
     /// Serve the emulated instruments to outside programs in real time.
     Emulate(emulate::EmulateArgs),
+    /// Update the charger's firmware through its bootloader (UDS over CAN).
+    Flash(flash::FlashArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,5 +120,6 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Plan(PlanCommand::Check { plan, rig }) => plan_check::run(&plan, rig.as_deref()),
         Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
         Command::Emulate(args) => emulate::run(args),
+        Command::Flash(args) => flash::run(args),
     }
 }

@@ -3,6 +3,7 @@
 //! never knows which protocol or transport sits underneath.
 
 pub mod chademo_ev;
+pub mod flasher;
 pub mod scpi;
 pub mod sunspec;
 pub mod uds;

@@ -2,6 +2,7 @@
 //! bytes as the real ones (SCPI text, SunSpec Modbus frames), so the drivers
 //! that talk to them are the drivers that talk to hardware.
 
+pub mod bootloader;
 pub mod chademo_charger;
 pub mod link;
 pub mod rig;

@@ -2,14 +2,17 @@
 //! each device's emulated instrument. `run` joins them to the drivers by
 //! in-memory links; `emulate` serves them on TCP ports and pseudo-terminals.
 
+use super::bootloader::{Bootloader, BootloaderConfig, FlashGeometry};
 use super::chademo_charger::{charger_session_config, ChargerCanAgent};
 use super::lock_plant;
 use super::{Instrument, SharedPlant};
 use crate::der::{EnterService, TripSettings};
 use crate::device::Identity;
+use crate::model::FirmwareSpec;
 use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec, VehicleSpec};
 use crate::plant::{BackupConfig, EvBatteryConfig, InverterConfig, Plant, PlantConfig};
 use crate::transport::can::emulated::EmulatedCanBus;
+use crate::transport::can::CanId;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,6 +55,8 @@ pub struct EmulatedRig {
     /// The CHAdeMO bus between the charger and the EV simulator, when the
     /// rig has an emulated EV simulator.
     can_bus: Option<EmulatedCanBus>,
+    /// The charger's diagnostic bus, where its bootloader answers UDS.
+    firmware_bus: Option<EmulatedCanBus>,
 }
 
 impl EmulatedRig {
@@ -111,15 +116,8 @@ impl EmulatedRig {
         let can_bus = ev.map(|(vehicle, bit_rate)| {
             let mut p = lock_plant(&plant);
             p.attach_ev(battery_for(&vehicle));
-            let time = p.sim_time();
             drop(p);
-            let advancer = plant.clone();
-            let bus = EmulatedCanBus::new(
-                "can0",
-                bit_rate,
-                Arc::new(move || time.now()),
-                Some(Arc::new(move |t| lock_plant(&advancer).advance_to(t))),
-            );
+            let bus = emulated_bus(&plant, "can0", bit_rate);
             let agent = ChargerCanAgent::new(
                 bus.port("charger"),
                 charger_session_config(rating_w, &vehicle),
@@ -127,7 +125,30 @@ impl EmulatedRig {
             lock_plant(&plant).add_agent(Box::new(agent));
             bus
         });
-        Ok(EmulatedRig { plant, can_bus })
+        let firmware_bus = match &charger.firmware {
+            Some(fw) => match fw.transport {
+                TransportSpec::EmulatedCan { bit_rate } => {
+                    let bus = emulated_bus(&plant, "can1", bit_rate);
+                    let agent = Bootloader::new(
+                        Box::new(bus.port("bootloader")),
+                        bootloader_config(fw, &identity_of(charger))?,
+                    );
+                    lock_plant(&plant).add_agent(Box::new(agent));
+                    Some(bus)
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        Ok(EmulatedRig {
+            plant,
+            can_bus,
+            firmware_bus,
+        })
+    }
+
+    pub fn firmware_bus(&self) -> Option<EmulatedCanBus> {
+        self.firmware_bus.clone()
     }
 
     pub fn can_bus(&self) -> Option<EmulatedCanBus> {
@@ -162,6 +183,55 @@ impl EmulatedRig {
             ),
         }
     }
+}
+
+/// A CAN bus in the plant's simulated time: a blocking receive lets the
+/// plant (and its agents) run until a frame arrives.
+fn emulated_bus(plant: &SharedPlant, name: &str, bit_rate: u32) -> EmulatedCanBus {
+    let time = lock_plant(plant).sim_time();
+    let advancer = plant.clone();
+    EmulatedCanBus::new(
+        name,
+        bit_rate,
+        Arc::new(move || time.now()),
+        Some(Arc::new(move |t| lock_plant(&advancer).advance_to(t))),
+    )
+}
+
+fn can_id(id: u32) -> Result<CanId, EmulatorError> {
+    let id = if id <= 0x7FF {
+        CanId::standard(id as u16)
+    } else {
+        CanId::extended(id)
+    };
+    id.map_err(|e| EmulatorError::Profile(format!("firmware CAN id: {e}")))
+}
+
+/// The emulated charger's bootloader, from the rig's firmware block.
+fn bootloader_config(
+    fw: &FirmwareSpec,
+    identity: &Identity,
+) -> Result<BootloaderConfig, EmulatorError> {
+    let app = fw
+        .memory_map
+        .first()
+        .ok_or_else(|| EmulatorError::Profile("the firmware memory map is empty".into()))?;
+    Ok(BootloaderConfig {
+        request_id: can_id(fw.request_id)?,
+        response_id: can_id(fw.response_id)?,
+        flash: FlashGeometry::emulated_charger(),
+        app_start: app.start,
+        app_length: app.length,
+        secret: fw.secret(),
+        serial: identity.serial.clone(),
+        factory_version: identity.firmware.clone(),
+        // 4 KiB of data per TransferData plus SID and counter.
+        max_block_len: 4096 + 2,
+    })
+}
+
+fn identity_of(charger: &DeviceSpec) -> Identity {
+    identity("charger", charger)
 }
 
 /// The plant's battery for the vehicle the EV simulator plays: its capacity

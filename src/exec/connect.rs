@@ -11,7 +11,7 @@ use crate::model::{DeviceSpec, Rig, Role, TransportSpec};
 use crate::protocol::slcan::SlcanBitrate;
 use crate::transport::can::candump::{CandumpWriter, LogRecord};
 use crate::transport::can::slcan::{SlcanBus, SlcanConfig};
-use crate::transport::can::{CanBus, CanError, RecordingBus};
+use crate::transport::can::{CanBus, CanError, CanId, RecordingBus};
 use crate::transport::serial::SerialLink;
 use crate::transport::tcp::TcpLink;
 use crate::transport::{ByteLink, TransportError};
@@ -255,6 +255,16 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         charger,
         ev,
         home_load,
+        flasher: match &charger_spec.firmware {
+            Some(fw) => Some(open_flasher(
+                fw,
+                charger_spec,
+                emulation.as_ref(),
+                &clock,
+                options,
+            )?),
+            None => None,
+        },
     };
     Ok(Connection {
         rig: ConnectedRig {
@@ -317,6 +327,68 @@ fn open_link(
             .into())
         }
     })
+}
+
+/// The charger's bootloader over UDS on its diagnostic CAN bus.
+fn open_flasher(
+    fw: &crate::model::FirmwareSpec,
+    charger: &DeviceSpec,
+    emulation: Option<&EmulatedRig>,
+    clock: &Arc<dyn Clock>,
+    options: &ConnectOptions,
+) -> Result<Box<dyn device::flasher::Flasher>, ConnectError> {
+    use crate::protocol::isotp::IsoTpConfig;
+    use crate::transport::can::isotp::IsoTpChannel;
+    let name = "charger bootloader";
+    let bus: Box<dyn CanBus> = match (&fw.transport, emulation) {
+        (TransportSpec::EmulatedCan { .. }, Some(e)) => {
+            let bus = e.firmware_bus().ok_or_else(|| EmulatorError::NotEmulated {
+                device: name.into(),
+                transport: "emulated CAN".into(),
+            })?;
+            Box::new(bus.port("tester"))
+        }
+        _ => {
+            let spec = DeviceSpec {
+                transport: fw.transport.clone(),
+                ..charger.clone()
+            };
+            open_can(name, &spec, None, options)?
+        }
+    };
+    let id = |raw: u32| {
+        if raw <= 0x7FF {
+            CanId::standard(raw as u16)
+        } else {
+            CanId::extended(raw)
+        }
+        .map_err(|source| ConnectError::Can {
+            device: name.into(),
+            source,
+        })
+    };
+    let bit_rate = match fw.transport {
+        TransportSpec::EmulatedCan { bit_rate } | TransportSpec::Slcan { bit_rate, .. } => bit_rate,
+        _ => 500_000,
+    };
+    let now = {
+        let c = clock.clone();
+        Arc::new(move || c.now())
+    };
+    let channel = IsoTpChannel::new(
+        bus,
+        IsoTpConfig::new(id(fw.request_id)?, id(fw.response_id)?),
+        now,
+    )
+    .with_bit_rate(bit_rate);
+    let client = device::uds::UdsClient::new(channel, device::uds::UdsClientConfig::default());
+    Ok(Box::new(device::flasher::UdsFlasher::new(
+        client,
+        fw.memory_map(),
+        device::uds::KeyedXorRotate::new(fw.secret()),
+        clock.clone(),
+        name,
+    )))
 }
 
 /// A CAN bus for the EV simulator, recorded to a candump log when asked.

@@ -19,6 +19,8 @@ pub struct Devices {
     pub charger: Box<dyn Charger>,
     pub ev: Option<Box<dyn EvSimulator>>,
     pub home_load: Option<Box<dyn HomeLoad>>,
+    /// The charger's bootloader, when the rig says how to reach it.
+    pub flasher: Option<Box<dyn crate::device::flasher::Flasher>>,
 }
 
 /// What the runner needs to know of the rig besides the drivers.

@@ -372,6 +372,44 @@ pub struct FlashRegionSpec {
     pub sector_size: u32,
 }
 
+impl FirmwareSpec {
+    /// The 16-byte security secret (validated as 32 hex digits); zeros when absent.
+    pub fn secret(&self) -> [u8; 16] {
+        let mut secret = [0u8; 16];
+        if let Some(hex) = &self.security_secret {
+            for (i, b) in secret.iter_mut().enumerate() {
+                *b = hex
+                    .get(2 * i..2 * i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .unwrap_or(0);
+            }
+        }
+        secret
+    }
+
+    pub fn memory_map(&self) -> crate::firmware::verify::MemoryMap {
+        crate::firmware::verify::MemoryMap {
+            regions: self
+                .memory_map
+                .iter()
+                .map(|r| crate::firmware::verify::FlashRegion {
+                    name: r.name.clone(),
+                    start: r.start,
+                    length: r.length,
+                    sector_size: r.sector_size,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A key given as a file (relative to the rig file) or inline PEM text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    File(PathBuf),
+    Pem(String),
+}
+
 /// The charger's bootloader: UDS (ISO 14229) over ISO-TP (ISO 15765-2) on
 /// its diagnostic CAN bus, and what an image must satisfy before it is sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -383,8 +421,8 @@ pub struct FirmwareSpec {
     /// Response id (ECU → tester), e.g. 0x7E8.
     pub response_id: u32,
     pub memory_map: Vec<FlashRegionSpec>,
-    /// Ed25519 public key (PEM) that must have signed the image (`IMAGE.sig`).
-    pub signing_key: Option<PathBuf>,
+    /// Ed25519 public key that must have signed the image (`IMAGE.sig`).
+    pub signing_key: Option<KeySource>,
     /// Security access secret (hex) of the seed/key algorithm, level 1.
     pub security_secret: Option<String>,
 }

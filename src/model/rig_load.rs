@@ -58,7 +58,7 @@ struct RawFirmware {
     request_id: u32,
     response_id: u32,
     memory_map: Vec<FlashRegionSpec>,
-    signing_key: Option<std::path::PathBuf>,
+    signing_key: Option<String>,
     security_secret: Option<String>,
 }
 
@@ -472,8 +472,8 @@ fn validate_device(
             }
         }
         if let Some(s) = &f.security_secret {
-            if s.is_empty() || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-                c.invalid(&format!("{fk}.security_secret"), "not a hex string", "expected an even number of hex digits, e.g. 00112233445566778899aabbccddeeff");
+            if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                c.invalid(&format!("{fk}.security_secret"), "not 16 bytes of hex", "expected 32 hex digits, e.g. 00112233445566778899aabbccddeeff");
             }
         }
         Some(FirmwareSpec {
@@ -481,7 +481,13 @@ fn validate_device(
             request_id: f.request_id,
             response_id: f.response_id,
             memory_map: f.memory_map,
-            signing_key: f.signing_key.map(|p| base.join(p)),
+            signing_key: f.signing_key.map(|k| {
+                if k.trim_start().starts_with("-----BEGIN") {
+                    KeySource::Pem(k)
+                } else {
+                    KeySource::File(base.join(k))
+                }
+            }),
             security_secret: f.security_secret,
         })
     });

@@ -88,7 +88,11 @@ impl Flash {
         })?;
         let range = self.offset(start, len)?;
         let cells = &mut self.cells[range];
-        if let Some(i) = cells.iter().zip(data).position(|(c, d)| *c != 0xFF && *d != 0xFF) {
+        if let Some(i) = cells
+            .iter()
+            .zip(data)
+            .position(|(c, d)| *c != 0xFF && *d != 0xFF)
+        {
             return Err(FlashError::NotErased {
                 address: start + i as u32,
             });
@@ -119,7 +123,10 @@ mod tests {
         );
         assert_eq!(f.erase(g.base, 8192).unwrap(), Duration::from_millis(4));
         assert_eq!(f.read(g.base, 2).unwrap(), &[0xFF, 0xFF]);
-        assert!(matches!(f.erase(g.base + 1, 4096), Err(FlashError::Unaligned { .. })));
+        assert!(matches!(
+            f.erase(g.base + 1, 4096),
+            Err(FlashError::Unaligned { .. })
+        ));
         assert!(matches!(
             f.program(g.base + g.size - 1, &[0, 0]),
             Err(FlashError::OutOfRange { .. })

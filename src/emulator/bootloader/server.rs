@@ -5,8 +5,7 @@ use crate::firmware::header::FirmwareHeader;
 use crate::plant::{Agent, Plant};
 use crate::protocol::isotp::IsoTpConfig;
 use crate::protocol::uds::{
-    did, reset, routine, session, sid, MemoryLocation, Nrc, Positive, Request, Response,
-    SessionTiming,
+    did, reset, routine, session, MemoryLocation, Nrc, Positive, Request, Response, SessionTiming,
 };
 use crate::transport::can::isotp::IsoTpNode;
 use crate::transport::can::CanBus;
@@ -33,7 +32,7 @@ pub struct BootloaderConfig {
     pub app_start: u32,
     pub app_length: u32,
     /// Security access secret of the seed/key algorithm (level 1).
-    pub secret: Vec<u8>,
+    pub secret: [u8; 16],
     pub serial: String,
     /// The firmware the charger runs before anyone flashes it.
     pub factory_version: String,
@@ -124,7 +123,8 @@ impl Bootloader {
 
     /// The seed/key algorithm shared with the tester (`device::uds`).
     fn expected_key(&self, seed: &[u8]) -> Vec<u8> {
-        crate::device::uds::SeedKey::new(self.config.secret.clone()).key(1, seed)
+        use crate::device::uds::SecurityAlgorithm;
+        crate::device::uds::KeyedXorRotate::new(self.config.secret).key(1, seed)
     }
 
     fn in_app(&self, address: u32, size: u32) -> bool {
@@ -135,7 +135,12 @@ impl Bootloader {
 
     /// Handles one request at `now`; `work` is how long the flash is busy
     /// before the answer can go out.
-    fn handle(&mut self, now: Duration, plant: &mut Plant, raw: &[u8]) -> Option<(Duration, Vec<u8>)> {
+    fn handle(
+        &mut self,
+        now: Duration,
+        plant: &mut Plant,
+        raw: &[u8],
+    ) -> Option<(Duration, Vec<u8>)> {
         let service = raw.first().copied().unwrap_or(0);
         let request = match Request::decode(raw) {
             Ok(r) => r,
@@ -149,7 +154,10 @@ impl Bootloader {
                 suppress_positive,
             } => {
                 if ![session::DEFAULT, session::PROGRAMMING, session::EXTENDED].contains(&s) {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::SubFunctionNotSupported)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SubFunctionNotSupported),
+                    ));
                 }
                 if s == session::PROGRAMMING && self.session != session::PROGRAMMING {
                     // Jumping to the bootloader stops the application: the
@@ -172,15 +180,20 @@ impl Bootloader {
                     timing: Some(TIMING),
                 })
             }
-            Request::TesterPresent { suppress_positive } => {
-                (!suppress_positive).then_some((Duration::ZERO, Self::positive(Positive::TesterPresent)))
-            }
+            Request::TesterPresent { suppress_positive } => (!suppress_positive)
+                .then_some((Duration::ZERO, Self::positive(Positive::TesterPresent))),
             Request::SecurityAccess { level, data } => {
                 if !programming {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::ServiceNotSupportedInActiveSession)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
+                    ));
                 }
                 if now < self.locked_until {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::RequiredTimeDelayNotExpired)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequiredTimeDelayNotExpired),
+                    ));
                 }
                 match level {
                     1 => {
@@ -197,25 +210,37 @@ impl Bootloader {
                     }
                     2 => {
                         let Some(seed) = self.seed.take() else {
-                            return Some((Duration::ZERO, Self::negative(service, Nrc::RequestSequenceError)));
+                            return Some((
+                                Duration::ZERO,
+                                Self::negative(service, Nrc::RequestSequenceError),
+                            ));
                         };
                         if data == self.expected_key(&seed) {
                             self.unlocked = true;
                             self.failed_attempts = 0;
                             self.publish(|st| st.unlocked = true);
-                            reply(Positive::SecurityAccess { level, seed: Vec::new() })
+                            reply(Positive::SecurityAccess {
+                                level,
+                                seed: Vec::new(),
+                            })
                         } else {
                             self.failed_attempts += 1;
                             if self.failed_attempts >= MAX_ATTEMPTS {
                                 self.failed_attempts = 0;
                                 self.locked_until = now + LOCKOUT;
-                                Some((Duration::ZERO, Self::negative(service, Nrc::ExceedNumberOfAttempts)))
+                                Some((
+                                    Duration::ZERO,
+                                    Self::negative(service, Nrc::ExceedNumberOfAttempts),
+                                ))
                             } else {
                                 Some((Duration::ZERO, Self::negative(service, Nrc::InvalidKey)))
                             }
                         }
                     }
-                    _ => Some((Duration::ZERO, Self::negative(service, Nrc::SubFunctionNotSupported))),
+                    _ => Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SubFunctionNotSupported),
+                    )),
                 }
             }
             Request::RoutineControl {
@@ -225,31 +250,61 @@ impl Bootloader {
                 ..
             } => {
                 if !programming {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::ServiceNotSupportedInActiveSession)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
+                    ));
                 }
                 if !self.unlocked {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::SecurityAccessDenied)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SecurityAccessDenied),
+                    ));
                 }
                 if control != routine::START {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::SubFunctionNotSupported)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SubFunctionNotSupported),
+                    ));
                 }
                 match routine_id {
                     routine::ERASE_MEMORY => {
                         let Ok((m, _)) = MemoryLocation::decode(service, &option) else {
-                            return Some((Duration::ZERO, Self::negative(service, Nrc::IncorrectMessageLengthOrInvalidFormat)));
+                            return Some((
+                                Duration::ZERO,
+                                Self::negative(service, Nrc::IncorrectMessageLength),
+                            ));
                         };
-                        let (Ok(address), Ok(size)) = (u32::try_from(m.address), u32::try_from(m.size)) else {
-                            return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange)));
+                        let (Ok(address), Ok(size)) =
+                            (u32::try_from(m.address), u32::try_from(m.size))
+                        else {
+                            return Some((
+                                Duration::ZERO,
+                                Self::negative(service, Nrc::RequestOutOfRange),
+                            ));
                         };
                         if !self.in_app(address, size) {
-                            return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange)));
+                            return Some((
+                                Duration::ZERO,
+                                Self::negative(service, Nrc::RequestOutOfRange),
+                            ));
                         }
                         match self.flash.erase(address, size) {
                             Ok(t) => {
                                 self.app_valid = false;
-                                Some((t, Self::positive(Positive::RoutineControl { control, routine_id, status: vec![0] })))
+                                Some((
+                                    t,
+                                    Self::positive(Positive::RoutineControl {
+                                        control,
+                                        routine_id,
+                                        status: vec![0],
+                                    }),
+                                ))
                             }
-                            Err(_) => Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange))),
+                            Err(_) => Some((
+                                Duration::ZERO,
+                                Self::negative(service, Nrc::RequestOutOfRange),
+                            )),
                         }
                     }
                     routine::CHECK_PROGRAMMING_DEPENDENCIES => {
@@ -257,26 +312,56 @@ impl Bootloader {
                         self.app_valid = ok;
                         // Checking reads the whole region: ~10 ms per 64 KiB (CRC at ~6 MB/s).
                         let t = Duration::from_micros(u64::from(self.config.app_length) / 6);
-                        Some((t, Self::positive(Positive::RoutineControl { control, routine_id, status: vec![u8::from(!ok)] })))
+                        Some((
+                            t,
+                            Self::positive(Positive::RoutineControl {
+                                control,
+                                routine_id,
+                                status: vec![u8::from(!ok)],
+                            }),
+                        ))
                     }
-                    _ => Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange))),
+                    _ => Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestOutOfRange),
+                    )),
                 }
             }
-            Request::RequestDownload { data_format, memory } => {
+            Request::RequestDownload {
+                data_format,
+                memory,
+            } => {
                 if !programming {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::ServiceNotSupportedInActiveSession)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
+                    ));
                 }
                 if !self.unlocked {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::SecurityAccessDenied)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SecurityAccessDenied),
+                    ));
                 }
                 if data_format != 0 {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestOutOfRange),
+                    ));
                 }
-                let (Ok(address), Ok(size)) = (u32::try_from(memory.address), u32::try_from(memory.size)) else {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange)));
+                let (Ok(address), Ok(size)) =
+                    (u32::try_from(memory.address), u32::try_from(memory.size))
+                else {
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestOutOfRange),
+                    ));
                 };
                 if !self.in_app(address, size) {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestOutOfRange),
+                    ));
                 }
                 self.download = Some(Download {
                     next_address: address,
@@ -289,19 +374,31 @@ impl Bootloader {
             }
             Request::TransferData { counter, data } => {
                 let Some(d) = self.download.as_mut() else {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::RequestSequenceError)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestSequenceError),
+                    ));
                 };
                 // A repeated block (the tester missed our answer) is acknowledged again.
                 if counter == d.expected_counter.wrapping_sub(1) && d.expected_counter != 1 {
-                    return reply(Positive::TransferData { counter, data: Vec::new() });
+                    return reply(Positive::TransferData {
+                        counter,
+                        data: Vec::new(),
+                    });
                 }
                 if counter != d.expected_counter {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::WrongBlockSequenceCounter)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::WrongBlockSequenceCounter),
+                    ));
                 }
                 if data.len() + 2 > self.config.max_block_len as usize
                     || u64::from(d.next_address) + data.len() as u64 > u64::from(d.end)
                 {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::TransferDataSuspended)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::TransferDataSuspended),
+                    ));
                 }
                 match self.flash.program(d.next_address, &data) {
                     Ok(t) => {
@@ -309,25 +406,45 @@ impl Bootloader {
                         d.expected_counter = d.expected_counter.wrapping_add(1);
                         let n = data.len() as u64;
                         self.publish(|st| st.bytes_programmed += n);
-                        Some((t, Self::positive(Positive::TransferData { counter, data: Vec::new() })))
+                        Some((
+                            t,
+                            Self::positive(Positive::TransferData {
+                                counter,
+                                data: Vec::new(),
+                            }),
+                        ))
                     }
-                    Err(_) => Some((Duration::ZERO, Self::negative(service, Nrc::GeneralProgrammingFailure))),
+                    Err(_) => Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::GeneralProgrammingFailure),
+                    )),
                 }
             }
             Request::RequestTransferExit { .. } => match self.download.take() {
-                Some(d) if d.next_address == d.end => reply(Positive::RequestTransferExit { params: Vec::new() }),
+                Some(d) if d.next_address == d.end => {
+                    reply(Positive::RequestTransferExit { params: Vec::new() })
+                }
                 Some(d) => {
                     self.download = Some(d);
-                    Some((Duration::ZERO, Self::negative(service, Nrc::RequestSequenceError)))
+                    Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::RequestSequenceError),
+                    ))
                 }
-                None => Some((Duration::ZERO, Self::negative(service, Nrc::RequestSequenceError))),
+                None => Some((
+                    Duration::ZERO,
+                    Self::negative(service, Nrc::RequestSequenceError),
+                )),
             },
             Request::EcuReset {
                 reset_type,
                 suppress_positive,
             } => {
                 if reset_type != reset::HARD && reset_type != reset::SOFT {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::SubFunctionNotSupported)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::SubFunctionNotSupported),
+                    ));
                 }
                 self.reset(now);
                 (!suppress_positive).then_some((
@@ -340,7 +457,10 @@ impl Bootloader {
             }
             Request::ReadDataByIdentifier { dids } => {
                 let Some(&first) = dids.first() else {
-                    return Some((Duration::ZERO, Self::negative(service, Nrc::IncorrectMessageLengthOrInvalidFormat)));
+                    return Some((
+                        Duration::ZERO,
+                        Self::negative(service, Nrc::IncorrectMessageLength),
+                    ));
                 };
                 let data = match first {
                     did::SOFTWARE_VERSION => {
@@ -351,7 +471,12 @@ impl Bootloader {
                             .into_bytes()
                     }
                     did::SERIAL_NUMBER => self.config.serial.clone().into_bytes(),
-                    _ => return Some((Duration::ZERO, Self::negative(service, Nrc::RequestOutOfRange))),
+                    _ => {
+                        return Some((
+                            Duration::ZERO,
+                            Self::negative(service, Nrc::RequestOutOfRange),
+                        ))
+                    }
                 };
                 reply(Positive::ReadDataByIdentifier { did: first, data })
             }
@@ -361,13 +486,21 @@ impl Bootloader {
     /// The application is valid when its V2XF header parses and the CRC of
     /// the payload in flash matches.
     fn verify_application(&self) -> bool {
-        let Ok(region) = self.flash.read(self.config.app_start, self.config.app_length) else {
+        let Ok(region) = self
+            .flash
+            .read(self.config.app_start, self.config.app_length)
+        else {
             return false;
         };
-        match FirmwareHeader::parse(region) {
-            Ok(h) => h.check_payload(region).is_ok(),
-            Err(_) => false,
-        }
+        let Ok(h) = FirmwareHeader::parse(region) else {
+            return false;
+        };
+        // The payload follows the 64-byte header (firmware/header.rs).
+        let start = crate::firmware::header::HEADER_LEN;
+        let end = start.saturating_add(h.payload_length as usize);
+        region
+            .get(start..end)
+            .is_some_and(|payload| h.check_payload(payload).is_ok())
     }
 
     fn reset(&mut self, now: Duration) {
@@ -426,14 +559,12 @@ impl Agent for Bootloader {
                     self.node.send(response);
                 } else {
                     if work > TIMING.p2_server_max {
-                        self.node
-                            .send(Self::negative(sid_in, Nrc::RequestCorrectlyReceivedResponsePending));
+                        self.node.send(Self::negative(sid_in, Nrc::ResponsePending));
                     }
                     self.pending = Some((now + work, response));
                 }
             }
         }
-        let _ = sid::NEGATIVE_RESPONSE;
         let mut next = now + POLL;
         if let Some(w) = step.wake_at {
             next = next.min(w.max(now + Duration::from_micros(1)));

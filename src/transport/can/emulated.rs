@@ -34,6 +34,10 @@ pub type FaultHook = Box<dyn FnMut(&CanFrame) -> FaultAction + Send>;
 /// Sees every frame completed on the wire (for a bus-wide candump log).
 pub type Monitor = Box<dyn FnMut(&Received) + Send>;
 
+/// Longest stretch of simulated time a blocking receive lets pass before it
+/// looks at the bus again (under one 8-byte frame at 500 kbit/s).
+const RECV_QUANTUM: Duration = Duration::from_micros(200);
+
 /// Error flag (6 bits) + error delimiter (8) + intermission (3), ISO 11898-1 §10.4.4.
 const ERROR_FRAME_BITS: u32 = 17;
 
@@ -281,7 +285,13 @@ impl CanBus for EmulatedCanPort {
                 return Ok(None);
             }
             // Never hold the bus while time passes: periodic tasks use it.
-            let until = next.map_or(deadline, |t| t.min(deadline)).max(now);
+            // Time passes in short quanta: a simulated node may answer at any
+            // instant, and its frame must be seen when it arrives, not when
+            // a long wait would have ended.
+            let until = next
+                .map_or(now + RECV_QUANTUM, |t| t.min(now + RECV_QUANTUM))
+                .min(deadline)
+                .max(now);
             advance(if until > now { until } else { deadline });
         }
     }
