@@ -6,10 +6,8 @@
 use super::{output, rig_source, ExitCode};
 use crate::device::flasher::{FlashPhase, FlashProgress};
 use crate::exec::connect::{connect_with, ConnectOptions};
-use crate::firmware::key::SigningPublicKey;
-use crate::firmware::read::ReadOptions;
-use crate::firmware::verify::{verify, ImageFile, VerifyPolicy};
-use crate::model::{KeySource, Role};
+use crate::exec::firmware::verify_for_rig;
+use crate::model::Role;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -59,53 +57,17 @@ pub fn run(args: FlashArgs) -> ExitCode {
         ));
         return ExitCode::BadInput;
     };
-    let signing_key = match &firmware.signing_key {
-        None => None,
-        Some(source) => {
-            let (text, whence) = match source {
-                KeySource::Pem(p) => (p.clone().into_bytes(), "the rig's inline key".to_string()),
-                KeySource::File(path) => match std::fs::read(path) {
-                    Ok(t) => (t, path.display().to_string()),
-                    Err(e) => {
-                        output::error(&format!(
-                            "cannot read the signing key {}: {e}",
-                            path.display()
-                        ));
-                        return ExitCode::BadInput;
-                    }
-                },
-            };
-            match SigningPublicKey::parse(&text) {
-                Ok(k) => Some(k),
-                Err(e) => {
-                    output::error(&format!("{whence}: {e}"));
-                    return ExitCode::BadInput;
-                }
-            }
-        }
-    };
-    let file = match ImageFile::load(&args.image) {
-        Ok(f) => f,
-        Err(e) => {
-            output::error(&format!("cannot read the image: {e}"));
-            return ExitCode::BadInput;
-        }
-    };
-    let policy = VerifyPolicy {
-        memory_map: firmware.memory_map(),
-        expect_sha256: args.expect_sha256.clone(),
-        signing_key,
-        read: ReadOptions {
-            format: None,
-            base_address: args.base,
-        },
-    };
     // Every check before anything is erased: nothing goes on a wire for a
     // refused image.
-    let image = match verify(&file, &policy) {
+    let image = match verify_for_rig(
+        &firmware,
+        &args.image,
+        args.expect_sha256.clone(),
+        args.base,
+    ) {
         Ok(v) => v,
         Err(e) => {
-            output::error(&format!("{}: {e}", args.image.display()));
+            output::error(&e);
             return ExitCode::BadInput;
         }
     };

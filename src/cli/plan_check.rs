@@ -23,6 +23,10 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
         output::error(&e.render());
         return ExitCode::BadInput;
     }
+    if let Err(e) = crate::exec::firmware::preflight(&plan, &rig) {
+        output::error(&e);
+        return ExitCode::BadInput;
+    }
     let steps: usize = plan.tests.iter().map(|t| t.steps.len()).sum();
     println!(
         "{}: {} test(s), {steps} step(s); valid for rig `{}`",

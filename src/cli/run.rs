@@ -47,6 +47,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         output::error(&e.render());
         return ExitCode::BadInput;
     }
+    if let Err(e) = crate::exec::firmware::preflight(&plan, &rig) {
+        output::error(&e);
+        return ExitCode::BadInput;
+    }
     if let Some(dir) = &args.out {
         if let Err(e) = std::fs::create_dir_all(dir) {
             output::error(&format!("cannot create {}: {e}", dir.display()));

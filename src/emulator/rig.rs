@@ -2,7 +2,7 @@
 //! each device's emulated instrument. `run` joins them to the drivers by
 //! in-memory links; `emulate` serves them on TCP ports and pseudo-terminals.
 
-use super::bootloader::{Bootloader, BootloaderConfig, FlashGeometry};
+use super::bootloader::{Bootloader, BootloaderConfig, BootloaderStatus, FlashGeometry};
 use super::chademo_charger::{charger_session_config, ChargerCanAgent};
 use super::lock_plant;
 use super::{Instrument, SharedPlant};
@@ -57,6 +57,8 @@ pub struct EmulatedRig {
     can_bus: Option<EmulatedCanBus>,
     /// The charger's diagnostic bus, where its bootloader answers UDS.
     firmware_bus: Option<EmulatedCanBus>,
+    /// What the emulated bootloader is doing (tests, `rig check`).
+    pub bootloader: Option<Arc<Mutex<BootloaderStatus>>>,
 }
 
 impl EmulatedRig {
@@ -125,6 +127,7 @@ impl EmulatedRig {
             lock_plant(&plant).add_agent(Box::new(agent));
             bus
         });
+        let mut bootloader = None;
         let firmware_bus = match &charger.firmware {
             Some(fw) => match fw.transport {
                 TransportSpec::EmulatedCan { bit_rate } => {
@@ -133,6 +136,7 @@ impl EmulatedRig {
                         Box::new(bus.port("bootloader")),
                         bootloader_config(fw, &identity_of(charger))?,
                     );
+                    bootloader = Some(agent.status());
                     lock_plant(&plant).add_agent(Box::new(agent));
                     Some(bus)
                 }
@@ -144,6 +148,7 @@ impl EmulatedRig {
             plant,
             can_bus,
             firmware_bus,
+            bootloader,
         })
     }
 

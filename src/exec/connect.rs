@@ -69,11 +69,14 @@ pub struct DeviceInfo {
     pub transport: String,
 }
 
-/// A connected rig plus, on the emulated rig, the plant (for ground truth in tests).
+/// A connected rig plus, on the emulated rig, the plant (for ground truth in
+/// tests) and the rest of the emulation (buses for fault injection, the
+/// bootloader's state).
 pub struct Connection {
     pub rig: ConnectedRig,
     pub devices: Vec<DeviceInfo>,
     pub plant: Option<SharedPlant>,
+    pub emulation: Option<EmulatedRig>,
 }
 
 impl std::ops::Deref for Connection {
@@ -277,10 +280,12 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
                 charger_rating_w,
                 safe_state: rig.safe_state,
                 roles,
+                firmware: charger_spec.firmware.clone(),
             },
         },
         devices: infos,
-        plant: emulation.map(|e| e.plant),
+        plant: emulation.as_ref().map(|e| e.plant.clone()),
+        emulation,
     })
 }
 

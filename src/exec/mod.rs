@@ -5,6 +5,7 @@ mod balance;
 pub mod clock;
 pub mod connect;
 mod expect;
+pub mod firmware;
 mod island;
 pub mod results;
 pub mod rig;

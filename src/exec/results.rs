@@ -83,6 +83,8 @@ pub struct TestResult {
     pub islands: Vec<IslandMeasurement>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
+    /// Firmware updates a `flash` step made, with the version read back.
+    pub flashes: Vec<crate::device::flasher::FlashReport>,
     /// Test time on the run's clock.
     pub started_s: f64,
     pub duration_s: f64,

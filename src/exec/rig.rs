@@ -33,6 +33,8 @@ pub struct RigFacts {
     pub safe_state: crate::model::SafeState,
     /// Device name → role, as the rig file declares them.
     pub roles: BTreeMap<String, Role>,
+    /// The charger's bootloader and flash, for `flash` steps.
+    pub firmware: Option<crate::model::FirmwareSpec>,
 }
 
 pub struct ConnectedRig {

@@ -114,6 +114,7 @@ impl<'r> Runner<'r> {
             islands: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
+            flashes: Vec::new(),
             started_s: started.as_secs_f64(),
             duration_s: 0.0,
         };
@@ -232,6 +233,11 @@ impl<'r> Runner<'r> {
                 };
                 Ok(self.ev()?.command(command)?)
             }
+            Step::Flash(s) => {
+                let report = self.flash(s)?;
+                result.flashes.push(report);
+                Ok(())
+            }
             Step::EvLimits(s) => Ok(self.ev()?.set_limits(EvLimitsUpdate {
                 max_charge_current_a: s.max_charge_current_a,
                 max_discharge_current_a: s.max_discharge_current_a,
@@ -239,6 +245,25 @@ impl<'r> Runner<'r> {
                 min_discharge_voltage_v: s.min_discharge_voltage_v,
             })?),
         }
+    }
+
+    fn flash(
+        &mut self,
+        s: &model::FlashStep,
+    ) -> Result<crate::device::flasher::FlashReport, StepError> {
+        let fw =
+            self.rig.facts.firmware.clone().ok_or_else(|| {
+                StepError::Abort("the rig's charger has no firmware block".into())
+            })?;
+        // Checked again here (the CLI checked before the run): nothing is
+        // erased for an image that does not pass.
+        let image = super::firmware::verify_for_rig(&fw, &s.image, s.expect_sha256.clone(), None)
+            .map_err(StepError::Fail)?;
+        let flasher =
+            self.rig.devices.flasher.as_mut().ok_or_else(|| {
+                StepError::Abort("the charger's bootloader is not connected".into())
+            })?;
+        Ok(flasher.flash(&image, &mut |_| {})?)
     }
 
     fn ev(&mut self) -> Result<&mut Box<dyn crate::device::EvSimulator>, StepError> {

@@ -47,6 +47,16 @@ pub enum Step {
     Expect(ExpectStep),
     Ev(EvStep),
     EvLimits(EvLimitsStep),
+    Flash(FlashStep),
+}
+
+/// Updates the charger's firmware through its bootloader, as `v2x-hil flash`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlashStep {
+    pub device: String,
+    /// Resolved relative to the plan file.
+    pub image: PathBuf,
+    pub expect_sha256: Option<String>,
 }
 
 impl Step {
@@ -65,6 +75,7 @@ impl Step {
             Step::Expect(_) => "expect",
             Step::Ev(_) => "ev",
             Step::EvLimits(_) => "ev_limits",
+            Step::Flash(_) => "flash",
         }
     }
 
@@ -80,6 +91,7 @@ impl Step {
             Step::Expect(s) => Some(&s.device),
             Step::Ev(s) => Some(&s.device),
             Step::EvLimits(s) => Some(&s.device),
+            Step::Flash(s) => Some(&s.device),
             Step::Wait(_) | Step::Island(_) => None,
         }
     }

@@ -31,6 +31,7 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::HomeLoad,
         ],
         Step::Ev(_) | Step::EvLimits(_) => &[Role::EvSimulator],
+        Step::Flash(_) => &[Role::Charger],
         Step::Ramp(_) => &[Role::GridSimulator, Role::Charger],
         Step::WriteSettings(_) | Step::ReadSettings(_) => &[Role::Charger],
         Step::BalanceLoad(_) => &[Role::IslandLoad],

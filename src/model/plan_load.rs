@@ -46,9 +46,18 @@ struct RawStep {
     expect: Option<ExpectStep>,
     ev: Option<EvStep>,
     ev_limits: Option<EvLimitsStep>,
+    flash: Option<RawFlash>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, close, open, expect, ev, ev_limits";
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "flash")]
+struct RawFlash {
+    device: String,
+    image: PathBuf,
+    expect_sha256: Option<String>,
+}
+
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, close, open, expect, ev, ev_limits, flash";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -215,6 +224,21 @@ fn convert_step(
     }
     if let Some(x) = s.ev {
         found.push(Step::Ev(x));
+    }
+    if let Some(x) = s.flash {
+        let image = base.join(&x.image);
+        if !image.is_file() {
+            c.invalid(
+                &format!("{sk}.flash.image"),
+                format!("no image file {}", image.display()),
+                "give a path relative to the plan file",
+            );
+        }
+        found.push(Step::Flash(FlashStep {
+            device: x.device,
+            image,
+            expect_sha256: x.expect_sha256,
+        }));
     }
     if let Some(x) = s.ev_limits {
         found.push(Step::EvLimits(x));
@@ -423,6 +447,7 @@ fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 }
             }
         }
+        Step::Flash(_) => {}
         Step::EvLimits(l) => {
             let k = |key: &str| format!("{sk}.ev_limits.{key}");
             let mut any = false;
