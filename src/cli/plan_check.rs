@@ -1,32 +1,14 @@
 //! `v2x-hil plan check PLAN [--rig RIG]`: validates without touching a device.
 
 use super::{output, ExitCode};
-use crate::model;
+use crate::model::{self, Plan, Rig};
 use std::path::Path;
 
 pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
-    let plan = match model::load_plan(plan_path) {
-        Ok(p) => p,
-        Err(e) => {
-            output::error(&e.render());
-            return ExitCode::BadInput;
-        }
+    let (plan, rig) = match load_checked(plan_path, rig_path) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let rig = match super::rig_source::load(rig_path) {
-        Ok(r) => r,
-        Err(e) => {
-            output::error(&e.render());
-            return ExitCode::BadInput;
-        }
-    };
-    if let Err(e) = model::check_plan_against_rig(&plan, &rig) {
-        output::error(&e.render());
-        return ExitCode::BadInput;
-    }
-    if let Err(e) = crate::exec::firmware::preflight(&plan, &rig) {
-        output::error(&e);
-        return ExitCode::BadInput;
-    }
     let steps: usize = plan.tests.iter().map(|t| t.steps.len()).sum();
     println!(
         "{}: {} test(s), {steps} step(s); valid for rig `{}`",
@@ -35,4 +17,19 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
         rig.name
     );
     ExitCode::Pass
+}
+
+/// Loads the plan and the rig and checks them against each other — device
+/// references, safety limits, firmware images — before anything is
+/// connected: a plan the rig refuses never puts a byte on a wire.
+pub fn load_checked(plan_path: &Path, rig_path: Option<&Path>) -> Result<(Plan, Rig), ExitCode> {
+    let refuse = |message: String| {
+        output::error(&message);
+        ExitCode::BadInput
+    };
+    let rig = super::rig_source::load(rig_path).map_err(|e| refuse(e.render()))?;
+    let plan = model::load_plan(plan_path).map_err(|e| refuse(e.render()))?;
+    model::check_plan_against_rig(&plan, &rig).map_err(|e| refuse(e.render()))?;
+    crate::exec::firmware::preflight(&plan, &rig).map_err(refuse)?;
+    Ok((plan, rig))
 }

@@ -1,10 +1,9 @@
 //! `v2x-hil run PLAN [--rig RIG] [--json] [--out DIR]`
 
-use super::{output, rig_source, ExitCode};
+use super::{output, ExitCode};
 use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
-use crate::model;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,30 +26,10 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let rig = match rig_source::load(args.rig.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            output::error(&e.render());
-            return ExitCode::BadInput;
-        }
+    let (plan, rig) = match super::plan_check::load_checked(&args.plan, args.rig.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let plan = match model::load_plan(&args.plan) {
-        Ok(p) => p,
-        Err(e) => {
-            output::error(&e.render());
-            return ExitCode::BadInput;
-        }
-    };
-    // Limits are checked before the first command: nothing goes on a wire
-    // for a plan the rig refuses.
-    if let Err(e) = model::check_plan_against_rig(&plan, &rig) {
-        output::error(&e.render());
-        return ExitCode::BadInput;
-    }
-    if let Err(e) = crate::exec::firmware::preflight(&plan, &rig) {
-        output::error(&e);
-        return ExitCode::BadInput;
-    }
     if let Some(dir) = &args.out {
         if let Err(e) = std::fs::create_dir_all(dir) {
             output::error(&format!("cannot create {}: {e}", dir.display()));

@@ -5,7 +5,8 @@ use crate::firmware::header::FirmwareHeader;
 use crate::plant::{Agent, Plant};
 use crate::protocol::isotp::IsoTpConfig;
 use crate::protocol::uds::{
-    did, reset, routine, session, MemoryLocation, Nrc, Positive, Request, Response, SessionTiming,
+    did, reset, routine, session, sid, MemoryLocation, Nrc, Positive, Request, Response,
+    SessionTiming,
 };
 use crate::transport::can::isotp::IsoTpNode;
 use crate::transport::can::CanBus;
@@ -55,6 +56,10 @@ struct Download {
     end: u32,
     expected_counter: u8,
 }
+
+/// An answer and how long the flash is busy before it goes out; `Ok(None)`
+/// when the positive answer is suppressed; `Err` for a negative response.
+type Served = Result<Option<(Duration, Positive)>, Nrc>;
 
 pub struct Bootloader {
     config: BootloaderConfig,
@@ -113,28 +118,14 @@ impl Bootloader {
         f(&mut s);
     }
 
-    fn negative(service: u8, nrc: Nrc) -> Vec<u8> {
-        Response::Negative { service, nrc }.encode()
-    }
-
-    fn positive(p: Positive) -> Vec<u8> {
-        Response::Positive(p).encode()
-    }
-
     /// The seed/key algorithm shared with the tester (`device::uds`).
     fn expected_key(&self, seed: &[u8]) -> Vec<u8> {
         use crate::device::uds::SecurityAlgorithm;
         crate::device::uds::KeyedXorRotate::new(self.config.secret).key(1, seed)
     }
 
-    fn in_app(&self, address: u32, size: u32) -> bool {
-        let start = u64::from(self.config.app_start);
-        let end = start + u64::from(self.config.app_length);
-        u64::from(address) >= start && u64::from(address) + u64::from(size) <= end
-    }
-
-    /// Handles one request at `now`; `work` is how long the flash is busy
-    /// before the answer can go out.
+    /// Handles one request at `now`: the answer and how long the flash is
+    /// busy before it can go out (`None`: no answer, suppressed).
     fn handle(
         &mut self,
         now: Duration,
@@ -142,22 +133,50 @@ impl Bootloader {
         raw: &[u8],
     ) -> Option<(Duration, Vec<u8>)> {
         let service = raw.first().copied().unwrap_or(0);
-        let request = match Request::decode(raw) {
-            Ok(r) => r,
-            Err(e) => return Some((Duration::ZERO, Self::negative(service, e.nrc()))),
+        let answer = match Request::decode(raw) {
+            Ok(request) => self.serve(now, plant, request),
+            Err(e) => Err(e.nrc()),
         };
-        let programming = self.session == session::PROGRAMMING;
-        let reply = |p| Some((Duration::ZERO, Self::positive(p)));
+        match answer {
+            Ok(Some((work, positive))) => Some((work, Response::Positive(positive).encode())),
+            Ok(None) => None,
+            Err(nrc) => Some((Duration::ZERO, Response::Negative { service, nrc }.encode())),
+        }
+    }
+
+    /// Programming session and security access, as every flash service needs.
+    fn unlocked_for_programming(&self) -> Result<(), Nrc> {
+        if self.session != session::PROGRAMMING {
+            Err(Nrc::ServiceNotSupportedInActiveSession)
+        } else if !self.unlocked {
+            Err(Nrc::SecurityAccessDenied)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A memory range inside the application region, as 32-bit numbers.
+    fn app_range(&self, m: &MemoryLocation) -> Result<(u32, u32), Nrc> {
+        let (Ok(address), Ok(size)) = (u32::try_from(m.address), u32::try_from(m.size)) else {
+            return Err(Nrc::RequestOutOfRange);
+        };
+        let start = u64::from(self.config.app_start);
+        let end = start + u64::from(self.config.app_length);
+        if u64::from(address) < start || u64::from(address) + u64::from(size) > end {
+            return Err(Nrc::RequestOutOfRange);
+        }
+        Ok((address, size))
+    }
+
+    fn serve(&mut self, now: Duration, plant: &mut Plant, request: Request) -> Served {
+        let now_answer = |p| Ok(Some((Duration::ZERO, p)));
         match request {
             Request::DiagnosticSessionControl {
                 session: s,
                 suppress_positive,
             } => {
                 if ![session::DEFAULT, session::PROGRAMMING, session::EXTENDED].contains(&s) {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SubFunctionNotSupported),
-                    ));
+                    return Err(Nrc::SubFunctionNotSupported);
                 }
                 if s == session::PROGRAMMING && self.session != session::PROGRAMMING {
                     // Jumping to the bootloader stops the application: the
@@ -173,295 +192,104 @@ impl Bootloader {
                     st.unlocked = false;
                 });
                 if suppress_positive {
-                    return None;
+                    return Ok(None);
                 }
-                reply(Positive::DiagnosticSessionControl {
+                now_answer(Positive::DiagnosticSessionControl {
                     session: s,
                     timing: Some(TIMING),
                 })
             }
-            Request::TesterPresent { suppress_positive } => (!suppress_positive)
-                .then_some((Duration::ZERO, Self::positive(Positive::TesterPresent))),
-            Request::SecurityAccess { level, data } => {
-                if !programming {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
-                    ));
-                }
-                if now < self.locked_until {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequiredTimeDelayNotExpired),
-                    ));
-                }
-                match level {
-                    1 => {
-                        self.seed_counter = self.seed_counter.wrapping_add(1);
-                        let seed = if self.unlocked {
-                            vec![0; 4] // already unlocked: zero seed (§9.4.2)
-                        } else {
-                            (0x5EED_0000u32 ^ self.seed_counter.wrapping_mul(0x9E37_79B9))
-                                .to_be_bytes()
-                                .to_vec()
-                        };
-                        self.seed = Some(seed.clone());
-                        reply(Positive::SecurityAccess { level, seed })
-                    }
-                    2 => {
-                        let Some(seed) = self.seed.take() else {
-                            return Some((
-                                Duration::ZERO,
-                                Self::negative(service, Nrc::RequestSequenceError),
-                            ));
-                        };
-                        if data == self.expected_key(&seed) {
-                            self.unlocked = true;
-                            self.failed_attempts = 0;
-                            self.publish(|st| st.unlocked = true);
-                            reply(Positive::SecurityAccess {
-                                level,
-                                seed: Vec::new(),
-                            })
-                        } else {
-                            self.failed_attempts += 1;
-                            if self.failed_attempts >= MAX_ATTEMPTS {
-                                self.failed_attempts = 0;
-                                self.locked_until = now + LOCKOUT;
-                                Some((
-                                    Duration::ZERO,
-                                    Self::negative(service, Nrc::ExceedNumberOfAttempts),
-                                ))
-                            } else {
-                                Some((Duration::ZERO, Self::negative(service, Nrc::InvalidKey)))
-                            }
-                        }
-                    }
-                    _ => Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SubFunctionNotSupported),
-                    )),
+            Request::TesterPresent { suppress_positive } => {
+                if suppress_positive {
+                    Ok(None)
+                } else {
+                    now_answer(Positive::TesterPresent)
                 }
             }
+            Request::SecurityAccess { level, data } => self.security_access(now, level, data),
             Request::RoutineControl {
                 control,
                 routine_id,
                 option,
                 ..
             } => {
-                if !programming {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
-                    ));
-                }
-                if !self.unlocked {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SecurityAccessDenied),
-                    ));
-                }
+                self.unlocked_for_programming()?;
                 if control != routine::START {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SubFunctionNotSupported),
-                    ));
+                    return Err(Nrc::SubFunctionNotSupported);
                 }
+                let done = |status: u8| Positive::RoutineControl {
+                    control,
+                    routine_id,
+                    status: vec![status],
+                };
                 match routine_id {
                     routine::ERASE_MEMORY => {
-                        let Ok((m, _)) = MemoryLocation::decode(service, &option) else {
-                            return Some((
-                                Duration::ZERO,
-                                Self::negative(service, Nrc::IncorrectMessageLength),
-                            ));
-                        };
-                        let (Ok(address), Ok(size)) =
-                            (u32::try_from(m.address), u32::try_from(m.size))
-                        else {
-                            return Some((
-                                Duration::ZERO,
-                                Self::negative(service, Nrc::RequestOutOfRange),
-                            ));
-                        };
-                        if !self.in_app(address, size) {
-                            return Some((
-                                Duration::ZERO,
-                                Self::negative(service, Nrc::RequestOutOfRange),
-                            ));
-                        }
-                        match self.flash.erase(address, size) {
-                            Ok(t) => {
-                                self.app_valid = false;
-                                Some((
-                                    t,
-                                    Self::positive(Positive::RoutineControl {
-                                        control,
-                                        routine_id,
-                                        status: vec![0],
-                                    }),
-                                ))
-                            }
-                            Err(_) => Some((
-                                Duration::ZERO,
-                                Self::negative(service, Nrc::RequestOutOfRange),
-                            )),
-                        }
+                        let (m, _) = MemoryLocation::decode(sid::ROUTINE_CONTROL, &option)
+                            .map_err(|_| Nrc::IncorrectMessageLength)?;
+                        let (address, size) = self.app_range(&m)?;
+                        let t = self
+                            .flash
+                            .erase(address, size)
+                            .map_err(|_| Nrc::RequestOutOfRange)?;
+                        self.app_valid = false;
+                        Ok(Some((t, done(0))))
                     }
                     routine::CHECK_PROGRAMMING_DEPENDENCIES => {
                         let ok = self.verify_application();
                         self.app_valid = ok;
-                        // Checking reads the whole region: ~10 ms per 64 KiB (CRC at ~6 MB/s).
+                        // Checking reads the whole region: a CRC at ~6 MB/s.
                         let t = Duration::from_micros(u64::from(self.config.app_length) / 6);
-                        Some((
-                            t,
-                            Self::positive(Positive::RoutineControl {
-                                control,
-                                routine_id,
-                                status: vec![u8::from(!ok)],
-                            }),
-                        ))
+                        Ok(Some((t, done(u8::from(!ok)))))
                     }
-                    _ => Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestOutOfRange),
-                    )),
+                    _ => Err(Nrc::RequestOutOfRange),
                 }
             }
             Request::RequestDownload {
                 data_format,
                 memory,
             } => {
-                if !programming {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::ServiceNotSupportedInActiveSession),
-                    ));
-                }
-                if !self.unlocked {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SecurityAccessDenied),
-                    ));
-                }
+                self.unlocked_for_programming()?;
                 if data_format != 0 {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestOutOfRange),
-                    ));
+                    return Err(Nrc::RequestOutOfRange);
                 }
-                let (Ok(address), Ok(size)) =
-                    (u32::try_from(memory.address), u32::try_from(memory.size))
-                else {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestOutOfRange),
-                    ));
-                };
-                if !self.in_app(address, size) {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestOutOfRange),
-                    ));
-                }
+                let (address, size) = self.app_range(&memory)?;
                 self.download = Some(Download {
                     next_address: address,
                     end: address + size,
                     expected_counter: 1,
                 });
-                reply(Positive::RequestDownload {
+                now_answer(Positive::RequestDownload {
                     max_block_len: u64::from(self.config.max_block_len),
                 })
             }
-            Request::TransferData { counter, data } => {
-                let Some(d) = self.download.as_mut() else {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestSequenceError),
-                    ));
-                };
-                // A repeated block (the tester missed our answer) is acknowledged again.
-                if counter == d.expected_counter.wrapping_sub(1) && d.expected_counter != 1 {
-                    return reply(Positive::TransferData {
-                        counter,
-                        data: Vec::new(),
-                    });
-                }
-                if counter != d.expected_counter {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::WrongBlockSequenceCounter),
-                    ));
-                }
-                if data.len() + 2 > self.config.max_block_len as usize
-                    || u64::from(d.next_address) + data.len() as u64 > u64::from(d.end)
-                {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::TransferDataSuspended),
-                    ));
-                }
-                match self.flash.program(d.next_address, &data) {
-                    Ok(t) => {
-                        d.next_address += data.len() as u32;
-                        d.expected_counter = d.expected_counter.wrapping_add(1);
-                        let n = data.len() as u64;
-                        self.publish(|st| st.bytes_programmed += n);
-                        Some((
-                            t,
-                            Self::positive(Positive::TransferData {
-                                counter,
-                                data: Vec::new(),
-                            }),
-                        ))
-                    }
-                    Err(_) => Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::GeneralProgrammingFailure),
-                    )),
-                }
-            }
+            Request::TransferData { counter, data } => self.transfer_data(counter, data),
             Request::RequestTransferExit { .. } => match self.download.take() {
                 Some(d) if d.next_address == d.end => {
-                    reply(Positive::RequestTransferExit { params: Vec::new() })
+                    now_answer(Positive::RequestTransferExit { params: Vec::new() })
                 }
-                Some(d) => {
-                    self.download = Some(d);
-                    Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::RequestSequenceError),
-                    ))
+                other => {
+                    self.download = other;
+                    Err(Nrc::RequestSequenceError)
                 }
-                None => Some((
-                    Duration::ZERO,
-                    Self::negative(service, Nrc::RequestSequenceError),
-                )),
             },
             Request::EcuReset {
                 reset_type,
                 suppress_positive,
             } => {
                 if reset_type != reset::HARD && reset_type != reset::SOFT {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::SubFunctionNotSupported),
-                    ));
+                    return Err(Nrc::SubFunctionNotSupported);
                 }
                 self.reset(now);
-                (!suppress_positive).then_some((
-                    Duration::ZERO,
-                    Self::positive(Positive::EcuReset {
-                        reset_type,
-                        power_down_time_s: None,
-                    }),
-                ))
+                if suppress_positive {
+                    return Ok(None);
+                }
+                now_answer(Positive::EcuReset {
+                    reset_type,
+                    power_down_time_s: None,
+                })
             }
             Request::ReadDataByIdentifier { dids } => {
-                let Some(&first) = dids.first() else {
-                    return Some((
-                        Duration::ZERO,
-                        Self::negative(service, Nrc::IncorrectMessageLength),
-                    ));
-                };
+                let first = *dids.first().ok_or(Nrc::IncorrectMessageLength)?;
                 let data = match first {
                     did::SOFTWARE_VERSION => {
                         let s = self.status.lock().unwrap_or_else(|p| p.into_inner());
@@ -471,16 +299,92 @@ impl Bootloader {
                             .into_bytes()
                     }
                     did::SERIAL_NUMBER => self.config.serial.clone().into_bytes(),
-                    _ => {
-                        return Some((
-                            Duration::ZERO,
-                            Self::negative(service, Nrc::RequestOutOfRange),
-                        ))
-                    }
+                    _ => return Err(Nrc::RequestOutOfRange),
                 };
-                reply(Positive::ReadDataByIdentifier { did: first, data })
+                now_answer(Positive::ReadDataByIdentifier { did: first, data })
             }
         }
+    }
+
+    /// SecurityAccess 0x27, level 1: requestSeed (odd), sendKey (even).
+    fn security_access(&mut self, now: Duration, level: u8, key: Vec<u8>) -> Served {
+        if self.session != session::PROGRAMMING {
+            return Err(Nrc::ServiceNotSupportedInActiveSession);
+        }
+        if now < self.locked_until {
+            return Err(Nrc::RequiredTimeDelayNotExpired);
+        }
+        match level {
+            1 => {
+                self.seed_counter = self.seed_counter.wrapping_add(1);
+                let seed = if self.unlocked {
+                    vec![0; 4] // already unlocked: a zero seed (§9.4.2)
+                } else {
+                    (0x5EED_0000u32 ^ self.seed_counter.wrapping_mul(0x9E37_79B9))
+                        .to_be_bytes()
+                        .to_vec()
+                };
+                self.seed = Some(seed.clone());
+                Ok(Some((
+                    Duration::ZERO,
+                    Positive::SecurityAccess { level, seed },
+                )))
+            }
+            2 => {
+                let seed = self.seed.take().ok_or(Nrc::RequestSequenceError)?;
+                if key == self.expected_key(&seed) {
+                    self.unlocked = true;
+                    self.failed_attempts = 0;
+                    self.publish(|st| st.unlocked = true);
+                    return Ok(Some((
+                        Duration::ZERO,
+                        Positive::SecurityAccess {
+                            level,
+                            seed: Vec::new(),
+                        },
+                    )));
+                }
+                self.failed_attempts += 1;
+                if self.failed_attempts >= MAX_ATTEMPTS {
+                    self.failed_attempts = 0;
+                    self.locked_until = now + LOCKOUT;
+                    Err(Nrc::ExceedNumberOfAttempts)
+                } else {
+                    Err(Nrc::InvalidKey)
+                }
+            }
+            _ => Err(Nrc::SubFunctionNotSupported),
+        }
+    }
+
+    /// TransferData 0x36: the next block in sequence goes to flash; a
+    /// repeated block (the tester missed our answer) is acknowledged again.
+    fn transfer_data(&mut self, counter: u8, data: Vec<u8>) -> Served {
+        let max = self.config.max_block_len as usize;
+        let d = self.download.as_mut().ok_or(Nrc::RequestSequenceError)?;
+        let ack = Positive::TransferData {
+            counter,
+            data: Vec::new(),
+        };
+        if counter == d.expected_counter.wrapping_sub(1) && d.expected_counter != 1 {
+            return Ok(Some((Duration::ZERO, ack)));
+        }
+        if counter != d.expected_counter {
+            return Err(Nrc::WrongBlockSequenceCounter);
+        }
+        if data.len() + 2 > max || u64::from(d.next_address) + data.len() as u64 > u64::from(d.end)
+        {
+            return Err(Nrc::TransferDataSuspended);
+        }
+        let t = self
+            .flash
+            .program(d.next_address, &data)
+            .map_err(|_| Nrc::GeneralProgrammingFailure)?;
+        d.next_address += data.len() as u32;
+        d.expected_counter = d.expected_counter.wrapping_add(1);
+        let n = data.len() as u64;
+        self.publish(|st| st.bytes_programmed += n);
+        Ok(Some((t, ack)))
     }
 
     /// The application is valid when its V2XF header parses and the CRC of
@@ -559,7 +463,11 @@ impl Agent for Bootloader {
                     self.node.send(response);
                 } else {
                     if work > TIMING.p2_server_max {
-                        self.node.send(Self::negative(sid_in, Nrc::ResponsePending));
+                        let pending = Response::Negative {
+                            service: sid_in,
+                            nrc: Nrc::ResponsePending,
+                        };
+                        self.node.send(pending.encode());
                     }
                     self.pending = Some((now + work, response));
                 }
