@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::time::Instant;
-use v2x_hil::exec::connect::connect;
+use v2x_hil::exec::connect::{connect_with, ConnectOptions};
 use v2x_hil::firmware::header::synthetic;
 use v2x_hil::firmware::image::ImageFormat;
 use v2x_hil::firmware::read::ReadOptions;
@@ -46,7 +46,14 @@ fn main() {
         },
     )
     .expect("verifies");
-    let mut c = connect(&rig).expect("connects");
+    let mut c = connect_with(
+        &rig,
+        &ConnectOptions {
+            open_flasher: true,
+            ..Default::default()
+        },
+    )
+    .expect("connects");
     let flasher = c.rig.devices.flasher.as_mut().expect("flasher");
     let wall = Instant::now();
     let report = flasher.flash(&image, &mut |_| {}).expect("flashes");

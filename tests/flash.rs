@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 use v2x_hil::device::flasher::FlashPhase;
-use v2x_hil::exec::connect::connect;
+use v2x_hil::exec::connect::{connect_with, ConnectOptions};
 use v2x_hil::firmware::key::SigningPublicKey;
 use v2x_hil::firmware::read::ReadOptions;
 use v2x_hil::firmware::verify::{verify, ImageFile, VerifiedImage, VerifyPolicy};
@@ -44,7 +44,14 @@ fn verified(rig: &v2x_hil::model::Rig, image: &str) -> VerifiedImage {
 fn a_signed_image_is_flashed_and_its_version_read_back() {
     let rig = v2x_hil::model::load_rig(&root().join("rigs/emulated.yaml")).unwrap();
     let image = verified(&rig, "fixtures/firmware/v2x-charger-1.1.0.elf");
-    let mut c = connect(&rig).unwrap();
+    let mut c = connect_with(
+        &rig,
+        &ConnectOptions {
+            open_flasher: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let flasher = c.rig.devices.flasher.as_mut().unwrap();
     let mut phases = Vec::new();
     let report = flasher
@@ -78,7 +85,14 @@ fn a_signed_image_is_flashed_and_its_version_read_back() {
 fn an_interrupted_update_stays_in_the_bootloader_and_a_rerun_completes() {
     let rig = v2x_hil::model::load_rig(&root().join("rigs/emulated.yaml")).unwrap();
     let image = verified(&rig, "fixtures/firmware/v2x-charger-1.1.0.hex");
-    let mut c = connect(&rig).unwrap();
+    let mut c = connect_with(
+        &rig,
+        &ConnectOptions {
+            open_flasher: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let emulation = c.emulation.take().unwrap();
     let bus = emulation.firmware_bus().unwrap();
     // The cable is pulled halfway through the download: from then on nothing

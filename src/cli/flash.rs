@@ -71,7 +71,11 @@ pub fn run(args: FlashArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    let mut connection = match connect_with(&rig, &ConnectOptions::default()) {
+    let options = ConnectOptions {
+        open_flasher: true,
+        ..ConnectOptions::default()
+    };
+    let mut connection = match connect_with(&rig, &options) {
         Ok(c) => c,
         Err(e) => {
             output::error(&e.to_string());

@@ -38,6 +38,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     let options = ConnectOptions {
         can_log_dir: args.out.clone(),
+        open_flasher: plan.tests.iter().any(|t| {
+            t.steps
+                .iter()
+                .any(|s| matches!(s, crate::model::Step::Flash(_)))
+        }),
     };
     let mut connected = match connect_with(&rig, &options) {
         Ok(c) => c,

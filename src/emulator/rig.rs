@@ -8,8 +8,8 @@ use super::lock_plant;
 use super::{Instrument, SharedPlant};
 use crate::der::{EnterService, TripSettings};
 use crate::device::Identity;
-use crate::model::FirmwareSpec;
 use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec, VehicleSpec};
+use crate::model::{FirmwareSpec, FlashMethod};
 use crate::plant::{BackupConfig, EvBatteryConfig, InverterConfig, Plant, PlantConfig};
 use crate::transport::can::emulated::EmulatedCanBus;
 use crate::transport::can::CanId;
@@ -129,8 +129,8 @@ impl EmulatedRig {
         });
         let mut bootloader = None;
         let firmware_bus = match &charger.firmware {
-            Some(fw) => match fw.transport {
-                TransportSpec::EmulatedCan { bit_rate } => {
+            Some(fw) => match fw.method {
+                FlashMethod::Uds(TransportSpec::EmulatedCan { bit_rate }) => {
                     let bus = emulated_bus(&plant, "can1", bit_rate);
                     let agent = Bootloader::new(
                         Box::new(bus.port("bootloader")),

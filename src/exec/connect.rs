@@ -7,7 +7,7 @@ use super::rig::{ConnectedRig, Devices, RigFacts};
 use crate::device::{self, DeviceError, Identity};
 use crate::emulator::rig::{EmulatedRig, EmulatorError, LinkKind};
 use crate::emulator::{SharedPlant, SimClock, SimLink};
-use crate::model::{DeviceSpec, Rig, Role, TransportSpec};
+use crate::model::{DeviceSpec, FlashMethod, Rig, Role, TransportSpec};
 use crate::protocol::slcan::SlcanBitrate;
 use crate::transport::can::candump::{CandumpWriter, LogRecord};
 use crate::transport::can::slcan::{SlcanBus, SlcanConfig};
@@ -52,6 +52,8 @@ pub enum ConnectError {
         #[source]
         source: CanError,
     },
+    #[error("{device}: {detail}")]
+    Probe { device: String, detail: String },
     #[error("cannot write the CAN log {path}: {source}")]
     Log {
         path: std::path::PathBuf,
@@ -125,6 +127,9 @@ fn default_port(role: Role) -> u16 {
 pub struct ConnectOptions {
     /// Record every CAN bus to `<dir>/<bus>.log` (candump format).
     pub can_log_dir: Option<std::path::PathBuf>,
+    /// Also connect the charger's bootloader or debug probe (only when a
+    /// flash is asked for: nothing is touched that the run does not need).
+    pub open_flasher: bool,
 }
 
 pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
@@ -258,15 +263,15 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         charger,
         ev,
         home_load,
-        flasher: match &charger_spec.firmware {
-            Some(fw) => Some(open_flasher(
+        flasher: match (&charger_spec.firmware, options.open_flasher) {
+            (Some(fw), true) => Some(open_flasher(
                 fw,
                 charger_spec,
                 emulation.as_ref(),
                 &clock,
                 options,
             )?),
-            None => None,
+            _ => None,
         },
     };
     Ok(Connection {
@@ -345,7 +350,13 @@ fn open_flasher(
     use crate::protocol::isotp::IsoTpConfig;
     use crate::transport::can::isotp::IsoTpChannel;
     let name = "charger bootloader";
-    let bus: Box<dyn CanBus> = match (&fw.transport, emulation) {
+    let transport = match &fw.method {
+        FlashMethod::Uds(t) => t,
+        FlashMethod::Probe { chip, selector } => {
+            return open_probe(chip, selector.as_deref(), name)
+        }
+    };
+    let bus: Box<dyn CanBus> = match (transport, emulation) {
         (TransportSpec::EmulatedCan { .. }, Some(e)) => {
             let bus = e.firmware_bus().ok_or_else(|| EmulatorError::NotEmulated {
                 device: name.into(),
@@ -355,7 +366,7 @@ fn open_flasher(
         }
         _ => {
             let spec = DeviceSpec {
-                transport: fw.transport.clone(),
+                transport: transport.clone(),
                 ..charger.clone()
             };
             open_can(name, &spec, None, options)?
@@ -372,7 +383,7 @@ fn open_flasher(
             source,
         })
     };
-    let bit_rate = match fw.transport {
+    let bit_rate = match *transport {
         TransportSpec::EmulatedCan { bit_rate } | TransportSpec::Slcan { bit_rate, .. } => bit_rate,
         _ => 500_000,
     };
@@ -394,6 +405,33 @@ fn open_flasher(
         clock.clone(),
         name,
     )))
+}
+
+/// A debug probe on the charger's MCU (cargo feature `probe-rs`).
+#[cfg(feature = "probe-rs")]
+fn open_probe(
+    chip: &str,
+    selector: Option<&str>,
+    name: &str,
+) -> Result<Box<dyn device::flasher::Flasher>, ConnectError> {
+    device::probe::ProbeFlasher::open(chip, selector)
+        .map(|p| Box::new(p) as Box<dyn device::flasher::Flasher>)
+        .map_err(|e| ConnectError::Probe {
+            device: name.to_string(),
+            detail: e.to_string(),
+        })
+}
+
+#[cfg(not(feature = "probe-rs"))]
+fn open_probe(
+    _chip: &str,
+    _selector: Option<&str>,
+    name: &str,
+) -> Result<Box<dyn device::flasher::Flasher>, ConnectError> {
+    Err(ConnectError::Probe {
+        device: name.to_string(),
+        detail: "this build has no debug-probe support (cargo feature `probe-rs` is off)".into(),
+    })
 }
 
 /// A CAN bus for the EV simulator, recorded to a candump log when asked.

@@ -403,6 +403,20 @@ impl FirmwareSpec {
     }
 }
 
+/// UDS over CAN to the charger's bootloader, or a debug probe on its MCU.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlashMethod {
+    /// A CAN transport (emulated, socketcan or slcan) to the bootloader.
+    Uds(TransportSpec),
+    /// A probe-rs debug probe (CMSIS-DAP, ST-Link, J-Link…) on the target chip.
+    Probe {
+        /// probe-rs target name, e.g. `STM32G474RETx`.
+        chip: String,
+        /// `VID:PID[:serial]` when several probes are attached.
+        selector: Option<String>,
+    },
+}
+
 /// A key given as a file (relative to the rig file) or inline PEM text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -414,8 +428,8 @@ pub enum KeySource {
 /// its diagnostic CAN bus, and what an image must satisfy before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirmwareSpec {
-    /// A CAN transport (emulated, socketcan or slcan).
-    pub transport: TransportSpec,
+    /// How the image gets onto the charger.
+    pub method: FlashMethod,
     /// Physical request id (tester → ECU), e.g. 0x7E0.
     pub request_id: u32,
     /// Response id (ECU → tester), e.g. 0x7E8.

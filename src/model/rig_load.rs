@@ -51,11 +51,30 @@ struct RawDevice {
     firmware: Option<RawFirmware>,
 }
 
+/// UDS physical request/response ids most ECUs use (ISO 15765-4 §6.3.2).
+fn default_request_id() -> u32 {
+    0x7E0
+}
+
+fn default_response_id() -> u32 {
+    0x7E8
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "probe")]
+struct RawProbe {
+    chip: String,
+    selector: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "firmware")]
 struct RawFirmware {
-    transport: RawTransport,
+    transport: Option<RawTransport>,
+    probe: Option<RawProbe>,
+    #[serde(default = "default_request_id")]
     request_id: u32,
+    #[serde(default = "default_response_id")]
     response_id: u32,
     memory_map: Vec<FlashRegionSpec>,
     signing_key: Option<String>,
@@ -447,10 +466,25 @@ fn validate_device(
         if d.role != Role::Charger {
             c.invalid(&fk, format!("`firmware` does not apply to {}", d.role.with_article()), "only the charger is flashed");
         }
-        let t = validate_transport(c, &format!("{fk}.transport"), &f.transport);
-        if t.as_ref().is_some_and(|t| !t.is_can()) {
-            c.invalid(&format!("{fk}.transport"), "the bootloader talks UDS over CAN", "use { emulated: can }, { socketcan: can0 } or { slcan: /dev/ttyACM0, bit_rate: 500000 }");
-        }
+        let method = match (&f.transport, f.probe) {
+            (Some(raw), None) => {
+                let t = validate_transport(c, &format!("{fk}.transport"), raw);
+                if t.as_ref().is_some_and(|t| !t.is_can()) {
+                    c.invalid(&format!("{fk}.transport"), "the bootloader talks UDS over CAN", "use { emulated: can }, { socketcan: can0 } or { slcan: /dev/ttyACM0, bit_rate: 500000 }");
+                }
+                t.map(FlashMethod::Uds)
+            }
+            (None, Some(p)) => {
+                if p.chip.trim().is_empty() {
+                    c.invalid(&format!("{fk}.probe.chip"), "empty chip name", "a probe-rs target name, e.g. STM32G474RETx");
+                }
+                Some(FlashMethod::Probe { chip: p.chip, selector: p.selector })
+            }
+            _ => {
+                c.invalid(&fk, "give exactly one of `transport` (UDS over CAN) and `probe` (a debug probe)", "e.g. transport: { socketcan: can0 } or probe: { chip: STM32G474RETx }");
+                None
+            }
+        };
         for (k, id) in [("request_id", f.request_id), ("response_id", f.response_id)] {
             if id > 0x1FFF_FFFF {
                 c.invalid(&format!("{fk}.{k}"), format!("0x{id:X} is not a CAN identifier"), "expected at most 0x7FF (11-bit) or 0x1FFFFFFF (29-bit)");
@@ -477,7 +511,7 @@ fn validate_device(
             }
         }
         Some(FirmwareSpec {
-            transport: t?,
+            method: method?,
             request_id: f.request_id,
             response_id: f.response_id,
             memory_map: f.memory_map,
