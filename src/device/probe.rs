@@ -55,11 +55,21 @@ pub enum ProbeError {
     Flash(String),
 }
 
+/// For callers that hold a `DeviceError`: a missing probe or unknown chip
+/// is a setup problem (`Unsupported`), a failing probe or flash a
+/// `Protocol` error.
 impl From<ProbeError> for DeviceError {
     fn from(e: ProbeError) -> DeviceError {
-        DeviceError::Unsupported {
-            device: "debug probe".into(),
-            detail: e.to_string(),
+        let device = "debug probe".to_string();
+        match e {
+            ProbeError::NoProbe { .. } | ProbeError::UnknownChip(_) => DeviceError::Unsupported {
+                device,
+                detail: e.to_string(),
+            },
+            ProbeError::Probe(_) | ProbeError::Flash(_) => DeviceError::Protocol {
+                device,
+                detail: e.to_string(),
+            },
         }
     }
 }
@@ -153,13 +163,6 @@ impl ProbeFlasher {
     /// The probe, as `identifier (VID:PID[:serial])`.
     pub fn probe(&self) -> &str {
         &self.probe
-    }
-
-    fn err(&self, step: &str, e: impl std::fmt::Display) -> DeviceError {
-        DeviceError::Protocol {
-            device: format!("{} via {}", self.chip, self.probe),
-            detail: format!("{step}: {e}"),
-        }
     }
 
     /// Reads `len` bytes at `address` through core 0's memory interface;
@@ -263,6 +266,23 @@ impl Flasher for ProbeFlasher {
         image: &VerifiedImage,
         progress: &mut dyn FnMut(FlashProgress),
     ) -> Result<FlashReport, DeviceError> {
+        self.flash_image(image, progress)
+            .map_err(|e| DeviceError::Protocol {
+                device: format!("{} via {}", self.chip, self.probe),
+                detail: e.to_string(),
+            })
+    }
+}
+
+impl ProbeFlasher {
+    /// [`Flasher::flash`] with the probe's own error type: `Flash` when
+    /// the image cannot be placed, written or verified or the version read
+    /// back is not the image's, `Probe` when the probe or core fails.
+    pub fn flash_image(
+        &mut self,
+        image: &VerifiedImage,
+        progress: &mut dyn FnMut(FlashProgress),
+    ) -> Result<FlashReport, ProbeError> {
         let started = Instant::now();
         let total = image.image().total_size();
         progress(FlashProgress {
@@ -280,7 +300,14 @@ impl Flasher for ProbeFlasher {
         for seg in image.image().segments() {
             loader
                 .add_data(u64::from(seg.address), &seg.data)
-                .map_err(|e| self.err(&format!("place 0x{:08X}", seg.address), e))?;
+                .map_err(|e| {
+                    ProbeError::Flash(format!(
+                        "segment at 0x{:08X}+{} does not fit {}'s flash: {e}",
+                        seg.address,
+                        seg.data.len(),
+                        self.chip
+                    ))
+                })?;
         }
         let mut tally = PhaseTally::default();
         let committed = {
@@ -297,7 +324,7 @@ impl Flasher for ProbeFlasher {
             });
             loader.commit(&mut self.session, options)
         };
-        committed.map_err(|e| self.err("erase/program/verify", e))?;
+        committed.map_err(|e| ProbeError::Flash(format!("erase, program or verify: {e}")))?;
 
         progress(FlashProgress {
             phase: FlashPhase::Reset,
@@ -307,22 +334,21 @@ impl Flasher for ProbeFlasher {
         self.session
             .core(0)
             .and_then(|mut core| core.reset())
-            .map_err(|e| self.err("reset core 0", e))?;
+            .map_err(|e| ProbeError::Probe(format!("reset core 0 of {}: {e}", self.chip)))?;
 
         let read_back = self.read_header(start);
         let version_after = match (image.header(), read_back) {
             (Some(expected), Ok(h)) if h.version == expected.version => h.version,
             (Some(expected), Ok(h)) => {
-                return Err(self.err(
-                    "read the version back",
-                    format!(
-                        "flash holds {} after the reset, not the image's {}",
-                        h.version, expected.version
-                    ),
-                ))
+                return Err(ProbeError::Flash(format!(
+                    "after the reset flash holds version {}, not the image's {}",
+                    h.version, expected.version
+                )))
             }
             (Some(_), Err(e)) => {
-                return Err(self.err("read the V2XF header back after the reset", e))
+                return Err(ProbeError::Flash(format!(
+                    "read the V2XF header back at 0x{start:08X} after the reset: {e}"
+                )))
             }
             (None, Ok(h)) => h.version,
             (None, Err(_)) => "unknown".into(),
@@ -347,6 +373,35 @@ impl Flasher for ProbeFlasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_read_plainly_and_map_to_device_errors() {
+        let e = ProbeError::NoProbe {
+            looked_for: vec![
+                "ST-LINK: USB 0483:3748".into(),
+                "J-Link: USB 1366:0101".into(),
+            ],
+        };
+        assert_eq!(
+            e.to_string(),
+            "no debug probe found; looked for:\n  - ST-LINK: USB 0483:3748\n  - J-Link: USB 1366:0101\n\
+             none answered (check the USB cable, and on Linux the udev rules for the probe)"
+        );
+        assert!(matches!(
+            DeviceError::from(e),
+            DeviceError::Unsupported { .. }
+        ));
+        match DeviceError::from(ProbeError::Flash("erase, program or verify: x".into())) {
+            DeviceError::Protocol { detail, .. } => {
+                assert_eq!(detail, "flash: erase, program or verify: x")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            DeviceError::from(ProbeError::UnknownChip("x".into())),
+            DeviceError::Unsupported { .. }
+        ));
+    }
 
     #[test]
     fn tally_maps_phases_and_sums_algorithm_totals() {
