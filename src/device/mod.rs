@@ -4,6 +4,8 @@
 
 pub mod chademo_ev;
 pub mod flasher;
+#[cfg(feature = "probe-rs")]
+pub mod probe;
 pub mod scpi;
 pub mod sunspec;
 pub mod uds;
