@@ -226,7 +226,7 @@ fn random_bytes_never_panic_any_instrument() {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                buf.push(if x % 4 == 0 {
+                buf.push(if x.is_multiple_of(4) {
                     (x >> 32) as u8
                 } else {
                     alphabet[(x >> 8) as usize % alphabet.len()]

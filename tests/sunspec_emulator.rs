@@ -117,7 +117,7 @@ fn random_bytes_never_panic_and_rtu_recovers() {
             if i % 3 == 0 && len >= 6 {
                 let fc = [0x03, 0x06, 0x10][(i / 3) % 3];
                 // Addresses land in the map (0x9C40 = 40000 and up) half the time.
-                let hi = if bytes[0] % 2 == 0 {
+                let hi = if bytes[0].is_multiple_of(2) {
                     0x9C + bytes[1] % 2
                 } else {
                     bytes[1]

@@ -99,7 +99,7 @@ pub fn parse_signature(bytes: &[u8]) -> Result<[u8; SIGNATURE_LENGTH], Signature
 }
 
 pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.as_bytes()

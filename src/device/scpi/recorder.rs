@@ -65,7 +65,7 @@ impl Preamble {
                     .collect(),
             ),
             1 => {
-                if data.len() % 2 != 0 {
+                if !data.len().is_multiple_of(2) {
                     return None;
                 }
                 Some(

@@ -191,7 +191,7 @@ impl UdsClient {
 
     /// SecurityAccess requestSeed (odd `level`).
     pub fn request_seed(&mut self, level: u8) -> Result<Vec<u8>, UdsError> {
-        if level % 2 == 0 {
+        if level.is_multiple_of(2) {
             return Err(UdsError::Protocol(format!(
                 "requestSeed level {level} must be odd"
             )));

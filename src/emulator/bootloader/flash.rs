@@ -73,7 +73,7 @@ impl Flash {
     pub fn erase(&mut self, start: u32, len: u32) -> Result<Duration, FlashError> {
         let range = self.offset(start, len)?;
         let s = self.geometry.sector_size;
-        if (start - self.geometry.base) % s != 0 || len % s != 0 {
+        if !(start - self.geometry.base).is_multiple_of(s) || !len.is_multiple_of(s) {
             return Err(FlashError::Unaligned { start, len });
         }
         self.cells[range].fill(0xFF);

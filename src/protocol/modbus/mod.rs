@@ -41,7 +41,7 @@ mod fuzz {
         for _ in 0..600 {
             let len = (xorshift(&mut seed) % 300) as usize;
             let mut bytes: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
-            if len > 0 && xorshift(&mut seed) % 2 == 0 {
+            if len > 0 && xorshift(&mut seed).is_multiple_of(2) {
                 // Bias towards the function codes this module knows.
                 bytes[0] = [0x03, 0x06, 0x10, 0x83, 0x90][len % 5];
             }

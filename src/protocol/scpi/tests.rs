@@ -250,7 +250,7 @@ fn random_bytes_never_panic() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            buf.push(if x % 3 == 0 {
+            buf.push(if x.is_multiple_of(3) {
                 (x >> 24) as u8
             } else {
                 alphabet[(x >> 8) as usize % alphabet.len()]
