@@ -193,3 +193,35 @@ fn a_plan_flash_step_records_the_version_read_back() {
         "1c3f3aae17a80a47f6d80fa2ea0975e5d4257b25a7383cb5ab2d0fd366d50e33"
     );
 }
+
+#[test]
+fn flashing_through_a_probe_with_none_attached_says_so_with_exit_3() {
+    if !cfg!(feature = "probe-rs") {
+        println!("skipped: built without the probe-rs feature");
+        return;
+    }
+    if !v2x_hil_has_no_probe() {
+        println!("hardware attached: this test is for machines without a debug probe");
+        return;
+    }
+    let out = v2x(&[
+        "flash",
+        "--rig",
+        "fixtures/rigs/probe-bench.yaml",
+        "fixtures/firmware/v2x-charger-1.1.0.hex",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("no debug probe found"), "{err}");
+    assert!(err.contains("ST-LINK") || err.contains("ST-Link"), "{err}");
+}
+
+#[cfg(feature = "probe-rs")]
+fn v2x_hil_has_no_probe() -> bool {
+    v2x_hil::device::probe::list_probes().is_empty()
+}
+
+#[cfg(not(feature = "probe-rs"))]
+fn v2x_hil_has_no_probe() -> bool {
+    true
+}

@@ -5,7 +5,7 @@
 
 use super::{output, rig_source, ExitCode};
 use crate::device::flasher::{FlashPhase, FlashProgress};
-use crate::exec::connect::{connect_with, ConnectOptions};
+use crate::exec::connect::connect_flasher;
 use crate::exec::firmware::verify_for_rig;
 use crate::model::Role;
 use clap::Args;
@@ -71,21 +71,15 @@ pub fn run(args: FlashArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    let options = ConnectOptions {
-        open_flasher: true,
-        ..ConnectOptions::default()
-    };
-    let mut connection = match connect_with(&rig, &options) {
+    let mut connection = match connect_flasher(&rig) {
         Ok(c) => c,
         Err(e) => {
+            // No probe, no adapter, no answer: exit 3, saying what was looked for.
             output::error(&e.to_string());
             return ExitCode::Aborted;
         }
     };
-    let Some(flasher) = connection.rig.devices.flasher.as_mut() else {
-        output::error("the charger's bootloader is not connected");
-        return ExitCode::Aborted;
-    };
+    let flasher = &mut connection.flasher;
     let bar = indicatif::ProgressBar::new(image.image().total_size());
     if args.json {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -125,7 +119,7 @@ pub fn run(args: FlashArgs) -> ExitCode {
                     report.version_before,
                     report.version_after,
                     report.duration_s,
-                    if connection.rig.clock.kind() == crate::exec::clock::ClockKind::Simulated {
+                    if connection.clock.kind() == crate::exec::clock::ClockKind::Simulated {
                         "simulated"
                     } else {
                         "wall"

@@ -339,6 +339,49 @@ fn open_link(
     })
 }
 
+/// Only the charger's flasher, for `v2x-hil flash`: an installer's laptop
+/// has the charger on the bench, not the grid simulator and the rest.
+pub struct FlasherConnection {
+    pub flasher: Box<dyn device::flasher::Flasher>,
+    pub clock: Arc<dyn Clock>,
+    /// On the emulated rig: the plant, buses and bootloader state.
+    pub emulation: Option<EmulatedRig>,
+}
+
+pub fn connect_flasher(rig: &Rig) -> Result<FlasherConnection, ConnectError> {
+    let (_, charger) = rig
+        .devices_with_role(Role::Charger)
+        .into_iter()
+        .next()
+        .ok_or(ConnectError::MissingRole("charger"))?;
+    let fw = charger
+        .firmware
+        .as_ref()
+        .ok_or(ConnectError::MissingRole("charger firmware block"))?;
+    let emulated = matches!(&fw.method, FlashMethod::Uds(t) if t.is_emulated());
+    let emulation = if emulated {
+        Some(EmulatedRig::build(rig)?)
+    } else {
+        None
+    };
+    let clock: Arc<dyn Clock> = match &emulation {
+        Some(e) => Arc::new(SimClock::new(e.plant.clone())),
+        None => Arc::new(WallClock::new()),
+    };
+    let flasher = open_flasher(
+        fw,
+        charger,
+        emulation.as_ref(),
+        &clock,
+        &ConnectOptions::default(),
+    )?;
+    Ok(FlasherConnection {
+        flasher,
+        clock,
+        emulation,
+    })
+}
+
 /// The charger's bootloader over UDS on its diagnostic CAN bus.
 fn open_flasher(
     fw: &crate::model::FirmwareSpec,
