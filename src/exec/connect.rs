@@ -396,7 +396,7 @@ fn open_flasher(
     let transport = match &fw.method {
         FlashMethod::Uds(t) => t,
         FlashMethod::Probe { chip, selector } => {
-            return open_probe(chip, selector.as_deref(), name)
+            return open_probe(chip, selector.as_deref(), "charger debug probe")
         }
     };
     let bus: Box<dyn CanBus> = match (transport, emulation) {
