@@ -8,6 +8,7 @@ pub mod cli;
 pub mod der;
 pub mod device;
 pub mod emulator;
+pub mod evidence;
 pub mod exec;
 pub mod firmware;
 pub mod model;

@@ -1,6 +1,7 @@
 //! `v2x-hil run PLAN [--rig RIG] [--json] [--out DIR]`
 
 use super::{output, ExitCode};
+use crate::evidence::journal::JournalWriter;
 use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
@@ -55,7 +56,39 @@ pub fn run(args: RunArgs) -> ExitCode {
     let _signal_runtime = watch_ctrl_c(interrupt.clone());
     let json = args.json;
     let mut printed_header = false;
+    // The journal: every event on disk (synced) as it happens, so a run
+    // that dies halfway keeps what it measured.
+    let mut journal = match &args.out {
+        None => None,
+        Some(dir) => match JournalWriter::create(&dir.join("journal.jsonl")) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                output::error(&format!("{e} (use a new --out folder for each run)"));
+                return ExitCode::BadInput;
+            }
+        },
+    };
+    let clock = connected.rig.clock.clone();
+    let clock_name = match clock.kind() {
+        crate::exec::clock::ClockKind::Simulated => "simulated",
+        crate::exec::clock::ClockKind::Wall => "wall",
+    };
+    if let Some(j) = journal.as_mut() {
+        let start =
+            serde_json::json!({ "plan": plan.name, "rig": rig.name, "tests": plan.tests.len() });
+        if let Err(e) = j.append(clock.now().as_secs_f64(), clock_name, "run_started", start) {
+            output::error(&e.to_string());
+            return ExitCode::Aborted;
+        }
+    }
+    let mut journal_error = None;
     let mut observe = |event: RunEvent| {
+        if let Some(j) = journal.as_mut() {
+            let (kind, data) = journal_record(&event);
+            if let Err(e) = j.append(clock.now().as_secs_f64(), clock_name, kind, data) {
+                journal_error.get_or_insert(e.to_string());
+            }
+        }
         if json {
             return;
         }
@@ -85,6 +118,20 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let result = Runner::new(&mut connected, &interrupt, &mut observe).run(&plan);
     let document = json_document(&result);
+    if let Some(j) = journal.as_mut() {
+        let now = connected.rig.clock.now().as_secs_f64();
+        let verdict = serde_json::json!({
+            "verdict": result.verdict().as_str(),
+            "aborted": result.aborted,
+            "safe_state_errors": result.safe_state_errors,
+        });
+        if let Err(e) = j.append(now, clock_name, "run_finished", verdict) {
+            journal_error.get_or_insert(e.to_string());
+        }
+    }
+    if let Some(e) = journal_error {
+        output::error(&format!("the journal could not be written: {e}"));
+    }
     if json {
         println!(
             "{}",
@@ -107,6 +154,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         Verdict::Pass => ExitCode::Pass,
         Verdict::Fail => ExitCode::TestFailed,
         Verdict::Aborted => ExitCode::Aborted,
+    }
+}
+
+/// What the journal keeps of each runner event.
+fn journal_record(event: &RunEvent) -> (&'static str, serde_json::Value) {
+    let value = |v: serde_json::Result<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+    match event {
+        RunEvent::TestStarted { name } => ("test_started", serde_json::json!({ "name": name })),
+        RunEvent::Island(m) => ("island", value(serde_json::to_value(m))),
+        RunEvent::Expectation(e) => ("expectation", value(serde_json::to_value(e))),
+        RunEvent::TestFinished(t) => ("test_finished", value(serde_json::to_value(t))),
     }
 }
 

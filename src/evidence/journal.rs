@@ -1,0 +1,288 @@
+//! The run's journal: JSON lines, append-only, each record carrying the
+//! SHA-256 of the previous record's line, flushed and synced as it is
+//! written, so a run killed at any point leaves a journal whose records up to
+//! the last completed write all verify (DESIGN.md "Evidence and reports").
+//!
+//! A line is `{"seq":N,"prev":"<hex>","t_s":…,"clock":"simulated|wall","kind":"…","data":{…}}`.
+//! `prev` of the first record is 64 zeros; every other `prev` is the
+//! SHA-256 of the previous line's bytes (without its newline).
+
+use sha2::{Digest, Sha256};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `prev` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {reason}")]
+    Broken {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+}
+
+/// One record as read back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    pub seq: u64,
+    pub prev: String,
+    pub t_s: f64,
+    pub clock: String,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Appends records; every `append` is on disk (fsync) before it returns.
+pub struct JournalWriter {
+    file: File,
+    path: PathBuf,
+    seq: u64,
+    prev: String,
+}
+
+impl JournalWriter {
+    /// Creates the journal; refuses to overwrite one (evidence is never
+    /// silently replaced).
+    pub fn create(path: &Path) -> Result<Self, JournalError> {
+        let io = |source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(io)?;
+        Ok(JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            seq: 0,
+            prev: GENESIS.to_string(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one record and syncs it to disk.
+    pub fn append(
+        &mut self,
+        t_s: f64,
+        clock: &str,
+        kind: &str,
+        data: serde_json::Value,
+    ) -> Result<(), JournalError> {
+        let record = Record {
+            seq: self.seq,
+            prev: self.prev.clone(),
+            t_s: if t_s.is_finite() { t_s } else { 0.0 },
+            clock: clock.to_string(),
+            kind: kind.to_string(),
+            data,
+        };
+        let line = serde_json::to_string(&record).map_err(|e| JournalError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        let io = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        // One write of the whole line, then fsync: a crash leaves either the
+        // whole record or a torn last line, which `read` reports as such.
+        let mut bytes = line.clone().into_bytes();
+        bytes.push(b'\n');
+        self.file.write_all(&bytes).map_err(io)?;
+        self.file.sync_data().map_err(io)?;
+        self.prev = sha256_hex(line.as_bytes());
+        self.seq += 1;
+        Ok(())
+    }
+}
+
+/// What reading a journal found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub records: Vec<Record>,
+    /// A last line cut short by a crash (not counted, not an error).
+    pub torn_tail: bool,
+    /// SHA-256 of the last complete line (the head of the chain).
+    pub head: String,
+}
+
+/// Reads and checks the chain: every line parses, `seq` counts from 0,
+/// every `prev` is the hash of the line before. A torn final line (no
+/// newline, as a crash mid-write leaves) is reported, not fatal; anything
+/// else that does not hold is an error naming the line.
+pub fn verify(path: &Path) -> Result<Verified, JournalError> {
+    let bytes = std::fs::read(path).map_err(|source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    verify_bytes(path, &bytes)
+}
+
+pub fn verify_bytes(path: &Path, bytes: &[u8]) -> Result<Verified, JournalError> {
+    let broken = |line: usize, reason: String| JournalError::Broken {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut records = Vec::new();
+    let mut prev = GENESIS.to_string();
+    let mut rest = bytes;
+    let mut line_no = 0;
+    let mut torn_tail = false;
+    while !rest.is_empty() {
+        line_no += 1;
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            torn_tail = true;
+            break;
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        let record: Record = serde_json::from_slice(line)
+            .map_err(|e| broken(line_no, format!("not a journal record: {e}")))?;
+        if record.seq != records.len() as u64 {
+            return Err(broken(
+                line_no,
+                format!(
+                    "record number {} where {} was due",
+                    record.seq,
+                    records.len()
+                ),
+            ));
+        }
+        if record.prev != prev {
+            return Err(broken(
+                line_no,
+                "its `prev` is not the SHA-256 of the line before: the chain is broken".into(),
+            ));
+        }
+        prev = sha256_hex(line);
+        records.push(record);
+    }
+    Ok(Verified {
+        records,
+        torn_tail,
+        head: prev,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn journal(dir: &Path, n: usize) -> PathBuf {
+        let path = dir.join("journal.jsonl");
+        let mut w = JournalWriter::create(&path).unwrap();
+        for k in 0..n {
+            w.append(
+                k as f64 * 0.5,
+                "simulated",
+                "measurement",
+                json!({ "k": k }),
+            )
+            .unwrap();
+        }
+        path
+    }
+
+    #[test]
+    fn a_written_journal_verifies_and_refuses_to_be_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 5);
+        let v = verify(&path).unwrap();
+        assert_eq!(v.records.len(), 5);
+        assert!(!v.torn_tail);
+        assert_eq!(v.records[0].prev, GENESIS);
+        assert_eq!(v.records[4].data, json!({ "k": 4 }));
+        assert!(JournalWriter::create(&path).is_err());
+    }
+
+    #[test]
+    fn every_single_byte_change_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 4);
+        let good = std::fs::read(&path).unwrap();
+        let head = verify_bytes(&path, &good).unwrap().head;
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x01;
+            match verify_bytes(&path, &bad) {
+                Err(_) => {}
+                // A flipped bit in the last line leaves the chain intact up
+                // to it, but the head (which the signed report carries) moves.
+                Ok(v) => assert!(
+                    v.torn_tail || v.head != head || v.records.len() != 4,
+                    "byte {i} changed and nothing noticed"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_and_the_rest_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 3);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let cut = bytes.len() - 10;
+        bytes.truncate(cut);
+        let v = verify_bytes(&path, &bytes).unwrap();
+        assert_eq!(v.records.len(), 2);
+        assert!(v.torn_tail);
+    }
+
+    #[test]
+    fn a_removed_record_breaks_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 3);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let without_middle = format!("{}\n{}\n", lines[0], lines[2]);
+        let e = verify_bytes(&path, without_middle.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains(":2:"), "{e}");
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut bytes = Vec::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for _ in 0..(x % 300) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                bytes.push(if x.is_multiple_of(5) {
+                    b'\n'
+                } else {
+                    (x >> 8) as u8
+                });
+            }
+            let _ = verify_bytes(Path::new("fuzz"), &bytes);
+        }
+    }
+}
