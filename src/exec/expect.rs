@@ -22,6 +22,18 @@ impl std::fmt::Display for Reading {
     }
 }
 
+/// An AC instrument's reading of one quantity (the plan check has already
+/// refused quantities a role does not measure).
+fn ac(m: &crate::device::AcReading, quantity: Quantity) -> Option<Reading> {
+    Some(Reading::Number(match quantity {
+        Quantity::VoltageV => m.voltage_v,
+        Quantity::FrequencyHz => m.frequency_hz,
+        Quantity::PowerW => m.power_w,
+        Quantity::CurrentA => m.current_a,
+        _ => return None,
+    }))
+}
+
 fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepError> {
     let d = &mut r.rig.devices;
     let unknown = || {
@@ -32,16 +44,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
         ))
     };
     Ok(match role {
-        Role::GridSimulator => {
-            let m = d.grid.measure()?;
-            Reading::Number(match quantity {
-                Quantity::VoltageV => m.voltage_v,
-                Quantity::FrequencyHz => m.frequency_hz,
-                Quantity::PowerW => m.power_w,
-                Quantity::CurrentA => m.current_a,
-                _ => return Err(unknown()),
-            })
-        }
+        Role::GridSimulator => ac(&d.grid.measure()?, quantity).ok_or_else(unknown)?,
         Role::Charger => {
             let s = d.charger.status()?;
             match quantity {
@@ -59,13 +62,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
                 .load
                 .as_mut()
                 .ok_or_else(|| StepError::Abort("the rig has no island load".into()))?;
-            let m = load.measure()?;
-            Reading::Number(match quantity {
-                Quantity::VoltageV => m.voltage_v,
-                Quantity::PowerW => m.power_w,
-                Quantity::CurrentA => m.current_a,
-                _ => return Err(unknown()),
-            })
+            ac(&load.measure()?, quantity).ok_or_else(unknown)?
         }
         Role::IslandSwitch => match quantity {
             Quantity::Closed => Reading::Flag(d.island_switch.is_closed()?),
@@ -91,14 +88,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
                 .home_load
                 .as_mut()
                 .ok_or_else(|| StepError::Abort("the rig has no home load".into()))?;
-            let m = home.measure()?;
-            Reading::Number(match quantity {
-                Quantity::VoltageV => m.voltage_v,
-                Quantity::FrequencyHz => m.frequency_hz,
-                Quantity::PowerW => m.power_w,
-                Quantity::CurrentA => m.current_a,
-                _ => return Err(unknown()),
-            })
+            ac(&home.measure()?, quantity).ok_or_else(unknown)?
         }
         Role::WaveformRecorder => return Err(unknown()),
     })
