@@ -14,4 +14,5 @@ pub mod firmware;
 pub mod model;
 pub mod plant;
 pub mod protocol;
+pub mod report;
 pub mod transport;

@@ -3,8 +3,10 @@
 
 mod emulate;
 mod flash;
+mod keys;
 mod output;
 mod plan_check;
+mod report;
 mod rig_check;
 mod rig_source;
 mod run;
@@ -74,6 +76,12 @@ pub enum Command {
     Emulate(emulate::EmulateArgs),
     /// Update the charger's firmware through its bootloader (UDS over CAN).
     Flash(flash::FlashArgs),
+    /// Report-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Sign and verify a run's output folder.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +91,28 @@ pub enum PlanCommand {
         plan: PathBuf,
         #[arg(long)]
         rig: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create NAME.pem (private, mode 0600) and NAME.pub.pem; never overwrites.
+    New { name: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Sign DIR as a DSSE envelope (report.dsse.json) over every file's SHA-256.
+    Sign {
+        dir: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Check DIR's signature, every file's digest and the journal's chain (exit 4 if not).
+    Verify {
+        dir: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
     },
 }
 
@@ -121,5 +151,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
         Command::Emulate(args) => emulate::run(args),
         Command::Flash(args) => flash::run(args),
+        Command::Keys(KeysCommand::New { name }) => keys::new(&name),
+        Command::Report(ReportCommand::Sign { dir, key }) => report::sign(&dir, &key),
+        Command::Report(ReportCommand::Verify { dir, key }) => report::verify(&dir, &key),
     }
 }

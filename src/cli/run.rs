@@ -20,6 +20,9 @@ pub struct RunArgs {
     /// Print one JSON document to stdout instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// Sign the output folder with this Ed25519 key (PKCS#8 PEM) after the run.
+    #[arg(long, requires = "out")]
+    pub sign_key: Option<PathBuf>,
     /// Write the run's results (results.json) and the CAN traffic of each bus
     /// (candump log, `<bus>.log`) into this folder.
     #[arg(long)]
@@ -31,6 +34,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    if let Some(key) = &args.sign_key {
+        if let Err(e) = crate::report::sign::check_private_key(key) {
+            output::error(&e.to_string());
+            return ExitCode::BadInput;
+        }
+    }
     if let Some(dir) = &args.out {
         if let Err(e) = std::fs::create_dir_all(dir) {
             output::error(&format!("cannot create {}: {e}", dir.display()));
@@ -145,6 +154,18 @@ pub fn run(args: RunArgs) -> ExitCode {
         let text = serde_json::to_string_pretty(&document).unwrap_or_default();
         if let Err(e) = std::fs::write(&path, text + "\n") {
             output::error(&format!("cannot write {}: {e}", path.display()));
+        }
+        if let Some(key) = &args.sign_key {
+            // The journal's file is closed first: every record is on disk.
+            drop(journal.take());
+            match crate::report::sign::sign_dir(dir, key) {
+                Ok(p) => {
+                    if !json {
+                        println!("signed {}", p.display());
+                    }
+                }
+                Err(e) => output::error(&format!("signing failed: {e}")),
+            }
         }
     }
     if interrupt.load(Ordering::SeqCst) {

@@ -1,0 +1,296 @@
+//! Signs a run's output folder as a DSSE envelope (github.com/secure-systems-lab/dsse,
+//! protocol.md) over an in-toto Statement v1 whose subjects are every
+//! evidence and report file with its SHA-256, and verifies it offline:
+//! signature, every subject's digest, and the journal's hash chain.
+//!
+//! PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body,
+//! lengths in ASCII decimal; the Ed25519 signature is over the PAE bytes.
+
+use crate::evidence::journal;
+use crate::firmware::key::SigningPublicKey;
+use base64::Engine;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+pub const PREDICATE_TYPE: &str = "urn:v2x-hil:run-results:v1";
+pub const ENVELOPE_FILE: &str = "report.dsse.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} already exists: keys are never overwritten")]
+    Exists(PathBuf),
+    #[error("{path}: not an Ed25519 private key in PKCS#8 PEM: {reason}")]
+    BadKey { path: PathBuf, reason: String },
+    /// Verification failed: the first thing that does not hold.
+    #[error("verification failed: {0}")]
+    Verify(String),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> SignError + '_ {
+    move |source| SignError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// DSSE's pre-authentication encoding.
+pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `keys new NAME`: NAME.pem (private, PKCS#8, mode 0600) and NAME.pub.pem.
+pub fn new_key_pair(name: &Path) -> Result<(PathBuf, PathBuf), SignError> {
+    let private = name.with_extension("pem");
+    let public = name.with_extension("pub.pem");
+    for p in [&private, &public] {
+        if p.exists() {
+            return Err(SignError::Exists(p.clone()));
+        }
+    }
+    let mut seed = [0u8; 32];
+    let random = Path::new("/dev/urandom");
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(random).map_err(io(random))?;
+        f.read_exact(&mut seed).map_err(io(random))?;
+    }
+    let key = SigningKey::from_bytes(&seed);
+    let pem = key
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .map_err(|e| SignError::BadKey {
+            path: private.clone(),
+            reason: e.to_string(),
+        })?;
+    let pub_pem = key
+        .verifying_key()
+        .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .map_err(|e| SignError::BadKey {
+            path: public.clone(),
+            reason: e.to_string(),
+        })?;
+    write_new(&private, pem.as_bytes(), 0o600)?;
+    write_new(&public, pub_pem.as_bytes(), 0o644)?;
+    Ok((private, public))
+}
+
+/// Creates a file that must not exist yet, with `mode` from the start (the
+/// private key is never readable by others, not even for an instant).
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SignError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            SignError::Exists(path.to_path_buf())
+        } else {
+            io(path)(e)
+        }
+    })?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Checks a signing key loads, before a run that will need it.
+pub fn check_private_key(path: &Path) -> Result<(), SignError> {
+    load_private(path).map(|_| ())
+}
+
+fn load_private(path: &Path) -> Result<SigningKey, SignError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    SigningKey::from_pkcs8_pem(&text).map_err(|e| SignError::BadKey {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Every regular file of the folder but the envelope, sorted by name.
+fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_file() && name != ENVELOPE_FILE {
+            out.push((name, path));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn sha256_file(path: &Path) -> Result<String, SignError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+/// Signs DIR: `report.dsse.json` with every other file as a subject and
+/// `results.json` (when present) as the predicate.
+pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
+    let key = load_private(key_path)?;
+    let mut subjects = Vec::new();
+    for (name, path) in evidence_files(dir)? {
+        subjects.push(json!({ "name": name, "digest": { "sha256": sha256_file(&path)? } }));
+    }
+    let results = dir.join("results.json");
+    let predicate: Value = match std::fs::read(&results) {
+        Ok(b) => serde_json::from_slice(&b).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    let statement = json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subjects,
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    });
+    let body = serde_json::to_vec(&statement).map_err(|e| SignError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    let sig = key.sign(&pae(PAYLOAD_TYPE, &body));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let keyid = hex(&Sha256::digest(key.verifying_key().as_bytes()))[..16].to_string();
+    let envelope = json!({
+        "payloadType": PAYLOAD_TYPE,
+        "payload": b64.encode(&body),
+        "signatures": [{ "keyid": keyid, "sig": b64.encode(sig.to_bytes()) }],
+    });
+    let out = dir.join(ENVELOPE_FILE);
+    let text = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
+    std::fs::write(&out, text).map_err(io(&out))?;
+    Ok(out)
+}
+
+/// What a successful verification covered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub subjects: usize,
+    pub journal_records: Option<usize>,
+}
+
+/// Checks the envelope's signature with the public key, every subject's
+/// digest, that no evidence file is unsigned, and the journal's chain.
+pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, SignError> {
+    let fail = |m: String| SignError::Verify(m);
+    let key = SigningPublicKey::parse(public_key_pem)
+        .map_err(|e| fail(format!("the public key: {e}")))?;
+    let env_path = dir.join(ENVELOPE_FILE);
+    let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
+    let envelope: Value = serde_json::from_slice(&env_bytes)
+        .map_err(|e| fail(format!("{ENVELOPE_FILE} is not JSON: {e}")))?;
+    if envelope["payloadType"] != PAYLOAD_TYPE {
+        return Err(fail(format!(
+            "{ENVELOPE_FILE}: payloadType is not {PAYLOAD_TYPE}"
+        )));
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = envelope["payload"]
+        .as_str()
+        .and_then(|p| b64.decode(p).ok())
+        .ok_or_else(|| fail(format!("{ENVELOPE_FILE}: payload is not base64")))?;
+    let sigs = envelope["signatures"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let pae = pae(PAYLOAD_TYPE, &body);
+    // The keyid names the key: a signature entry whose keyid is not this
+    // key's does not count (so an edited keyid is caught too).
+    let keyid = key.fingerprint();
+    let good = sigs.iter().any(|s| {
+        s["keyid"].as_str() == Some(keyid.as_str())
+            && s["sig"]
+                .as_str()
+                .and_then(|t| b64.decode(t).ok())
+                .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
+                .is_some_and(|sig| key.verify(&pae, &sig))
+    });
+    if !good {
+        return Err(fail(format!(
+            "{ENVELOPE_FILE}: no signature verifies with key {}",
+            key.fingerprint()
+        )));
+    }
+    let statement: Value = serde_json::from_slice(&body)
+        .map_err(|e| fail(format!("the signed statement is not JSON: {e}")))?;
+    let subjects = statement["subject"].as_array().cloned().unwrap_or_default();
+    let mut named = std::collections::BTreeSet::new();
+    for s in &subjects {
+        let name = s["name"].as_str().unwrap_or_default();
+        let want = s["digest"]["sha256"].as_str().unwrap_or_default();
+        if name.is_empty() || name.contains('/') || name.contains("..") {
+            return Err(fail(format!(
+                "subject name `{name}` is not a file of the folder"
+            )));
+        }
+        let got = sha256_file(&dir.join(name))
+            .map_err(|_| fail(format!("{name}: signed but missing")))?;
+        if got != want {
+            return Err(fail(format!(
+                "{name}: SHA-256 {got} is not the signed {want}"
+            )));
+        }
+        named.insert(name.to_string());
+    }
+    for (name, _) in evidence_files(dir)? {
+        if !named.contains(&name) {
+            return Err(fail(format!("{name}: in the folder but not signed")));
+        }
+    }
+    let journal_path = dir.join("journal.jsonl");
+    let journal_records = if journal_path.exists() {
+        let v = journal::verify(&journal_path).map_err(|e| fail(format!("journal: {e}")))?;
+        if v.torn_tail {
+            return Err(fail("journal: its last record is torn".into()));
+        }
+        Some(v.records.len())
+    } else {
+        None
+    };
+    Ok(Verification {
+        subjects: subjects.len(),
+        journal_records,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_spec_example() {
+        // DSSE protocol.md: PAE("http://example.com/HelloWorld", "hello world").
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+    }
+}
