@@ -7,51 +7,39 @@ use std::path::PathBuf;
 use std::process::Command;
 use v2x_hil::device::flasher::FlashPhase;
 use v2x_hil::exec::connect::{connect_with, ConnectOptions};
-use v2x_hil::firmware::key::SigningPublicKey;
-use v2x_hil::firmware::read::ReadOptions;
-use v2x_hil::firmware::verify::{verify, ImageFile, VerifiedImage, VerifyPolicy};
-use v2x_hil::model::{KeySource, Role};
+use v2x_hil::exec::firmware::verify_for_rig;
+use v2x_hil::firmware::verify::VerifiedImage;
+use v2x_hil::model::Role;
 use v2x_hil::transport::can::emulated::FaultAction;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The image as `v2x-hil flash` checks it against the rig.
 fn verified(rig: &v2x_hil::model::Rig, image: &str) -> VerifiedImage {
     let fw = rig.devices_with_role(Role::Charger)[0]
         .1
         .firmware
         .clone()
         .unwrap();
-    let key = match fw.signing_key.clone().unwrap() {
-        KeySource::Pem(p) => SigningPublicKey::parse(p.as_bytes()).unwrap(),
-        KeySource::File(f) => SigningPublicKey::parse(&std::fs::read(f).unwrap()).unwrap(),
+    verify_for_rig(&fw, &root().join(image), None, None).unwrap()
+}
+
+/// The emulated rig with its charger's bootloader connected.
+fn connect_flashing(rig: &v2x_hil::model::Rig) -> v2x_hil::exec::connect::Connection {
+    let options = ConnectOptions {
+        open_flasher: true,
+        ..Default::default()
     };
-    let file = ImageFile::load(&root().join(image)).unwrap();
-    verify(
-        &file,
-        &VerifyPolicy {
-            memory_map: fw.memory_map(),
-            expect_sha256: None,
-            signing_key: Some(key),
-            read: ReadOptions::default(),
-        },
-    )
-    .unwrap()
+    connect_with(rig, &options).unwrap()
 }
 
 #[test]
 fn a_signed_image_is_flashed_and_its_version_read_back() {
     let rig = v2x_hil::model::load_rig(&root().join("rigs/emulated.yaml")).unwrap();
     let image = verified(&rig, "fixtures/firmware/v2x-charger-1.1.0.elf");
-    let mut c = connect_with(
-        &rig,
-        &ConnectOptions {
-            open_flasher: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut c = connect_flashing(&rig);
     let flasher = c.rig.devices.flasher.as_mut().unwrap();
     let mut phases = Vec::new();
     let report = flasher
@@ -85,14 +73,7 @@ fn a_signed_image_is_flashed_and_its_version_read_back() {
 fn an_interrupted_update_stays_in_the_bootloader_and_a_rerun_completes() {
     let rig = v2x_hil::model::load_rig(&root().join("rigs/emulated.yaml")).unwrap();
     let image = verified(&rig, "fixtures/firmware/v2x-charger-1.1.0.hex");
-    let mut c = connect_with(
-        &rig,
-        &ConnectOptions {
-            open_flasher: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut c = connect_flashing(&rig);
     let emulation = c.emulation.take().unwrap();
     let bus = emulation.firmware_bus().unwrap();
     // The cable is pulled halfway through the download: from then on nothing

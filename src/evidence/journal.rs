@@ -7,7 +7,7 @@
 //! `prev` of the first record is 64 zeros; every other `prev` is the
 //! SHA-256 of the previous line's bytes (without its newline).
 
-use sha2::{Digest, Sha256};
+use crate::firmware::verify::sha256_hex;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,13 +41,6 @@ pub struct Record {
     pub clock: String,
     pub kind: String,
     pub data: serde_json::Value,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Appends records; every `append` is on disk (fsync) before it returns.

@@ -8,11 +8,11 @@
 
 use crate::evidence::journal;
 use crate::firmware::key::SigningPublicKey;
+use crate::firmware::verify::sha256_hex;
 use base64::Engine;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -55,10 +55,6 @@ pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     .into_bytes();
     out.extend_from_slice(body);
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `keys new NAME`: NAME.pem (private, PKCS#8, mode 0600) and NAME.pub.pem.
@@ -150,7 +146,7 @@ fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
 
 fn sha256_file(path: &Path) -> Result<String, SignError> {
     let bytes = std::fs::read(path).map_err(io(path))?;
-    Ok(hex(&Sha256::digest(&bytes)))
+    Ok(sha256_hex(&bytes))
 }
 
 /// Signs DIR: `report.dsse.json` with every other file as a subject and
@@ -178,7 +174,8 @@ pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
     })?;
     let sig = key.sign(&pae(PAYLOAD_TYPE, &body));
     let b64 = base64::engine::general_purpose::STANDARD;
-    let keyid = hex(&Sha256::digest(key.verifying_key().as_bytes()))[..16].to_string();
+    // The same name `firmware::key::SigningPublicKey::fingerprint` gives it.
+    let keyid = sha256_hex(key.verifying_key().as_bytes())[..16].to_string();
     let envelope = json!({
         "payloadType": PAYLOAD_TYPE,
         "payload": b64.encode(&body),
