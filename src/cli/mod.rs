@@ -79,7 +79,7 @@ pub enum Command {
     /// Report-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Sign and verify a run's output folder.
+    /// Build, sign and verify a run's output folder.
     #[command(subcommand)]
     Report(ReportCommand),
 }
@@ -102,6 +102,9 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// Rebuild report.json, report.html and junit.xml in DIR from its journal
+    /// (also for an aborted or killed run: the report then says "incomplete").
+    Build { dir: PathBuf },
     /// Sign DIR as a DSSE envelope (report.dsse.json) over every file's SHA-256.
     Sign {
         dir: PathBuf,
@@ -152,6 +155,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Emulate(args) => emulate::run(args),
         Command::Flash(args) => flash::run(args),
         Command::Keys(KeysCommand::New { name }) => keys::new(&name),
+        Command::Report(ReportCommand::Build { dir }) => report::build(&dir),
         Command::Report(ReportCommand::Sign { dir, key }) => report::sign(&dir, &key),
         Command::Report(ReportCommand::Verify { dir, key }) => report::verify(&dir, &key),
     }

@@ -1,8 +1,50 @@
-//! `v2x-hil report sign DIR --key KEY` and `report verify DIR --key PUB`.
+//! `v2x-hil report build DIR`, `report sign DIR --key KEY` and
+//! `report verify DIR --key PUB`.
 
 use super::{output, ExitCode};
+use crate::evidence::journal::JournalError;
+use crate::report::build::{build_dir, ReportError};
+use crate::report::model::Status;
 use crate::report::sign::{sign_dir, verify_dir, SignError};
 use std::path::Path;
+
+/// Exit 0 when the report was written (complete or not: an incomplete
+/// report is still the right report for that journal), 4 when the journal's
+/// chain or a file it binds does not hold, 2 when there is no journal.
+pub fn build(dir: &Path) -> ExitCode {
+    match build_dir(dir) {
+        Ok(built) => {
+            let r = &built.report;
+            let status = match r.status {
+                Status::Complete => "complete".to_string(),
+                Status::Incomplete => format!(
+                    "INCOMPLETE: {}",
+                    r.incomplete_reason.as_deref().unwrap_or("")
+                ),
+            };
+            println!(
+                "{}: {} test(s), verdict {}, {status}\n  {}\n  {}\n  {}",
+                dir.display(),
+                r.tests.len(),
+                r.verdict.as_str(),
+                built.json.display(),
+                built.html.display(),
+                built.junit.display()
+            );
+            ExitCode::Pass
+        }
+        Err(
+            e @ (ReportError::Journal(JournalError::Broken { .. }) | ReportError::Evidence { .. }),
+        ) => {
+            output::error(&e.to_string());
+            ExitCode::VerificationFailed
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::BadInput
+        }
+    }
+}
 
 pub fn sign(dir: &Path, key: &Path) -> ExitCode {
     match sign_dir(dir, key) {

@@ -1,12 +1,16 @@
-//! `v2x-hil run PLAN [--rig RIG] [--json] [--out DIR]`
+//! `v2x-hil run PLAN [--rig RIG] [--site SITE] [--json] [--out DIR] [--sign-key KEY]`
 
 use super::{output, ExitCode};
-use crate::evidence::journal::JournalWriter;
+use crate::evidence::record::{kind, RunRecorder};
+use crate::evidence::Evidence;
+use crate::exec::clock::ClockKind;
 use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
+use crate::firmware::verify::sha256_hex;
 use clap::Args;
-use std::path::PathBuf;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -23,8 +27,9 @@ pub struct RunArgs {
     /// Sign the output folder with this Ed25519 key (PKCS#8 PEM) after the run.
     #[arg(long, requires = "out")]
     pub sign_key: Option<PathBuf>,
-    /// Write the run's results (results.json) and the CAN traffic of each bus
-    /// (candump log, `<bus>.log`) into this folder.
+    /// Keep the run's evidence and report in this folder (a new one per
+    /// run): journal, transcripts, CAN traces, waveforms, report.json,
+    /// report.html, junit.xml.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -40,14 +45,21 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     }
-    if let Some(dir) = &args.out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            output::error(&format!("cannot create {}: {e}", dir.display()));
-            return ExitCode::BadInput;
-        }
-    }
+    // The journal exists before anything is connected, so even a run that
+    // cannot reach its rig leaves evidence of why.
+    let evidence = match &args.out {
+        None => None,
+        Some(dir) => match start_evidence(dir, &args, &plan, &rig) {
+            Ok(e) => Some(e),
+            Err(message) => {
+                output::error(&message);
+                return ExitCode::BadInput;
+            }
+        },
+    };
     let options = ConnectOptions {
         can_log_dir: args.out.clone(),
+        evidence: evidence.clone(),
         open_flasher: plan.tests.iter().any(|t| {
             t.steps
                 .iter()
@@ -58,89 +70,46 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             output::error(&e.to_string());
+            if let Some(ev) = &evidence {
+                ev.record(kind::ABORTED, json!({ "reason": format!("connect: {e}") }));
+                finish_evidence(ev, &args, true);
+            }
             return ExitCode::Aborted;
         }
     };
+    if let Some(ev) = &evidence {
+        ev.record(kind::EQUIPMENT, equipment(&mut connected));
+    }
     let interrupt = Arc::new(AtomicBool::new(false));
     let _signal_runtime = watch_ctrl_c(interrupt.clone());
     let json = args.json;
     let mut printed_header = false;
-    // The journal: every event on disk (synced) as it happens, so a run
-    // that dies halfway keeps what it measured.
-    let mut journal = match &args.out {
-        None => None,
-        Some(dir) => match JournalWriter::create(&dir.join("journal.jsonl")) {
-            Ok(j) => Some(j),
-            Err(e) => {
-                output::error(&format!("{e} (use a new --out folder for each run)"));
-                return ExitCode::BadInput;
-            }
-        },
-    };
-    let clock = connected.rig.clock.clone();
-    let clock_name = match clock.kind() {
-        crate::exec::clock::ClockKind::Simulated => "simulated",
-        crate::exec::clock::ClockKind::Wall => "wall",
-    };
-    if let Some(j) = journal.as_mut() {
-        let start =
-            serde_json::json!({ "plan": plan.name, "rig": rig.name, "tests": plan.tests.len() });
-        if let Err(e) = j.append(clock.now().as_secs_f64(), clock_name, "run_started", start) {
-            output::error(&e.to_string());
-            return ExitCode::Aborted;
-        }
-    }
-    let mut journal_error = None;
+    let mut recorder = evidence
+        .clone()
+        .map(|e| RunRecorder::new(e, connected.rig.facts.nominal_frequency_hz));
     let mut observe = |event: RunEvent| {
-        if let Some(j) = journal.as_mut() {
-            let (kind, data) = journal_record(&event);
-            if let Err(e) = j.append(clock.now().as_secs_f64(), clock_name, kind, data) {
-                journal_error.get_or_insert(e.to_string());
-            }
+        if let Some(r) = recorder.as_mut() {
+            r.on_event(&event);
         }
-        if json {
-            return;
-        }
-        match event {
-            RunEvent::TestStarted { name } => {
-                println!("▶ {name}");
-                printed_header = false;
-            }
-            RunEvent::Island(m) => {
-                if !printed_header {
-                    println!("{}", output::island_header());
-                    printed_header = true;
-                }
-                println!("{}", output::island_row(m));
-            }
-            RunEvent::Expectation(e) => println!(
-                "  expect {}.{} = {} (measured {} after {:.2} s) {}",
-                e.device,
-                e.quantity,
-                e.expected,
-                e.measured,
-                e.after_s,
-                output::verdict(e.verdict)
-            ),
-            RunEvent::TestFinished(t) => println!("{}\n", output::test_line(t)),
+        if !json {
+            print_event(&event, &mut printed_header);
         }
     };
     let result = Runner::new(&mut connected, &interrupt, &mut observe).run(&plan);
     let document = json_document(&result);
-    if let Some(j) = journal.as_mut() {
-        let now = connected.rig.clock.now().as_secs_f64();
-        let verdict = serde_json::json!({
-            "verdict": result.verdict().as_str(),
-            "aborted": result.aborted,
-            "safe_state_errors": result.safe_state_errors,
-        });
-        if let Err(e) = j.append(now, clock_name, "run_finished", verdict) {
-            journal_error.get_or_insert(e.to_string());
-        }
+    if let Some(ev) = &evidence {
+        ev.record(
+            kind::RUN_FINISHED,
+            json!({
+                "verdict": result.verdict().as_str(),
+                "aborted": result.aborted,
+                "safe_state_errors": result.safe_state_errors,
+                "interrupted": interrupt.load(Ordering::SeqCst),
+            }),
+        );
     }
-    if let Some(e) = journal_error {
-        output::error(&format!("the journal could not be written: {e}"));
-    }
+    // Closes every link and CAN trace before the report reads the folder.
+    drop(connected);
     if json {
         println!(
             "{}",
@@ -149,24 +118,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     } else {
         println!("{}", output::summary(&result));
     }
-    if let Some(dir) = &args.out {
-        let path = dir.join("results.json");
-        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-        if let Err(e) = std::fs::write(&path, text + "\n") {
-            output::error(&format!("cannot write {}: {e}", path.display()));
-        }
-        if let Some(key) = &args.sign_key {
-            // The journal's file is closed first: every record is on disk.
-            drop(journal.take());
-            match crate::report::sign::sign_dir(dir, key) {
-                Ok(p) => {
-                    if !json {
-                        println!("signed {}", p.display());
-                    }
-                }
-                Err(e) => output::error(&format!("signing failed: {e}")),
-            }
-        }
+    if let Some(ev) = &evidence {
+        finish_evidence(ev, &args, json);
     }
     if interrupt.load(Ordering::SeqCst) {
         return ExitCode::Aborted;
@@ -178,14 +131,133 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-/// What the journal keeps of each runner event.
-fn journal_record(event: &RunEvent) -> (&'static str, serde_json::Value) {
-    let value = |v: serde_json::Result<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+/// Creates the folder and its journal, and records what the run is about
+/// to do with which inputs (each file's digest).
+fn start_evidence(
+    dir: &Path,
+    args: &RunArgs,
+    plan: &crate::model::Plan,
+    rig: &crate::model::Rig,
+) -> Result<Evidence, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let emulated = rig.devices.values().any(|d| d.transport.is_emulated());
+    let clock = if emulated {
+        ClockKind::Simulated
+    } else {
+        ClockKind::Wall
+    };
+    let evidence = Evidence::create(dir, clock)
+        .map_err(|e| format!("{e} (use a new --out folder for each run)"))?;
+    let input = |path: &Path, name: &str| -> Value {
+        let mut v = json!({ "name": name, "path": path.display().to_string() });
+        if let Ok(bytes) = std::fs::read(path) {
+            v["sha256"] = json!(sha256_hex(&bytes));
+        }
+        v
+    };
+    let rig_input = match &args.rig {
+        Some(p) => input(p, &rig.name),
+        None => json!({
+            "name": rig.name,
+            "path": super::rig_source::BUILTIN_RIG_NAME,
+            "sha256": sha256_hex(super::rig_source::BUILTIN_RIG.as_bytes()),
+        }),
+    };
+    let tests: Vec<Value> = plan
+        .tests
+        .iter()
+        .map(|t| json!({ "name": t.name, "clause": t.clause }))
+        .collect();
+    evidence.record(
+        kind::RUN_STARTED,
+        json!({
+            "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+            "started_utc": crate::report::time::utc_now_rfc3339(),
+            "clock": clock,
+            "plan": input(&args.plan, &plan.name),
+            "rig": rig_input,
+            "tests": tests,
+        }),
+    );
+    Ok(evidence)
+}
+
+/// Every device's answer to identification, for the report's equipment table.
+fn equipment(connected: &mut crate::exec::connect::Connection) -> Value {
+    let devices: Vec<Value> = crate::exec::connect::identify_all(connected)
+        .into_iter()
+        .map(|a| {
+            let mut d = json!({
+                "name": a.device, "role": a.role, "driver": a.driver, "transport": a.transport,
+            });
+            match a.identity {
+                Ok(id) => d["identity"] = json!(id),
+                Err(e) => d["error"] = json!(e),
+            }
+            d
+        })
+        .collect();
+    let facts = &connected.rig.facts;
+    json!({
+        "devices": devices,
+        "charger_rating_w": facts.charger_rating_w,
+        "nominal_voltage_v": facts.nominal_voltage_v,
+        "nominal_frequency_hz": facts.nominal_frequency_hz,
+    })
+}
+
+/// Builds the report files from the journal, then signs the folder when
+/// asked. Problems are reported, not fatal: the evidence already on disk
+/// is what matters.
+fn finish_evidence(evidence: &Evidence, args: &RunArgs, quiet: bool) {
+    if let Some(e) = evidence.first_error() {
+        output::error(&format!("some evidence could not be written: {e}"));
+    }
+    let dir = evidence.dir();
+    match crate::report::build::build_dir(dir) {
+        Ok(built) => {
+            if !quiet {
+                println!("report {}", built.html.display());
+            }
+        }
+        Err(e) => output::error(&format!("the report could not be built: {e}")),
+    }
+    if let Some(key) = &args.sign_key {
+        match crate::report::sign::sign_dir(dir, key) {
+            Ok(p) => {
+                if !quiet {
+                    println!("signed {}", p.display());
+                }
+            }
+            Err(e) => output::error(&format!("signing failed: {e}")),
+        }
+    }
+}
+
+fn print_event(event: &RunEvent, printed_header: &mut bool) {
     match event {
-        RunEvent::TestStarted { name } => ("test_started", serde_json::json!({ "name": name })),
-        RunEvent::Island(m) => ("island", value(serde_json::to_value(m))),
-        RunEvent::Expectation(e) => ("expectation", value(serde_json::to_value(e))),
-        RunEvent::TestFinished(t) => ("test_finished", value(serde_json::to_value(t))),
+        RunEvent::TestStarted { name, .. } => {
+            println!("▶ {name}");
+            *printed_header = false;
+        }
+        RunEvent::Island { measurement, .. } => {
+            if !*printed_header {
+                println!("{}", output::island_header());
+                *printed_header = true;
+            }
+            println!("{}", output::island_row(measurement));
+        }
+        RunEvent::Expectation(e) => println!(
+            "  expect {}.{} = {} (measured {} after {:.2} s) {}",
+            e.device,
+            e.quantity,
+            e.expected,
+            e.measured,
+            e.after_s,
+            output::verdict(e.verdict)
+        ),
+        RunEvent::TestFinished(t) => println!("{}\n", output::test_line(t)),
+        _ => {}
     }
 }
 

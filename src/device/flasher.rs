@@ -29,7 +29,7 @@ pub struct FlashProgress {
 }
 
 /// What a flash operation did, on the rig's clock.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlashReport {
     pub version_before: String,
     pub version_after: String,

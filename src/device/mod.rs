@@ -35,7 +35,7 @@ pub enum DeviceError {
 }
 
 /// What a device says it is (*IDN?, SunSpec model 1).
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub manufacturer: String,
     pub model: String,

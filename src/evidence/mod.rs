@@ -1,5 +1,12 @@
-//! Evidence a run leaves in its output folder. So far the journal; CAN
-//! traces are written by `transport::can` (candump), the rest of issue 5
-//! (pcapng, serial transcripts, waveform CSVs, reports) builds on this.
+//! Evidence a run leaves in its output folder: the hash-chained journal
+//! and the handle the run shares on it ([`Evidence`]), device transcripts
+//! (a tap on each byte link), and a waveform CSV per island event. CAN
+//! traces are written by `transport::can` (candump, pcapng).
 
 pub mod journal;
+pub mod record;
+pub mod sink;
+pub mod tap;
+pub mod waveform;
+
+pub use sink::Evidence;

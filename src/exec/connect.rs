@@ -54,6 +54,12 @@ pub enum ConnectError {
     },
     #[error("{device}: {detail}")]
     Probe { device: String, detail: String },
+    #[error("cannot write the transcript of `{device}`: {source}")]
+    Transcript {
+        device: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write the CAN log {path}: {source}")]
     Log {
         path: std::path::PathBuf,
@@ -130,6 +136,9 @@ pub struct ConnectOptions {
     /// Also connect the charger's bootloader or debug probe (only when a
     /// flash is asked for: nothing is touched that the run does not need).
     pub open_flasher: bool,
+    /// Keep every byte link's traffic: a transcript per device and an
+    /// `exchange` journal record per request/reply.
+    pub evidence: Option<crate::evidence::Evidence>,
 }
 
 pub fn connect(rig: &Rig) -> Result<Connection, ConnectError> {
@@ -162,6 +171,9 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         Some(e) => Arc::new(SimClock::new(e.plant.clone())),
         None => Arc::new(WallClock::new()),
     };
+    if let Some(evidence) = &options.evidence {
+        evidence.attach_clock(clock.clone());
+    }
 
     let mut grid = None;
     let mut island_switch = None;
@@ -196,7 +208,16 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
             });
             continue;
         }
-        let link = open_link(name, spec, emulation.as_ref())?;
+        let mut link = open_link(name, spec, emulation.as_ref())?;
+        if let Some(evidence) = &options.evidence {
+            link = Box::new(
+                crate::evidence::tap::TappedLink::new(link, name, spec.role.name(), evidence)
+                    .map_err(|source| ConnectError::Transcript {
+                        device: name.clone(),
+                        source,
+                    })?,
+            );
+        }
         match spec.role {
             Role::EvSimulator => {}
             Role::HomeLoad => {

@@ -191,7 +191,10 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             rerun,
             verdict: if pass { Verdict::Pass } else { Verdict::Fail },
         };
-        r.emit(RunEvent::Island(&m));
+        r.emit(RunEvent::Island {
+            measurement: &m,
+            capture: &capture,
+        });
         Ok(m)
     }
 }

@@ -1,9 +1,9 @@
 //! What a run produced: verdicts, measurements and what went wrong, in the
 //! shape `--json` prints.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -22,7 +22,7 @@ impl Verdict {
 }
 
 /// Direction the island frequency moved before the charger ceased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Drift {
     Up,
@@ -31,7 +31,7 @@ pub enum Drift {
 }
 
 /// One island event: one load point of an `island` step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IslandMeasurement {
     pub power_w: f64,
     pub power_pct: f64,
@@ -51,7 +51,7 @@ pub struct IslandMeasurement {
 }
 
 /// A measured value checked by an `expect` step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Expectation {
     pub step: usize,
     pub device: String,
@@ -63,7 +63,7 @@ pub struct Expectation {
 }
 
 /// Settings read from the charger, and the differences from a profile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsReading {
     pub step: usize,
     pub trip: crate::der::TripSettings,
@@ -73,7 +73,7 @@ pub struct SettingsReading {
     pub mismatches: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     pub name: String,
     pub clause: Option<String>,
@@ -90,7 +90,7 @@ pub struct TestResult {
     pub duration_s: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
     pub plan: String,
     pub rig: String,

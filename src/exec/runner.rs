@@ -10,12 +10,36 @@ use crate::model::{self, Plan, Step, TestSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Progress the CLI shows while a plan runs.
+/// What happens while a plan runs, as it happens: the CLI shows it and the
+/// evidence journal keeps it (the report is rebuilt from these alone).
 pub enum RunEvent<'a> {
-    TestStarted { name: &'a str },
-    Island(&'a super::results::IslandMeasurement),
+    TestStarted {
+        name: &'a str,
+        clause: Option<&'a str>,
+    },
+    /// A step is about to be run (the plan's command, as the file says it).
+    Step {
+        index: usize,
+        step: &'a Step,
+    },
+    /// One island event, with the recorder's capture it was measured from.
+    Island {
+        measurement: &'a super::results::IslandMeasurement,
+        capture: &'a crate::device::Capture,
+    },
     Expectation(&'a Expectation),
+    Settings(&'a SettingsReading),
+    Flash(&'a crate::device::flasher::FlashReport),
+    /// The charger's commanded and measured AC power (export positive).
+    Power {
+        setpoint_w: f64,
+        measured_w: f64,
+    },
     TestFinished(&'a TestResult),
+    /// The rig was driven to its safe state; what did not go as asked.
+    SafeState {
+        errors: &'a [String],
+    },
 }
 
 /// Why a step did not complete.
@@ -35,6 +59,8 @@ impl From<DeviceError> for StepError {
 
 /// Poll period of `expect … within_s` and of waits for the charger.
 pub(crate) const POLL: Duration = Duration::from_millis(100);
+/// Charger power samples during `wait` steps, for the setpoint-vs-power plot.
+const POWER_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
 /// The runner's state across the steps of one run.
 pub struct Runner<'r> {
@@ -47,6 +73,9 @@ pub struct Runner<'r> {
     grid_frequency_hz: f64,
     /// The load setting `balance_load` found; `island` detunes around it.
     pub(crate) balanced_load: Option<RlcSetting>,
+    /// Set by the first charger power command: from then on the charger's
+    /// response is worth sampling.
+    power_commanded: bool,
 }
 
 impl<'r> Runner<'r> {
@@ -64,6 +93,7 @@ impl<'r> Runner<'r> {
             grid_voltage_v: v,
             grid_frequency_hz: f,
             balanced_load: None,
+            power_commanded: false,
         }
     }
 
@@ -77,13 +107,16 @@ impl<'r> Runner<'r> {
             safe_state_errors: Vec::new(),
         };
         for test in &plan.tests {
-            (self.observe)(RunEvent::TestStarted { name: &test.name });
+            (self.observe)(RunEvent::TestStarted {
+                name: &test.name,
+                clause: test.clause.as_deref(),
+            });
             let outcome = self.run_test(test);
             let aborted = outcome.verdict == Verdict::Aborted;
             if outcome.verdict != Verdict::Pass {
-                result
-                    .safe_state_errors
-                    .extend(drive_to_safe_state(self.rig, aborted));
+                let errors = drive_to_safe_state(self.rig, aborted);
+                (self.observe)(RunEvent::SafeState { errors: &errors });
+                result.safe_state_errors.extend(errors);
             }
             (self.observe)(RunEvent::TestFinished(&outcome));
             if aborted {
@@ -97,9 +130,9 @@ impl<'r> Runner<'r> {
         if result.aborted.is_none() {
             // The end of a plan is also left safe: nothing stays energised
             // beyond what the rig declares as its rest state.
-            result
-                .safe_state_errors
-                .extend(drive_to_safe_state(self.rig, true));
+            let errors = drive_to_safe_state(self.rig, true);
+            (self.observe)(RunEvent::SafeState { errors: &errors });
+            result.safe_state_errors.extend(errors);
         }
         result
     }
@@ -119,6 +152,7 @@ impl<'r> Runner<'r> {
             duration_s: 0.0,
         };
         for (index, step) in test.steps.iter().enumerate() {
+            (self.observe)(RunEvent::Step { index, step });
             match self.run_step(index, step, &mut result) {
                 Ok(()) => {}
                 Err(StepError::Fail(why)) => {
@@ -171,6 +205,36 @@ impl<'r> Runner<'r> {
         }
     }
 
+    /// A `wait` step: time passes; once the plan has commanded the
+    /// charger's power, its response is sampled each second for the report.
+    fn wait(&mut self, d: Duration) -> Result<(), StepError> {
+        if !self.power_commanded {
+            return self.sleep(d);
+        }
+        let end = self.rig.clock.now() + d;
+        loop {
+            let now = self.rig.clock.now();
+            if now >= end {
+                return Ok(());
+            }
+            self.sleep((end - now).min(POWER_SAMPLE_PERIOD))?;
+            self.sample_power();
+        }
+    }
+
+    /// Reads the charger's AC power against the setpoint. A failed read is
+    /// not the plan's concern (it asked for no reading): the sample is
+    /// skipped.
+    pub(crate) fn sample_power(&mut self) {
+        if let Ok(status) = self.rig.devices.charger.status() {
+            let setpoint_w = self.charger_setpoint_w;
+            self.emit(RunEvent::Power {
+                setpoint_w,
+                measured_w: status.power_w,
+            });
+        }
+    }
+
     pub(crate) fn check_interrupt(&self) -> Result<(), StepError> {
         if self.interrupt.load(Ordering::SeqCst) {
             Err(StepError::Abort("interrupted".into()))
@@ -202,10 +266,11 @@ impl<'r> Runner<'r> {
         match step {
             Step::Set(s) => self.set(s),
             Step::Ramp(s) => self.ramp(s),
-            Step::Wait(s) => self.sleep(Duration::from_secs_f64(s.s)),
+            Step::Wait(s) => self.wait(Duration::from_secs_f64(s.s)),
             Step::WriteSettings(s) => self.write_settings(s),
             Step::ReadSettings(s) => {
                 let reading = self.read_settings(index, s)?;
+                self.emit(RunEvent::Settings(&reading));
                 result.settings.push(reading);
                 Ok(())
             }
@@ -235,6 +300,7 @@ impl<'r> Runner<'r> {
             }
             Step::Flash(s) => {
                 let report = self.flash(s)?;
+                self.emit(RunEvent::Flash(&report));
                 result.flashes.push(report);
                 Ok(())
             }
@@ -301,6 +367,8 @@ impl<'r> Runner<'r> {
                 if let Some(p) = p {
                     d.charger.set_power_w(p)?;
                     self.charger_setpoint_w = p;
+                    self.power_commanded = true;
+                    self.sample_power();
                 }
             }
             Role::IslandLoad => {
@@ -376,6 +444,8 @@ impl<'r> Runner<'r> {
                 _ => {
                     self.rig.devices.charger.set_power_w(x)?;
                     self.charger_setpoint_w = x;
+                    self.power_commanded = true;
+                    self.sample_power();
                 }
             }
             if k < n {

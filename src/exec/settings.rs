@@ -76,6 +76,105 @@ pub fn compare_enter_service(want: &EnterService, got: &EnterService) -> Vec<Str
     out
 }
 
+/// One row of the report's side-by-side table: a setting as the site's
+/// profile requires it and as the charger reported it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SettingRow {
+    pub setting: String,
+    pub unit: String,
+    pub profile: Option<f64>,
+    pub charger: Option<f64>,
+    /// Within the SunSpec point's resolution; a setting the profile leaves
+    /// out matches whatever the charger has.
+    pub matches: bool,
+}
+
+/// Every trip pickup and clearing time, then the enter-service settings,
+/// with the tolerances `compare_trip` uses.
+pub fn side_by_side(
+    profile_trip: &TripSettings,
+    profile_es: Option<&EnterService>,
+    charger_trip: &TripSettings,
+    charger_es: Option<&EnterService>,
+) -> Vec<SettingRow> {
+    let row = |setting: String, unit: &str, p: Option<f64>, c: Option<f64>, tol: f64| {
+        let matches = match (p, c) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(p), Some(c)) => (p - c).abs() <= tol,
+        };
+        SettingRow {
+            setting,
+            unit: unit.to_string(),
+            profile: p,
+            charger: c,
+            matches,
+        }
+    };
+    let mut rows = Vec::new();
+    for f in TripFunction::ALL {
+        let (want, got) = (profile_trip.get(f), charger_trip.get(f));
+        let (unit, tol) = if f.is_voltage() {
+            ("pu", PICKUP_PU_TOLERANCE)
+        } else {
+            ("Hz", PICKUP_HZ_TOLERANCE)
+        };
+        rows.push(row(
+            format!("{f} pickup"),
+            unit,
+            want.map(|w| w.pickup),
+            got.map(|g| g.pickup),
+            tol,
+        ));
+        rows.push(row(
+            format!("{f} clearing time"),
+            "s",
+            want.map(|w| w.clearing_time_s),
+            got.map(|g| g.clearing_time_s),
+            TIME_TOLERANCE_S,
+        ));
+    }
+    if let Some(want) = profile_es {
+        let fields: [(&str, &str, fn(&EnterService) -> f64, f64); 5] = [
+            (
+                "voltage_min_pu",
+                "pu",
+                |e| e.voltage_min_pu,
+                PICKUP_PU_TOLERANCE,
+            ),
+            (
+                "voltage_max_pu",
+                "pu",
+                |e| e.voltage_max_pu,
+                PICKUP_PU_TOLERANCE,
+            ),
+            (
+                "frequency_min_hz",
+                "Hz",
+                |e| e.frequency_min_hz,
+                PICKUP_HZ_TOLERANCE,
+            ),
+            (
+                "frequency_max_hz",
+                "Hz",
+                |e| e.frequency_max_hz,
+                PICKUP_HZ_TOLERANCE,
+            ),
+            ("delay_s", "s", |e| e.delay_s, TIME_TOLERANCE_S),
+        ];
+        for (name, unit, get, tol) in fields {
+            rows.push(row(
+                format!("enter service {name}"),
+                unit,
+                Some(get(want)),
+                charger_es.map(get),
+                tol,
+            ));
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +202,35 @@ mod tests {
         assert!(m[0].starts_with("UV1 pickup"));
         assert!(m[1].starts_with("UV1 clearing time"));
         assert!(m[2].starts_with("OF2: required"));
+    }
+
+    #[test]
+    fn side_by_side_marks_the_rows_that_differ() {
+        let want = TripSettings::ieee1547_cat_ii();
+        let mut got = want.clone();
+        got.uv1 = Some(TripSetting {
+            pickup: 0.88,
+            clearing_time_s: 2.0,
+        });
+        got.of2 = None;
+        let es = EnterService::ieee1547_default();
+        let rows = side_by_side(&want, Some(&es), &got, Some(&es));
+        assert_eq!(rows.len(), 16 + 5);
+        let bad: Vec<&str> = rows
+            .iter()
+            .filter(|r| !r.matches)
+            .map(|r| r.setting.as_str())
+            .collect();
+        assert_eq!(
+            bad,
+            [
+                "UV1 pickup",
+                "UV1 clearing time",
+                "OF2 pickup",
+                "OF2 clearing time"
+            ]
+        );
+        let of2 = rows.iter().find(|r| r.setting == "OF2 pickup").unwrap();
+        assert_eq!((of2.unit.as_str(), of2.charger), ("Hz", None));
     }
 }

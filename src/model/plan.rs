@@ -33,7 +33,9 @@ pub struct TestSpec {
 }
 
 /// One step. In YAML a single-key mapping: `- set: { … }`.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as the plan file writes it (`{"set": {...}}`), for the journal.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     Set(SetStep),
     Ramp(RampStep),
@@ -51,7 +53,7 @@ pub enum Step {
 }
 
 /// Updates the charger's firmware through its bootloader, as `v2x-hil flash`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FlashStep {
     pub device: String,
     /// Resolved relative to the plan file.
@@ -126,7 +128,7 @@ fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
 /// role (checked against the rig): grid simulator `voltage_v`,
 /// `frequency_hz`, `output`; charger exactly one of `power_w`, `power_pct`
 /// (of its rating); island load `p_w`, `ql_var`, `qc_var`, `input`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "set")]
 pub struct SetStep {
     pub device: String,
@@ -147,7 +149,7 @@ pub struct SetStep {
 }
 
 /// What the plan makes the simulated vehicle do (CHAdeMO session).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvAction {
     /// Connector in; the vehicle starts talking.
@@ -162,7 +164,7 @@ pub enum EvAction {
     Resume,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "ev")]
 pub struct EvStep {
     pub device: String,
@@ -172,7 +174,7 @@ pub struct EvStep {
 }
 
 /// Changes the vehicle's limits mid-session; omitted keys keep their value.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "ev_limits")]
 pub struct EvLimitsStep {
     pub device: String,
@@ -184,7 +186,7 @@ pub struct EvLimitsStep {
 
 /// Ramp one quantity linearly to a target: grid `voltage_v` or
 /// `frequency_hz`, charger `power_w` (exactly one).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "ramp")]
 pub struct RampStep {
     pub device: String,
@@ -195,31 +197,39 @@ pub struct RampStep {
     pub step_s: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "wait")]
 pub struct WaitStep {
     pub s: f64,
 }
 
 /// Write charger settings; any non-empty subset.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WriteSettingsStep {
     pub device: String,
     /// Loaded from the path (relative to the plan file) at plan load time.
+    #[serde(serialize_with = "profile_name")]
     pub profile: Option<GridProfile>,
     pub anti_islanding: Option<bool>,
     pub enter_service_delay_s: Option<f64>,
 }
 
 /// Read charger settings, optionally comparing them with a profile.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReadSettingsStep {
     pub device: String,
+    #[serde(serialize_with = "profile_name")]
     pub compare_profile: Option<GridProfile>,
 }
 
+/// A step's profile is journalled by name; its values are in the plan's
+/// profile file, whose digest the run records.
+fn profile_name<S: serde::Serializer>(p: &Option<GridProfile>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_some(&p.as_ref().map(|p| &p.name))
+}
+
 /// Tune the RLC load to the charger's output (IEEE 1547.1-2020 §5.10.2).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "balance_load")]
 pub struct BalanceLoadStep {
     pub device: String,
@@ -240,7 +250,7 @@ fn default_residual() -> f64 {
 }
 
 /// Open S3 and measure clearing time at each reactive-load point.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "island")]
 pub struct IslandStep {
     /// Percent of the balanced reactive load; 50..150.
@@ -277,14 +287,14 @@ fn default_settle() -> f64 {
 }
 
 /// Close or open the island switch.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "switch step")]
 pub struct SwitchStep {
     pub device: String,
 }
 
 /// What a step can measure, per role (see [`Quantity::roles`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Quantity {
     VoltageV,
@@ -368,7 +378,7 @@ impl Quantity {
 
 /// Check a measurement: numeric `value` ± `tolerance`, or boolean `equals`
 /// (validated: exactly one form, matching the quantity's kind).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename = "expect")]
 pub struct ExpectStep {
     pub device: String,

@@ -1,5 +1,13 @@
-//! Reports of a run and their signatures. So far the DSSE signing and
-//! offline verification of a run's output folder; the report files
-//! themselves (HTML, JUnit, canonical JSON) are issue 5's next part.
+//! The commissioning report: folded from the run's journal (`model`),
+//! written as canonical JSON, a self-contained HTML page with SVG plots and
+//! JUnit XML (`build`), and signed as a DSSE envelope over every file of
+//! the run folder (`sign`).
 
+pub mod build;
+pub mod canonical;
+pub mod html;
+pub mod junit;
+pub mod model;
 pub mod sign;
+pub mod svg;
+pub mod time;

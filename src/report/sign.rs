@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-pub const PREDICATE_TYPE: &str = "urn:v2x-hil:run-results:v1";
+/// The predicate is `report.json`: the commissioning report.
+pub const PREDICATE_TYPE: &str = "urn:v2x-hil:commissioning-report:v1";
 pub const ENVELOPE_FILE: &str = "report.dsse.json";
 
 #[derive(Debug, thiserror::Error)]
@@ -129,19 +130,37 @@ fn load_private(path: &Path) -> Result<SigningKey, SignError> {
     })
 }
 
-/// Every regular file of the folder but the envelope, sorted by name.
+/// Every regular file of the folder and its subfolders (waveforms/) but
+/// the envelope, by relative `/`-separated name, sorted. Symbolic links
+/// are not followed: what is signed is what is in the folder.
 fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let entry = entry.map_err(io(dir))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_file() && name != ENVELOPE_FILE {
-            out.push((name, path));
+    let mut pending = vec![(String::new(), dir.to_path_buf())];
+    while let Some((prefix, folder)) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
+            let entry = entry.map_err(io(&folder))?;
+            let path = entry.path();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let kind = entry.file_type().map_err(io(&path))?;
+            if kind.is_dir() {
+                pending.push((format!("{name}/"), path));
+            } else if kind.is_file() && name != ENVELOPE_FILE {
+                out.push((name, path));
+            }
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// A subject name that stays inside the folder.
+fn is_plain_relative(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 fn sha256_file(path: &Path) -> Result<String, SignError> {
@@ -150,15 +169,15 @@ fn sha256_file(path: &Path) -> Result<String, SignError> {
 }
 
 /// Signs DIR: `report.dsse.json` with every other file as a subject and
-/// `results.json` (when present) as the predicate.
+/// the report (`report.json`, when present) as the predicate.
 pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
     let key = load_private(key_path)?;
     let mut subjects = Vec::new();
     for (name, path) in evidence_files(dir)? {
         subjects.push(json!({ "name": name, "digest": { "sha256": sha256_file(&path)? } }));
     }
-    let results = dir.join("results.json");
-    let predicate: Value = match std::fs::read(&results) {
+    let report = dir.join(super::build::REPORT_JSON);
+    let predicate: Value = match std::fs::read(&report) {
         Ok(b) => serde_json::from_slice(&b).unwrap_or(Value::Null),
         Err(_) => Value::Null,
     };
@@ -243,7 +262,7 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
     for s in &subjects {
         let name = s["name"].as_str().unwrap_or_default();
         let want = s["digest"]["sha256"].as_str().unwrap_or_default();
-        if name.is_empty() || name.contains('/') || name.contains("..") {
+        if !is_plain_relative(name) {
             return Err(fail(format!(
                 "subject name `{name}` is not a file of the folder"
             )));
@@ -264,10 +283,9 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
     }
     let journal_path = dir.join("journal.jsonl");
     let journal_records = if journal_path.exists() {
+        // A torn last line (a killed run) is evidence too: it is signed
+        // like the rest and the report says the run is incomplete.
         let v = journal::verify(&journal_path).map_err(|e| fail(format!("journal: {e}")))?;
-        if v.torn_tail {
-            return Err(fail("journal: its last record is torn".into()));
-        }
         Some(v.records.len())
     } else {
         None

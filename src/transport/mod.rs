@@ -36,4 +36,8 @@ pub trait ByteLink: Send {
     fn clear_input(&mut self) -> Result<(), TransportError>;
     /// For messages: "/dev/ttyUSB0 @ 115200", "tcp 192.0.2.10:5025", "emulated".
     fn describe(&self) -> String;
+    /// Told by the driver when one request and its reply (if any) are
+    /// complete, so an evidence tap can journal the exchange as a whole
+    /// (`evidence::tap`). Links that keep no evidence ignore it.
+    fn exchanged(&mut self, _request: &[u8], _reply: Option<&[u8]>) {}
 }

@@ -97,8 +97,12 @@ impl ScpiSession {
         self.begin()?;
         self.write_line(query)?;
         match self.read_message() {
-            Ok(reply) => Ok(reply),
+            Ok(reply) => {
+                self.link.exchanged(query.as_bytes(), Some(&reply));
+                Ok(reply)
+            }
             Err(DeviceError::Transport(TransportError::Timeout(t))) => {
+                self.link.exchanged(query.as_bytes(), None);
                 self.check_errors()?;
                 Err(DeviceError::Transport(TransportError::Timeout(t)))
             }
@@ -142,6 +146,7 @@ impl ScpiSession {
     pub fn command(&mut self, command: &str) -> Result<(), DeviceError> {
         self.begin()?;
         self.write_line(command)?;
+        self.link.exchanged(command.as_bytes(), None);
         self.check_errors()
     }
 
@@ -153,6 +158,7 @@ impl ScpiSession {
             self.rx.clear();
             self.write_line("SYST:ERR?")?;
             let raw = self.read_message()?;
+            self.link.exchanged(b"SYST:ERR?", Some(&raw));
             let text = String::from_utf8_lossy(&raw).into_owned();
             let entry = ErrorEntry::parse(&text)
                 .ok_or_else(|| self.protocol_error(format!("SYST:ERR?: {text:?}")))?;

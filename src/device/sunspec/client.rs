@@ -80,6 +80,8 @@ impl ModbusClient {
                     }
                     None
                 })?;
+                // The journal keeps PDUs; the transcript keeps the framing.
+                self.link.exchanged(&pdu, Some(&frame));
                 self.check(req, &frame)
             }
             Framing::Tcp => {
@@ -100,6 +102,7 @@ impl ModbusClient {
                     }
                     None
                 })?;
+                self.link.exchanged(&pdu, Some(&frame));
                 self.check(req, &frame)
             }
         }

@@ -1,0 +1,102 @@
+//! What the journal keeps of a run: the record kinds the runner's events
+//! become, and the files they refer to. The report is rebuilt from these
+//! records alone (`report::build`), so everything a report shows is here.
+
+use super::waveform::island_csv;
+use super::Evidence;
+use crate::exec::RunEvent;
+use serde_json::{json, Value};
+
+/// Record kinds, shared with the report's reader.
+pub mod kind {
+    pub const RUN_STARTED: &str = "run_started";
+    pub const EQUIPMENT: &str = "equipment";
+    pub const TEST_STARTED: &str = "test_started";
+    pub const STEP: &str = "step";
+    pub const EXCHANGE: &str = "exchange";
+    pub const ISLAND: &str = "island";
+    pub const EXPECTATION: &str = "expectation";
+    pub const SETTINGS: &str = "settings";
+    pub const FLASH: &str = "flash";
+    pub const POWER: &str = "power";
+    pub const TEST_FINISHED: &str = "test_finished";
+    pub const SAFE_STATE: &str = "safe_state";
+    pub const ABORTED: &str = "aborted";
+    pub const RUN_FINISHED: &str = "run_finished";
+}
+
+/// Turns runner events into journal records and evidence files.
+pub struct RunRecorder {
+    evidence: Evidence,
+    nominal_frequency_hz: f64,
+    islands: usize,
+}
+
+impl RunRecorder {
+    pub fn new(evidence: Evidence, nominal_frequency_hz: f64) -> Self {
+        RunRecorder {
+            evidence,
+            nominal_frequency_hz,
+            islands: 0,
+        }
+    }
+
+    pub fn on_event(&mut self, event: &RunEvent) {
+        let value = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
+        let (k, data) = match event {
+            RunEvent::TestStarted { name, clause } => (
+                kind::TEST_STARTED,
+                json!({ "name": name, "clause": clause }),
+            ),
+            RunEvent::Step { index, step } => (
+                kind::STEP,
+                json!({ "index": index, "step": value(serde_json::to_value(step)) }),
+            ),
+            RunEvent::Island {
+                measurement,
+                capture,
+            } => {
+                self.islands += 1;
+                let waveform = self.write_waveform(measurement.clearing_time_s, capture);
+                (
+                    kind::ISLAND,
+                    json!({
+                        "measurement": value(serde_json::to_value(measurement)),
+                        "waveform": waveform,
+                    }),
+                )
+            }
+            RunEvent::Expectation(e) => (kind::EXPECTATION, value(serde_json::to_value(e))),
+            RunEvent::Settings(s) => (kind::SETTINGS, value(serde_json::to_value(s))),
+            RunEvent::Flash(f) => (kind::FLASH, value(serde_json::to_value(f))),
+            RunEvent::Power {
+                setpoint_w,
+                measured_w,
+            } => (
+                kind::POWER,
+                json!({ "setpoint_w": setpoint_w, "measured_w": measured_w }),
+            ),
+            RunEvent::TestFinished(t) => (kind::TEST_FINISHED, value(serde_json::to_value(t))),
+            RunEvent::SafeState { errors } => (kind::SAFE_STATE, json!({ "errors": errors })),
+        };
+        self.evidence.record(k, data);
+    }
+
+    /// `waveforms/island-NNN.csv`, written and synced before the record
+    /// that names it and its digest.
+    fn write_waveform(
+        &mut self,
+        clearing_time_s: Option<f64>,
+        capture: &crate::device::Capture,
+    ) -> Value {
+        let file = format!("waveforms/island-{:03}.csv", self.islands);
+        let csv = island_csv(capture, clearing_time_s, self.nominal_frequency_hz);
+        match self.evidence.write_file(&file, csv.as_bytes()) {
+            Ok(sha256) => json!({ "file": file, "sha256": sha256 }),
+            Err(e) => {
+                self.evidence.note_error(format!("{file}: {e}"));
+                Value::Null
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The run's evidence folder as the drivers, the runner and the CLI share
+//! it: one journal (records stamped on the rig's clock), plus the files that
+//! sit beside it (transcripts, waveforms). Cloned freely; every clone
+//! appends to the same chain.
+
+use super::journal::{JournalError, JournalWriter};
+use crate::exec::clock::{Clock, ClockKind};
+use crate::firmware::verify::sha256_hex;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// A shared handle on the evidence folder of one run.
+#[derive(Clone)]
+pub struct Evidence {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    journal: Mutex<JournalWriter>,
+    /// Set once the rig is connected; records before that are at t = 0.
+    clock: OnceLock<Arc<dyn Clock>>,
+    clock_kind: ClockKind,
+    /// The first write that failed: the run reports it at the end instead
+    /// of failing a measurement over a full disk.
+    first_error: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Evidence({})", self.inner.dir.display())
+    }
+}
+
+impl Evidence {
+    /// Creates `dir/journal.jsonl` (never over an existing one).
+    pub fn create(dir: &Path, clock_kind: ClockKind) -> Result<Self, JournalError> {
+        let journal = JournalWriter::create(&dir.join(JOURNAL_FILE))?;
+        Ok(Evidence {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                journal: Mutex::new(journal),
+                clock: OnceLock::new(),
+                clock_kind,
+                first_error: Mutex::new(None),
+            }),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    pub fn clock_kind(&self) -> ClockKind {
+        self.inner.clock_kind
+    }
+
+    /// The rig's clock, once it exists.
+    pub fn attach_clock(&self, clock: Arc<dyn Clock>) {
+        let _ = self.inner.clock.set(clock);
+    }
+
+    /// Time on the rig's clock, in seconds.
+    pub fn now_s(&self) -> f64 {
+        self.inner
+            .clock
+            .get()
+            .map(|c| c.now().as_secs_f64())
+            .unwrap_or(0.0)
+    }
+
+    /// Appends one record (synced before this returns).
+    pub fn record(&self, kind: &str, data: Value) {
+        let clock = match self.inner.clock_kind {
+            ClockKind::Simulated => "simulated",
+            ClockKind::Wall => "wall",
+        };
+        let t_s = self.now_s();
+        let result = match self.inner.journal.lock() {
+            Ok(mut j) => j.append(t_s, clock, kind, data).map_err(|e| e.to_string()),
+            Err(_) => Err("the journal's lock was poisoned".to_string()),
+        };
+        if let Err(e) = result {
+            self.note_error(e);
+        }
+    }
+
+    /// One request/reply on a device's byte link.
+    pub fn exchange(&self, device: &str, request: &[u8], reply: Option<&[u8]>) {
+        let mut data = serde_json::json!({ "device": device, "request": payload(request) });
+        if let (Some(map), Some(reply)) = (data.as_object_mut(), reply) {
+            map.insert("reply".into(), payload(reply));
+        }
+        self.record("exchange", data);
+    }
+
+    /// Writes a new evidence file (never over an existing one), synced, and
+    /// returns its SHA-256 for the journal record that refers to it.
+    pub fn write_file(&self, relative: &str, bytes: &[u8]) -> Result<String, std::io::Error> {
+        let path = self.inner.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        Ok(sha256_hex(bytes))
+    }
+
+    pub fn note_error(&self, e: String) {
+        if let Ok(mut first) = self.inner.first_error.lock() {
+            first.get_or_insert(e);
+        }
+    }
+
+    pub fn first_error(&self) -> Option<String> {
+        self.inner.first_error.lock().ok().and_then(|e| e.clone())
+    }
+}
+
+/// Longest payload the journal keeps verbatim; longer ones (a waveform
+/// block) are kept as length + digest, the bytes being in the transcript.
+const INLINE_MAX_BYTES: usize = 256;
+
+/// Text when it is printable ASCII (SCPI), hex otherwise (Modbus PDUs).
+pub fn payload(bytes: &[u8]) -> Value {
+    if bytes.len() > INLINE_MAX_BYTES {
+        return serde_json::json!({ "bytes": bytes.len(), "sha256": sha256_hex(bytes) });
+    }
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+        Value::String(String::from_utf8_lossy(bytes).into_owned())
+    } else {
+        serde_json::json!({ "hex": hex(bytes) })
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_text_hex_or_digest() {
+        assert_eq!(payload(b"VOLT 240"), Value::String("VOLT 240".into()));
+        assert_eq!(
+            payload(&[0x03, 0x9c, 0x40]),
+            serde_json::json!({"hex": "039c40"})
+        );
+        let big = vec![b'#'; 1000];
+        let p = payload(&big);
+        assert_eq!(p["bytes"], 1000);
+        assert_eq!(p["sha256"], sha256_hex(&big));
+    }
+
+    #[test]
+    fn records_and_files_land_in_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let ev = Evidence::create(dir.path(), ClockKind::Wall).unwrap();
+        ev.exchange("grid", b"*IDN?", Some(b"ACME,1,2,3"));
+        let digest = ev.write_file("waveforms/a.csv", b"t_s\n").unwrap();
+        assert_eq!(digest, sha256_hex(b"t_s\n"));
+        assert!(
+            ev.write_file("waveforms/a.csv", b"x").is_err(),
+            "never overwrites"
+        );
+        let v = super::super::journal::verify(&dir.path().join(JOURNAL_FILE)).unwrap();
+        assert_eq!(v.records.len(), 1);
+        assert_eq!(v.records[0].kind, "exchange");
+        assert_eq!(v.records[0].data["reply"], "ACME,1,2,3");
+        assert!(Evidence::create(dir.path(), ClockKind::Wall).is_err());
+    }
+}

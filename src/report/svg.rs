@@ -1,0 +1,433 @@
+//! Inline SVG plots for the HTML report: an island event (PCC voltage and
+//! inverter current, PCC frequency below, S3-open and cleared instants
+//! marked) and a charger's power against its setpoint. Waveforms are
+//! reduced to a min/max pair per pixel column, so a peak is never lost to
+//! the decimation.
+
+use super::junit::esc;
+use std::fmt::Write;
+
+const WIDTH: f64 = 720.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 64.0;
+const TOP: f64 = 24.0;
+
+/// A plot area: data ranges mapped onto pixel ranges.
+struct Frame {
+    x: (f64, f64),
+    y: (f64, f64),
+    px: (f64, f64),
+    py: (f64, f64),
+}
+
+impl Frame {
+    fn sx(&self, x: f64) -> f64 {
+        self.px.0 + (x - self.x.0) / (self.x.1 - self.x.0) * (self.px.1 - self.px.0)
+    }
+    fn sy(&self, y: f64) -> f64 {
+        self.py.1 - (y - self.y.0) / (self.y.1 - self.y.0) * (self.py.1 - self.py.0)
+    }
+}
+
+/// Samples of the island CSV (`t_s,pcc_voltage_v,inverter_current_a,frequency_hz`).
+struct Waveform {
+    t: Vec<f64>,
+    v: Vec<f64>,
+    i: Vec<f64>,
+    f: Vec<Option<f64>>,
+}
+
+fn parse_csv(text: &str) -> Waveform {
+    let mut w = Waveform {
+        t: Vec::new(),
+        v: Vec::new(),
+        i: Vec::new(),
+        f: Vec::new(),
+    };
+    for line in text.lines().skip(1) {
+        let mut cols = line.split(',');
+        let mut num = || cols.next().and_then(|c| c.parse::<f64>().ok());
+        if let (Some(t), Some(v), Some(i)) = (num(), num(), num()) {
+            w.t.push(t);
+            w.v.push(v);
+            w.i.push(i);
+            w.f.push(num().filter(|f| f.is_finite()));
+        }
+    }
+    w
+}
+
+/// The island event's plot; `None` when the CSV has no samples.
+pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
+    let w = parse_csv(csv);
+    let (t0, t1) = (*w.t.first()?, *w.t.last()?);
+    if t1 <= t0 {
+        return None;
+    }
+    let height = 330.0;
+    let peak = |xs: &[f64]| xs.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(1e-9);
+    let (v_peak, i_peak) = (peak(&w.v) * 1.1, peak(&w.i) * 1.1);
+    let top = Frame {
+        x: (t0, t1),
+        y: (-v_peak, v_peak),
+        px: (LEFT, WIDTH - RIGHT),
+        py: (TOP, 190.0),
+    };
+    let freqs: Vec<f64> = w.f.iter().flatten().copied().collect();
+    let (f_lo, f_hi) = match (
+        freqs.iter().copied().reduce(f64::min),
+        freqs.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) => {
+            let pad = ((hi - lo) * 0.1).max(0.05);
+            (lo - pad, hi + pad)
+        }
+        _ => (59.0, 61.0),
+    };
+    let bottom = Frame {
+        x: (t0, t1),
+        y: (f_lo, f_hi),
+        px: (LEFT, WIDTH - RIGHT),
+        py: (215.0, 300.0),
+    };
+    let mut s = open_svg(height, "island event");
+    axes(&mut s, &top, "V", true);
+    right_axis(&mut s, &top, i_peak / v_peak, "A");
+    axes(&mut s, &bottom, "Hz", true);
+    x_axis(&mut s, &bottom, "time from S3 opening (s)");
+    let v: Vec<(f64, f64)> = w.t.iter().copied().zip(w.v.iter().copied()).collect();
+    let scale = v_peak / i_peak;
+    let i: Vec<(f64, f64)> =
+        w.t.iter()
+            .copied()
+            .zip(w.i.iter().map(|a| a * scale))
+            .collect();
+    polyline(&mut s, &top, &min_max_columns(&v, &top), "#1f77b4", "");
+    polyline(&mut s, &top, &min_max_columns(&i, &top), "#d62728", "");
+    let f: Vec<(f64, f64)> =
+        w.t.iter()
+            .zip(&w.f)
+            .filter_map(|(t, f)| f.map(|f| (*t, f)))
+            .collect();
+    polyline(
+        &mut s,
+        &bottom,
+        &min_max_columns(&f, &bottom),
+        "#2ca02c",
+        "",
+    );
+    marker(&mut s, &top, &bottom, 0.0, "S3 open", "#444");
+    if let Some(c) = clearing_time_s.filter(|c| c.is_finite() && *c <= t1) {
+        marker(
+            &mut s,
+            &top,
+            &bottom,
+            c,
+            &format!("cleared {c:.3} s"),
+            "#9467bd",
+        );
+    }
+    legend(
+        &mut s,
+        &[
+            ("#1f77b4", "PCC voltage"),
+            ("#d62728", "inverter current"),
+            ("#2ca02c", "frequency"),
+        ],
+        height - 8.0,
+    );
+    s.push_str("</svg>");
+    Some(s)
+}
+
+/// Measured AC power against the setpoint, over the test's time; `None`
+/// with fewer than two samples.
+pub fn power_plot(samples: &[(f64, f64, f64)]) -> Option<String> {
+    if samples.len() < 2 {
+        return None;
+    }
+    let (t0, t1) = (samples[0].0, samples[samples.len() - 1].0);
+    if t1 <= t0 {
+        return None;
+    }
+    let lo = samples.iter().fold(0.0f64, |m, s| m.min(s.1).min(s.2));
+    let hi = samples.iter().fold(0.0f64, |m, s| m.max(s.1).max(s.2));
+    let pad = ((hi - lo) * 0.08).max(100.0);
+    let height = 250.0;
+    let frame = Frame {
+        x: (t0, t1),
+        y: (lo - pad, hi + pad),
+        px: (LEFT, WIDTH - RIGHT),
+        py: (TOP, 200.0),
+    };
+    let mut s = open_svg(height, "charger power against setpoint");
+    axes(&mut s, &frame, "W", true);
+    x_axis(&mut s, &frame, "run time (s)");
+    // The setpoint holds until the next command: drawn as steps.
+    let mut steps = Vec::new();
+    for (k, (t, set, _)) in samples.iter().enumerate() {
+        if k > 0 {
+            steps.push((*t, samples[k - 1].1));
+        }
+        steps.push((*t, *set));
+    }
+    polyline(&mut s, &frame, &steps, "#ff7f0e", "6 4");
+    let measured: Vec<(f64, f64)> = samples.iter().map(|(t, _, m)| (*t, *m)).collect();
+    polyline(&mut s, &frame, &measured, "#1f77b4", "");
+    legend(
+        &mut s,
+        &[("#ff7f0e", "setpoint"), ("#1f77b4", "measured")],
+        height - 8.0,
+    );
+    s.push_str("</svg>");
+    Some(s)
+}
+
+fn open_svg(height: f64, label: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
+         width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{}\" \
+         font-family=\"sans-serif\" font-size=\"11\">",
+        esc(label)
+    )
+}
+
+/// At most two points (min and max, in time order) per pixel column.
+fn min_max_columns(points: &[(f64, f64)], frame: &Frame) -> Vec<(f64, f64)> {
+    let columns = (frame.px.1 - frame.px.0).max(1.0) as usize;
+    if points.len() <= 2 * columns {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(2 * columns);
+    let mut bucket: Option<(usize, (f64, f64), (f64, f64))> = None;
+    for &(t, y) in points {
+        let col = ((frame.sx(t) - frame.px.0).max(0.0) as usize).min(columns);
+        match bucket.as_mut() {
+            Some((c, lo, hi)) if *c == col => {
+                if y < lo.1 {
+                    *lo = (t, y);
+                }
+                if y > hi.1 {
+                    *hi = (t, y);
+                }
+            }
+            _ => {
+                if let Some((_, lo, hi)) = bucket.take() {
+                    push_pair(&mut out, lo, hi);
+                }
+                bucket = Some((col, (t, y), (t, y)));
+            }
+        }
+    }
+    if let Some((_, lo, hi)) = bucket {
+        push_pair(&mut out, lo, hi);
+    }
+    out
+}
+
+fn push_pair(out: &mut Vec<(f64, f64)>, a: (f64, f64), b: (f64, f64)) {
+    if a.0 <= b.0 {
+        out.push(a);
+        out.push(b);
+    } else {
+        out.push(b);
+        out.push(a);
+    }
+}
+
+fn polyline(s: &mut String, frame: &Frame, points: &[(f64, f64)], colour: &str, dash: &str) {
+    if points.is_empty() {
+        return;
+    }
+    let mut d = String::new();
+    for (t, y) in points {
+        let _ = write!(d, "{:.1},{:.1} ", frame.sx(*t), frame.sy(*y));
+    }
+    let dash = if dash.is_empty() {
+        String::new()
+    } else {
+        format!(" stroke-dasharray=\"{dash}\"")
+    };
+    let _ = write!(
+        s,
+        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1\"{dash} points=\"{}\"/>",
+        d.trim_end()
+    );
+}
+
+/// Box, horizontal grid and left tick labels.
+fn axes(s: &mut String, f: &Frame, unit: &str, grid: bool) {
+    let _ = write!(
+        s,
+        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#999\"/>",
+        f.px.0,
+        f.py.0,
+        f.px.1 - f.px.0,
+        f.py.1 - f.py.0
+    );
+    for y in ticks(f.y.0, f.y.1) {
+        let py = f.sy(y);
+        if grid {
+            let _ = write!(
+                s,
+                "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{py:.1}\" y2=\"{py:.1}\" stroke=\"#eee\"/>",
+                f.px.0, f.px.1
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} {unit}</text>",
+            f.px.0 - 4.0,
+            py + 4.0,
+            label(y)
+        );
+    }
+}
+
+fn right_axis(s: &mut String, f: &Frame, scale: f64, unit: &str) {
+    for y in ticks(f.y.0 * scale, f.y.1 * scale) {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#d62728\">{} {unit}</text>",
+            f.px.1 + 4.0,
+            f.sy(y / scale) + 4.0,
+            label(y)
+        );
+    }
+}
+
+fn x_axis(s: &mut String, f: &Frame, title: &str) {
+    for x in ticks(f.x.0, f.x.1) {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            f.sx(x),
+            f.py.1 + 13.0,
+            label(x)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+        (f.px.0 + f.px.1) / 2.0,
+        f.py.1 + 26.0,
+        esc(title)
+    );
+}
+
+/// A vertical line through both panels, labelled at the top.
+fn marker(s: &mut String, top: &Frame, bottom: &Frame, t: f64, text: &str, colour: &str) {
+    let x = top.sx(t);
+    let _ = write!(
+        s,
+        "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-dasharray=\"3 3\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
+        top.py.0,
+        bottom.py.1,
+        x + 3.0,
+        top.py.0 - 6.0,
+        esc(text)
+    );
+}
+
+fn legend(s: &mut String, items: &[(&str, &str)], y: f64) {
+    let mut x = LEFT;
+    for (colour, text) in items {
+        let _ = write!(
+            s,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"3\" fill=\"{colour}\"/>\
+             <text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
+            y - 4.0,
+            x + 16.0,
+            esc(text)
+        );
+        x += 24.0 + 7.0 * text.len() as f64;
+    }
+}
+
+/// About five round values (1, 2 or 5 × 10^k apart) within `[lo, hi]`.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return Vec::new();
+    }
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let mut out = Vec::new();
+    let mut v = (lo / step).ceil() * step;
+    while v <= hi + step * 1e-9 && out.len() < 20 {
+        out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
+        v += step;
+    }
+    out
+}
+
+fn label(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(0.0, 10.0), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(ticks(-0.5, 1.2), [-0.4, 0.0, 0.4, 0.8, 1.2]);
+        assert!(ticks(1.0, 1.0).is_empty());
+        assert!(ticks(f64::NAN, 1.0).is_empty());
+    }
+
+    #[test]
+    fn decimation_keeps_the_extremes_of_each_column() {
+        let pts: Vec<(f64, f64)> = (0..100_000)
+            .map(|k| {
+                (
+                    k as f64 / 100_000.0,
+                    if k == 50_123 { 9.0 } else { (k % 7) as f64 },
+                )
+            })
+            .collect();
+        let f = Frame {
+            x: (0.0, 1.0),
+            y: (0.0, 10.0),
+            px: (0.0, 500.0),
+            py: (0.0, 100.0),
+        };
+        let d = min_max_columns(&pts, &f);
+        assert!(d.len() <= 2 * 501);
+        assert!(d.iter().any(|p| p.1 == 9.0), "the spike survives");
+    }
+
+    #[test]
+    fn an_island_plot_marks_both_instants() {
+        let mut csv = String::from("t_s,pcc_voltage_v,inverter_current_a,frequency_hz\n");
+        for k in 0..2000 {
+            let t = -0.5 + k as f64 * 0.0005;
+            let on = t < 0.3;
+            let w = (2.0 * std::f64::consts::PI * 60.0 * t).sin();
+            let f = if on && t > -0.48 { "60.0" } else { "" };
+            csv.push_str(&format!(
+                "{t},{},{},{f}\n",
+                if on { 339.0 * w } else { 0.0 },
+                if on { 67.0 * w } else { 0.0 }
+            ));
+        }
+        let svg = island_plot(&csv, Some(0.3)).unwrap();
+        assert!(svg.contains(">S3 open<"));
+        assert!(svg.contains(">cleared 0.300 s<"));
+        assert_eq!(svg.matches("<polyline").count(), 3);
+        assert!(island_plot("t_s\n", None).is_none());
+        assert!(island_plot("garbage\n1,2\n,,,\n", None).is_none());
+    }
+}
