@@ -93,7 +93,7 @@ fn push_option(buf: &mut Vec<u8>, code: u16, value: &[u8]) -> Result<(), PcapngE
 /// Wraps a body in type + total length ... total length (§3.1).
 fn block(block_type: u32, body: &[u8]) -> Vec<u8> {
     let total = 12 + body.len() + pad4(body.len());
-    // Bodies here are at most a few hundred kB (names are capped at 64 KiB).
+    // Bodies here stay far below 4 GiB (an option value is at most 64 KiB).
     let total32 = u32::try_from(total).unwrap_or(u32::MAX);
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(&block_type.to_le_bytes());

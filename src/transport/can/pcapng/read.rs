@@ -197,10 +197,8 @@ pub fn parse_capture(bytes: &[u8]) -> Result<Capture, PcapngError> {
         };
         let base = at + 8;
         match block_type {
-            BLOCK_SHB => {
-                if body.u16(4) != Some(1) {
-                    return Err(unsupported(base + 4, "only pcapng major version 1"));
-                }
+            BLOCK_SHB if body.u16(4) != Some(1) => {
+                return Err(unsupported(base + 4, "only pcapng major version 1"));
             }
             BLOCK_IDB => capture.interfaces.push(parse_idb(body, base)?),
             BLOCK_EPB => capture
