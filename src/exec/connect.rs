@@ -509,16 +509,29 @@ fn open_can(
         device: name.to_string(),
         source,
     };
-    let log = |interface: &str| -> Result<Option<std::fs::File>, ConnectError> {
-        match &options.can_log_dir {
-            None => Ok(None),
-            Some(dir) => {
-                let path = dir.join(format!("{interface}.log"));
-                std::fs::File::create(&path)
-                    .map(Some)
-                    .map_err(|e| ConnectError::Log { path, source: e })
-            }
-        }
+    // `<bus>.log` (candump) and `<bus>.pcapng` of the same frames.
+    type Trace = (
+        std::io::BufWriter<std::fs::File>,
+        crate::transport::can::recording::PcapngSink,
+    );
+    let log = |interface: &str| -> Result<Option<Trace>, ConnectError> {
+        let Some(dir) = &options.can_log_dir else {
+            return Ok(None);
+        };
+        let create = |ext: &str| {
+            let path = dir.join(format!("{interface}.{ext}"));
+            std::fs::File::create(&path)
+                .map(std::io::BufWriter::new)
+                .map_err(|e| ConnectError::Log { path, source: e })
+        };
+        let candump = create("log")?;
+        let path = dir.join(format!("{interface}.pcapng"));
+        let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
+            Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
+            interface,
+        )
+        .map_err(|e| ConnectError::Log { path, source: e })?;
+        Ok(Some((candump, pcapng)))
     };
     match (&spec.transport, emulation) {
         (TransportSpec::EmulatedCan { .. }, Some(e)) => {
@@ -526,9 +539,10 @@ fn open_can(
                 device: name.to_string(),
                 transport: "emulated CAN without an emulated charger".into(),
             })?;
-            if let Some(file) = log(bus.name())? {
-                // The whole wire, once per frame, stamped in simulated time.
-                let mut writer = CandumpWriter::new(std::io::BufWriter::new(file));
+            if let Some((candump, mut pcapng)) = log(bus.name())? {
+                // The whole wire, once per frame, stamped in simulated time;
+                // a monitor has no direction, so the pcapng has no epb_flags.
+                let mut writer = CandumpWriter::new(candump);
                 let interface = bus.name().to_string();
                 bus.set_monitor(Some(Box::new(
                     move |r: &crate::transport::can::Received| {
@@ -538,6 +552,7 @@ fn open_can(
                             frame: r.frame,
                             direction: None,
                         });
+                        let _ = pcapng.write(r.timestamp, &r.frame, None);
                     },
                 )));
             }
@@ -578,23 +593,30 @@ fn open_can(
     }
 }
 
+/// `log`: the bus's `<bus>.log` (candump) and `<bus>.pcapng`, opened together.
 fn recorded<B: CanBus + 'static>(
     bus: B,
-    log: Option<std::fs::File>,
+    log: Option<(
+        std::io::BufWriter<std::fs::File>,
+        crate::transport::can::recording::PcapngSink,
+    )>,
     interface: &str,
 ) -> Result<Box<dyn CanBus>, ConnectError> {
     Ok(match log {
         None => Box::new(bus),
-        Some(file) => Box::new(RecordingBus::new(
-            bus,
-            std::io::BufWriter::new(file),
-            interface,
-            Box::new(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default()
-            }),
-        )),
+        Some((candump, pcapng)) => Box::new(
+            RecordingBus::new(
+                bus,
+                candump,
+                interface,
+                Box::new(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                }),
+            )
+            .with_pcapng(pcapng),
+        ),
     })
 }
 

@@ -7,6 +7,7 @@ pub mod candump;
 pub mod emulated;
 pub mod frame;
 pub mod isotp;
+pub mod pcapng;
 pub mod recording;
 pub mod slcan;
 #[cfg(target_os = "linux")]

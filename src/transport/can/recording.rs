@@ -1,7 +1,9 @@
 //! A [`CanBus`] wrapper that logs every frame passing through it to a
-//! candump log, so any backend's traffic can be kept as evidence and replayed.
+//! candump log (and optionally a pcapng trace), so any backend's traffic can
+//! be kept as evidence, replayed, and opened in Wireshark.
 
 use super::candump::{CandumpWriter, Direction, LogRecord};
+use super::pcapng::PcapngWriter;
 use super::{CanBus, CanError, CanFrame, Received};
 use std::io::Write;
 use std::time::Duration;
@@ -10,9 +12,13 @@ use std::time::Duration;
 /// run started / simulated time on the emulated rig.
 pub type Timestamper = Box<dyn FnMut() -> Duration + Send>;
 
+/// Where the pcapng copy of the trace goes (any sink; a file in practice).
+pub type PcapngSink = PcapngWriter<Box<dyn Write + Send>>;
+
 pub struct RecordingBus<B: CanBus, W: Write + Send> {
     inner: B,
     log: CandumpWriter<W>,
+    pcapng: Option<PcapngSink>,
     interface: String,
     clock: Timestamper,
 }
@@ -24,9 +30,17 @@ impl<B: CanBus, W: Write + Send> RecordingBus<B, W> {
         RecordingBus {
             inner,
             log: CandumpWriter::new(out),
+            pcapng: None,
             interface: interface.to_string(),
             clock,
         }
+    }
+
+    /// Also writes each frame to `trace` with the same timestamp as its
+    /// candump line, marked outbound (sent) or inbound (received).
+    pub fn with_pcapng(mut self, trace: PcapngSink) -> Self {
+        self.pcapng = Some(trace);
+        self
     }
 
     /// Gives back the bus and the log sink.
@@ -48,7 +62,16 @@ impl<B: CanBus, W: Write + Send> RecordingBus<B, W> {
         self.log.write(&record).map_err(|source| CanError::Io {
             link: format!("candump log of {}", self.interface),
             source,
-        })
+        })?;
+        match &mut self.pcapng {
+            None => Ok(()),
+            Some(trace) => trace
+                .write(record.timestamp, frame, Some(direction))
+                .map_err(|source| CanError::Io {
+                    link: format!("pcapng trace of {}", self.interface),
+                    source,
+                }),
+        }
     }
 }
 
