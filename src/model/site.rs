@@ -153,7 +153,7 @@ impl IsoDate {
 
 /// Gregorian leap rule: every 4th year, except centuries not divisible by 400.
 fn days_in_month(year: u16, month: u8) -> u8 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     match month {
         2 if leap => 29,
         2 => 28,

@@ -101,7 +101,7 @@ fn the_depot_example_loads_and_optional_keys_may_be_omitted() {
     assert_eq!(s.installer.licence, None);
     assert_eq!(s.commissioned_on, None);
     assert!(s.profile.unwrap().name.contains("Category III"));
-    let v = serde_json::to_value(&s_without_optionals()).unwrap();
+    let v = serde_json::to_value(s_without_optionals()).unwrap();
     assert!(v["ev"].get("vin").is_none(), "{v:#}");
     assert!(v["site"].get("program").is_none(), "{v:#}");
     assert!(v["installer"].get("licence").is_none(), "{v:#}");
@@ -424,7 +424,7 @@ const TOKENS: &[&str] = &[
 /// failure a located error.
 #[test]
 fn never_panics_on_random_bytes_or_mutations() {
-    let mut rng = Rng(0x5eed_0f_5173);
+    let mut rng = Rng(0x5eed_5173_0f5e);
     let check = |r: Result<Site, ModelErrors>| {
         if let Err(e) = r {
             assert!(!e.is_empty());
