@@ -10,6 +10,7 @@ mod report;
 mod rig_check;
 mod rig_source;
 mod run;
+mod site_check;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Check rigs.
     #[command(subcommand)]
     Rig(RigCommand),
+    /// Check site files (the installation named in the commissioning report).
+    #[command(subcommand)]
+    Site(SiteCommand),
     /// Serve the emulated instruments to outside programs in real time.
     Emulate(emulate::EmulateArgs),
     /// Update the charger's firmware through its bootloader (UDS over CAN).
@@ -92,6 +96,12 @@ pub enum PlanCommand {
         #[arg(long)]
         rig: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Validate a site file and the grid profile it names; sends nothing.
+    Check { site: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +162,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Plan(PlanCommand::Check { plan, rig }) => plan_check::run(&plan, rig.as_deref()),
         Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
+        Command::Site(SiteCommand::Check { site }) => site_check::run(&site),
         Command::Emulate(args) => emulate::run(args),
         Command::Flash(args) => flash::run(args),
         Command::Keys(KeysCommand::New { name }) => keys::new(&name),

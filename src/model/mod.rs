@@ -1,4 +1,4 @@
-//! Files the user writes (rig, plan, grid profile): serde types plus
+//! Files the user writes (rig, plan, site, grid profile): serde types plus
 //! validation with located errors. Every error names file, line, column and
 //! key path and says what would be valid; no input makes this module panic.
 //!
@@ -21,6 +21,9 @@
 //!   transport, `emulation` only on the charger.
 //! - [`load_rig`] also loads each emulated charger's `trip_profile`;
 //!   [`parse_rig`] reads no other file (the embedded rig's caller embeds it).
+//! - [`load_site`] loads the grid profile `site.grid_profile` names; the
+//!   serialized [`Site`] carries the profile's name and path, the loaded
+//!   profile is `Site::profile` (skipped by serde).
 //! - A profile with `nominal.frequency_hz` different from the rig's is
 //!   refused where it is used (rig trip profile, write/read settings).
 
@@ -34,6 +37,8 @@ mod plan_load;
 pub mod profile;
 pub mod rig;
 mod rig_load;
+pub mod site;
+mod site_load;
 pub mod spans;
 
 pub use error::{Location, ModelError, ModelErrors};
@@ -45,4 +50,8 @@ pub use rig::*;
 pub use rig_load::{
     load_rig, load_rig_with, parse_rig, parse_rig_with, DEFAULT_EMULATED_BAUD, STANDARD_BAUDS,
 };
+pub use site::{
+    ChargerUnit, DateError, Installation, Installer, IsoDate, ProfileRef, Site, Vehicle,
+};
+pub use site_load::{load_site, parse_site, MAX_SITE_ID_CHARS, MAX_TEXT_CHARS, VIN_CHARS};
 pub use spans::{Spans, MAX_DEPTH};

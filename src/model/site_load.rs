@@ -1,0 +1,259 @@
+//! Loading a site file and validating it; the grid profile it names is
+//! loaded too (errors in the profile come back located in the profile file).
+
+use super::check::Checker;
+use super::error::{ModelError, ModelErrors};
+use super::load::{parse_doc, read_text};
+use super::profile::check_profile_ref;
+use super::site::*;
+use super::spans::Spans;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const SITE_KEYS: &str = "a site: a mapping with keys site, charger, ev, installer, commissioned_on";
+
+/// Longest free-text value: keeps report titles and table cells bounded
+/// (our choice; an address line fits easily).
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// Longest site id (the id names the report and its files).
+pub const MAX_SITE_ID_CHARS: usize = 64;
+
+/// ISO 3779: a VIN is 17 characters.
+pub const VIN_CHARS: usize = 17;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "site_file")]
+struct RawSite {
+    site: RawInstallation,
+    charger: ChargerUnit,
+    ev: Vehicle,
+    installer: Installer,
+    /// Read as text so a bad date is a collected, located semantic error.
+    commissioned_on: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "site")]
+struct RawInstallation {
+    id: String,
+    address: String,
+    utility: String,
+    program: Option<String>,
+    grid_profile: PathBuf,
+}
+
+/// Loads a site file and the grid profile it names (path relative to the
+/// site file), validating both.
+pub fn load_site(path: &Path) -> Result<Site, ModelErrors> {
+    let text = read_text(path)?;
+    parse_site(path, &text)
+}
+
+/// Like [`load_site`] for text in memory; `site.grid_profile` resolves
+/// relative to `source_name`'s folder.
+pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
+    let (raw, spans): (RawSite, Spans) = parse_doc(source_name, text, SITE_KEYS)?;
+    let base = source_name.parent().unwrap_or(Path::new(""));
+    let mut c = Checker::new(&spans);
+    let mut nested: Vec<ModelError> = Vec::new();
+
+    check_site_id(&mut c, "site.id", &raw.site.id);
+    text_field(&mut c, "site.address", &raw.site.address);
+    text_field(&mut c, "site.utility", &raw.site.utility);
+    if let Some(p) = &raw.site.program {
+        text_field(&mut c, "site.program", p);
+    }
+    let profile_path = base.join(&raw.site.grid_profile);
+    let written = raw.site.grid_profile.to_string_lossy();
+    let profile = if written.trim().is_empty() || is_yaml_null(&written) {
+        c.invalid(
+            "site.grid_profile",
+            "no grid profile path",
+            "give the profile file relative to the site file, e.g. ../test-plans/profiles/iso-ne-srd.yaml",
+        );
+        None
+    } else {
+        check_profile_ref(
+            &mut c,
+            &mut nested,
+            "site.grid_profile",
+            &profile_path,
+            "the site file",
+        )
+    };
+
+    for (k, v) in [
+        ("charger.make", &raw.charger.make),
+        ("charger.model", &raw.charger.model),
+        ("charger.serial", &raw.charger.serial),
+        ("ev.make", &raw.ev.make),
+        ("ev.model", &raw.ev.model),
+        ("installer.name", &raw.installer.name),
+        ("installer.company", &raw.installer.company),
+    ] {
+        text_field(&mut c, k, v);
+    }
+    if let Some(l) = &raw.installer.licence {
+        text_field(&mut c, "installer.licence", l);
+    }
+    if let Some(vin) = &raw.ev.vin {
+        check_vin(&mut c, "ev.vin", vin);
+    }
+    let commissioned_on = raw
+        .commissioned_on
+        .as_deref()
+        .and_then(|d| match IsoDate::parse(d) {
+            Ok(date) => Some(date),
+            Err(e) => {
+                c.invalid(
+                    "commissioned_on",
+                    e.to_string(),
+                    "expected an ISO 8601 calendar date YYYY-MM-DD, e.g. 2026-11-26",
+                );
+                None
+            }
+        });
+
+    c.errors.extend(nested);
+    c.finish()?;
+    let Some(profile) = profile else {
+        // Unreachable in practice: a profile that did not load added an error.
+        return Err(ModelError::Invalid {
+            at: spans.location("site.grid_profile"),
+            key_path: "site.grid_profile".into(),
+            message: "the grid profile did not load".into(),
+            hint: "see the errors above".into(),
+        }
+        .into());
+    };
+    Ok(Site {
+        site: Installation {
+            id: raw.site.id,
+            address: raw.site.address,
+            utility: raw.site.utility,
+            program: raw.site.program,
+            grid_profile: ProfileRef {
+                name: profile.name.clone(),
+                path: profile_path,
+            },
+        },
+        charger: raw.charger,
+        ev: raw.ev,
+        installer: raw.installer,
+        commissioned_on,
+        profile: Some(profile),
+    })
+}
+
+/// serde_yaml hands a plain `~` or `null` to a `String` field as that text;
+/// for a required value it means the value was left out.
+fn is_yaml_null(value: &str) -> bool {
+    matches!(value, "~" | "null" | "Null" | "NULL")
+}
+
+/// Free text printed in the report: one line, not blank, bounded.
+fn text_field(c: &mut Checker, key: &str, value: &str) -> bool {
+    let hint = format!("expected one line of text, 1 to {MAX_TEXT_CHARS} characters");
+    if value.trim().is_empty() || is_yaml_null(value) {
+        c.invalid(key, "the value is empty", hint);
+        false
+    } else if let Some(ch) = value.chars().find(|ch| ch.is_control()) {
+        c.invalid(
+            key,
+            format!("control character {:?} in the text", ch),
+            format!("{hint}, no line breaks or tabs"),
+        );
+        false
+    } else if value.chars().count() > MAX_TEXT_CHARS {
+        c.invalid(
+            key,
+            format!("{} characters is too long", value.chars().count()),
+            hint,
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// `[A-Za-z0-9._-]{1,64}`, starting with a letter or digit: the id names the
+/// report and its files, so it must be safe as a file name (no `..`, no
+/// leading `-` that reads as a command-line option).
+fn check_site_id(c: &mut Checker, key: &str, id: &str) {
+    let hint = format!(
+        "expected 1 to {MAX_SITE_ID_CHARS} of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. NE-V2X-0042"
+    );
+    let n = id.chars().count();
+    if id.is_empty() || is_yaml_null(id) {
+        c.invalid(key, "the site id is empty", hint);
+    } else if n > MAX_SITE_ID_CHARS {
+        c.invalid(key, format!("the site id has {n} characters"), hint);
+    } else if let Some((i, ch)) = id
+        .chars()
+        .enumerate()
+        .find(|&(_, ch)| !(ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-')))
+    {
+        c.invalid(
+            key,
+            format!("character {ch:?} at position {} is not allowed", i + 1),
+            hint,
+        );
+    } else if !id.starts_with(|ch: char| ch.is_ascii_alphanumeric()) {
+        c.invalid(
+            key,
+            format!("the site id `{id}` starts with a punctuation mark"),
+            hint,
+        );
+    }
+}
+
+/// ISO 3779 VIN: 17 characters, digits and capital Latin letters except I,
+/// O and Q (they read as 1 and 0). The position-9 check digit is NOT
+/// checked: it is a North American rule (49 CFR 565.15(c)), and VINs of
+/// vehicles built for other markets legitimately fail it.
+fn check_vin(c: &mut Checker, key: &str, vin: &str) {
+    const HINT: &str =
+        "ISO 3779: 17 characters, digits 0-9 and capital letters A-Z except I, O and Q";
+    let n = vin.chars().count();
+    if n != VIN_CHARS {
+        c.invalid(
+            key,
+            format!("the VIN `{vin}` has {n} characters, not {VIN_CHARS}"),
+            HINT,
+        );
+        return;
+    }
+    for (i, ch) in vin.chars().enumerate() {
+        let pos = i + 1;
+        let upper = ch.to_ascii_uppercase();
+        if !upper.is_ascii_alphanumeric() {
+            c.invalid(
+                key,
+                format!("character {ch:?} at position {pos} is not allowed in a VIN"),
+                HINT,
+            );
+            return;
+        }
+        if matches!(upper, 'I' | 'O' | 'Q') {
+            let digit = if upper == 'I' { '1' } else { '0' };
+            c.invalid(
+                key,
+                format!("`{ch}` at position {pos} is not used in VINs"),
+                format!("{HINT}; probably the digit {digit}"),
+            );
+            return;
+        }
+    }
+    if vin.chars().any(|ch| ch.is_ascii_lowercase()) {
+        c.invalid(
+            key,
+            format!("the VIN `{vin}` has lower-case letters"),
+            format!("write it in capitals: {}", vin.to_ascii_uppercase()),
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "site_tests.rs"]
+mod tests;
