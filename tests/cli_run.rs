@@ -168,9 +168,13 @@ fn out_dir_gets_results() {
         dir.path().to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
-    let text = std::fs::read_to_string(dir.path().join("results.json")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["verdict"], "pass");
+    assert_eq!(doc["status"], "complete");
+    for f in ["journal.jsonl", "report.html", "junit.xml", "grid.transcript"] {
+        assert!(dir.path().join(f).is_file(), "{f}");
+    }
 }
 
 #[cfg(unix)]

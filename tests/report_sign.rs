@@ -113,8 +113,8 @@ fn a_signed_run_verifies_and_every_changed_byte_fails() {
     std::fs::write(run.join("extra.txt"), b"x").unwrap();
     assert!(verify_dir(&run, &pem).is_err());
     std::fs::remove_file(run.join("extra.txt")).unwrap();
-    let results = std::fs::read(run.join("results.json")).unwrap();
-    std::fs::remove_file(run.join("results.json")).unwrap();
+    let report = std::fs::read(run.join("report.json")).unwrap();
+    std::fs::remove_file(run.join("report.json")).unwrap();
     let out = v2x(&[
         "report",
         "verify",
@@ -123,7 +123,7 @@ fn a_signed_run_verifies_and_every_changed_byte_fails() {
         public.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(4));
-    std::fs::write(run.join("results.json"), results).unwrap();
+    std::fs::write(run.join("report.json"), report).unwrap();
     // Another key does not verify it.
     let other = dir.path().join("other");
     v2x(&["keys", "new", other.to_str().unwrap()]);

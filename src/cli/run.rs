@@ -21,6 +21,11 @@ pub struct RunArgs {
     /// Rig file; the built-in emulated rig when omitted.
     #[arg(long)]
     pub rig: Option<PathBuf>,
+    /// The installation (site id, utility, grid profile, charger, EV,
+    /// installer): named in the report, and the charger's settings are
+    /// compared with its grid profile.
+    #[arg(long, requires = "out")]
+    pub site: Option<PathBuf>,
     /// Print one JSON document to stdout instead of the human report.
     #[arg(long)]
     pub json: bool,
@@ -39,6 +44,16 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let site = match &args.site {
+        None => None,
+        Some(path) => match crate::model::load_site(path) {
+            Ok(site) => Some((path.clone(), site)),
+            Err(e) => {
+                output::error(&e.render());
+                return ExitCode::BadInput;
+            }
+        },
+    };
     if let Some(key) = &args.sign_key {
         if let Err(e) = crate::report::sign::check_private_key(key) {
             output::error(&e.to_string());
@@ -49,7 +64,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     // cannot reach its rig leaves evidence of why.
     let evidence = match &args.out {
         None => None,
-        Some(dir) => match start_evidence(dir, &args, &plan, &rig) {
+        Some(dir) => match start_evidence(dir, &args, &plan, &rig, site.as_ref()) {
             Ok(e) => Some(e),
             Err(message) => {
                 output::error(&message);
@@ -138,6 +153,7 @@ fn start_evidence(
     args: &RunArgs,
     plan: &crate::model::Plan,
     rig: &crate::model::Rig,
+    site: Option<&(PathBuf, crate::model::Site)>,
 ) -> Result<Evidence, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let emulated = rig.devices.values().any(|d| d.transport.is_emulated());
@@ -168,17 +184,26 @@ fn start_evidence(
         .iter()
         .map(|t| json!({ "name": t.name, "clause": t.clause }))
         .collect();
-    evidence.record(
-        kind::RUN_STARTED,
-        json!({
-            "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
-            "started_utc": crate::report::time::utc_now_rfc3339(),
-            "clock": clock,
-            "plan": input(&args.plan, &plan.name),
-            "rig": rig_input,
-            "tests": tests,
-        }),
-    );
+    let mut started = json!({
+        "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+        "started_utc": crate::report::time::utc_now_rfc3339(),
+        "clock": clock,
+        "plan": input(&args.plan, &plan.name),
+        "rig": rig_input,
+        "tests": tests,
+    });
+    if let Some((path, site)) = site {
+        started["site"] = serde_json::to_value(site).unwrap_or(Value::Null);
+        started["site_file"] = input(path, &site.site.id);
+        if let Some(p) = &site.profile {
+            // The values themselves: the report compares against these.
+            let mut profile = input(&p.path, &p.name);
+            profile["trip"] = json!(p.trip);
+            profile["enter_service"] = json!(p.enter_service);
+            started["site_profile"] = profile;
+        }
+    }
+    evidence.record(kind::RUN_STARTED, started);
     Ok(evidence)
 }
 

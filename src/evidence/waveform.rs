@@ -28,7 +28,11 @@ pub fn island_csv(capture: &Capture, clearing_time_s: Option<f64>, nominal_hz: f
         Some(t) if t.is_finite() => index_at(t + MARGIN_S),
         _ => n,
     };
-    let frequency = cycle_frequency(&capture.voltage_v[..n], fs, nominal_hz);
+    let trigger_at = capture.trigger_index.min(n);
+    let reference_peak_v = capture.voltage_v[..trigger_at]
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let frequency = cycle_frequency(&capture.voltage_v[..n], fs, nominal_hz, reference_peak_v);
     for i in first..last {
         let t_s = (i as f64 - trigger) / fs;
         let (v, a) = (capture.voltage_v[i], capture.current_a[i]);
@@ -40,28 +44,42 @@ pub fn island_csv(capture: &Capture, clearing_time_s: Option<f64>, nominal_hz: f
     out
 }
 
+/// A cycle whose peak is below this share of the pre-island peak is a
+/// de-energised island ringing down, not a frequency to report.
+const ENERGISED_SHARE: f64 = 0.1;
+
 /// For each sample, the frequency of the last full cycle ending at or
 /// before it (rising zero crossings, linearly interpolated), as a
-/// frequency meter holds its reading; None before the first cycle, and
-/// after two nominal periods without a crossing.
-pub fn cycle_frequency(v: &[f64], fs: f64, nominal_hz: f64) -> Vec<Option<f64>> {
+/// frequency meter holds its reading; None before the first cycle, for a
+/// cycle below [`ENERGISED_SHARE`] of `reference_peak_v`, and after two
+/// nominal periods without a crossing.
+pub fn cycle_frequency(
+    v: &[f64],
+    fs: f64,
+    nominal_hz: f64,
+    reference_peak_v: f64,
+) -> Vec<Option<f64>> {
     let mut out = vec![None; v.len()];
     let hold_samples = (2.0 * fs / nominal_hz.max(1.0)).ceil() as usize;
+    let floor_v = ENERGISED_SHARE * reference_peak_v;
     let mut last_crossing: Option<f64> = None;
     let mut current: Option<f64> = None;
     let mut since_crossing = usize::MAX;
+    let mut cycle_peak_v = 0.0f64;
     for i in 1..v.len() {
         let (a, b) = (v[i - 1], v[i]);
+        cycle_peak_v = cycle_peak_v.max(b.abs());
         if a < 0.0 && b >= 0.0 {
             let at = (i - 1) as f64 + a / (a - b);
             if let Some(prev) = last_crossing {
                 let f = fs / (at - prev);
                 let in_band =
                     f >= nominal_hz * FREQUENCY_BAND.0 && f <= nominal_hz * FREQUENCY_BAND.1;
-                current = in_band.then_some(f);
+                current = (in_band && cycle_peak_v >= floor_v).then_some(f);
             }
             last_crossing = Some(at);
             since_crossing = 0;
+            cycle_peak_v = 0.0;
         } else {
             since_crossing = since_crossing.saturating_add(1);
         }

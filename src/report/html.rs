@@ -40,6 +40,9 @@ pub fn render(report: &Report, waveforms: &BTreeMap<String, String>) -> String {
             esc(report.incomplete_reason.as_deref().unwrap_or(""))
         );
     }
+    for m in &report.site_mismatches {
+        let _ = writeln!(h, "<p class=\"banner\"><strong>Wrong charger?</strong> {}</p>", esc(m));
+    }
     if let Some(a) = &report.aborted {
         let _ = writeln!(h, "<p class=\"banner\">Aborted: {}</p>", esc(a));
     }

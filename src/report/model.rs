@@ -144,6 +144,8 @@ pub struct Report {
     pub plan: InputFile,
     pub rig: InputFile,
     pub site: Option<Value>,
+    /// Where the site file and the rig disagree (the charger's serial).
+    pub site_mismatches: Vec<String>,
     pub equipment: Vec<Equipment>,
     pub firmware: Firmware,
     pub der_settings: Option<DerSettings>,
@@ -196,6 +198,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         plan: InputFile::default(),
         rig: InputFile::default(),
         site: None,
+        site_mismatches: Vec::new(),
         equipment: Vec::new(),
         firmware: Firmware {
             version: None,
@@ -313,6 +316,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         }
     }
     report.der_settings = der_settings(site_profile.as_ref(), &report.tests);
+    report.site_mismatches = site_mismatches(report.site.as_ref(), &report.equipment);
     match finished {
         Some(f) => {
             report.status = Status::Complete;
@@ -359,6 +363,25 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         report.status = Status::Incomplete;
     }
     report
+}
+
+/// The report is about the charger the site file names: its serial must
+/// be the one the connected charger reports.
+fn site_mismatches(site: Option<&Value>, equipment: &[Equipment]) -> Vec<String> {
+    let Some(want) = site.and_then(|s| s.pointer("/charger/serial")?.as_str()) else {
+        return Vec::new();
+    };
+    let charger = equipment.iter().find(|e| e.role == "charger");
+    match charger.and_then(|c| c.identity.as_ref()) {
+        Some(id) if id.serial.trim() == want.trim() => Vec::new(),
+        Some(id) => vec![format!(
+            "the site file names charger serial {want}, but the connected charger reports {}",
+            id.serial
+        )],
+        None => vec![format!(
+            "the site file names charger serial {want}, but the charger did not identify itself"
+        )],
+    }
 }
 
 /// Applies `f` to the test being run; false when no test has started.

@@ -64,7 +64,7 @@ pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
     if t1 <= t0 {
         return None;
     }
-    let height = 330.0;
+    let height = 350.0;
     let peak = |xs: &[f64]| xs.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(1e-9);
     let (v_peak, i_peak) = (peak(&w.v) * 1.1, peak(&w.i) * 1.1);
     let top = Frame {
@@ -357,13 +357,12 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let mut out = Vec::new();
-    let mut v = (lo / step).ceil() * step;
-    while v <= hi + step * 1e-9 && out.len() < 20 {
-        out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
-        v += step;
-    }
-    out
+    // Multiples of the step (not a running sum, which drifts: 0.30000000000000004).
+    let first = (lo / step).ceil() as i64;
+    (first..first + 20)
+        .map(|k| k as f64 * step)
+        .take_while(|v| *v <= hi + step * 1e-9)
+        .collect()
 }
 
 fn label(v: f64) -> String {
@@ -383,7 +382,9 @@ mod tests {
     #[test]
     fn ticks_are_round() {
         assert_eq!(ticks(0.0, 10.0), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
-        assert_eq!(ticks(-0.5, 1.2), [-0.4, 0.0, 0.4, 0.8, 1.2]);
+        assert_eq!(ticks(-0.5, 1.2), [-0.5, 0.0, 0.5, 1.0]);
+        let labels: Vec<String> = ticks(0.0, 0.35).into_iter().map(label).collect();
+        assert_eq!(labels, ["0", "0.1", "0.2", "0.3"]);
         assert!(ticks(1.0, 1.0).is_empty());
         assert!(ticks(f64::NAN, 1.0).is_empty());
     }
