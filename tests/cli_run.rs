@@ -172,7 +172,12 @@ fn out_dir_gets_results() {
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["verdict"], "pass");
     assert_eq!(doc["status"], "complete");
-    for f in ["journal.jsonl", "report.html", "junit.xml", "grid.transcript"] {
+    for f in [
+        "journal.jsonl",
+        "report.html",
+        "junit.xml",
+        "grid.transcript",
+    ] {
         assert!(dir.path().join(f).is_file(), "{f}");
     }
 }

@@ -200,6 +200,7 @@ fn start_evidence(
             let mut profile = input(&p.path, &p.name);
             profile["trip"] = json!(p.trip);
             profile["enter_service"] = json!(p.enter_service);
+            profile["unconfirmed"] = json!(p.unconfirmed);
             started["site_profile"] = profile;
         }
     }

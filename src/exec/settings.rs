@@ -89,6 +89,9 @@ pub struct SettingRow {
     pub matches: bool,
 }
 
+/// Name, unit, accessor and tolerance of one enter-service setting.
+type EnterServiceField = (&'static str, &'static str, fn(&EnterService) -> f64, f64);
+
 /// Every trip pickup and clearing time, then the enter-service settings,
 /// with the tolerances `compare_trip` uses.
 pub fn side_by_side(
@@ -135,7 +138,7 @@ pub fn side_by_side(
         ));
     }
     if let Some(want) = profile_es {
-        let fields: [(&str, &str, fn(&EnterService) -> f64, f64); 5] = [
+        let fields: [EnterServiceField; 5] = [
             (
                 "voltage_min_pu",
                 "pu",

@@ -41,7 +41,11 @@ pub fn render(report: &Report, waveforms: &BTreeMap<String, String>) -> String {
         );
     }
     for m in &report.site_mismatches {
-        let _ = writeln!(h, "<p class=\"banner\"><strong>Wrong charger?</strong> {}</p>", esc(m));
+        let _ = writeln!(
+            h,
+            "<p class=\"banner\"><strong>Wrong charger?</strong> {}</p>",
+            esc(m)
+        );
     }
     if let Some(a) = &report.aborted {
         let _ = writeln!(h, "<p class=\"banner\">Aborted: {}</p>", esc(a));
@@ -256,6 +260,13 @@ fn settings_section(h: &mut String, r: &Report) {
         );
     }
     h.push_str("</table>\n");
+    if !d.unconfirmed.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>The profile's own file marks these values as not confirmed against the utility's document: {}.</p>",
+            esc(&d.unconfirmed.join(", "))
+        );
+    }
 }
 
 fn trim(x: f64) -> String {

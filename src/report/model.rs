@@ -87,6 +87,9 @@ pub struct DerSettings {
     pub rows: Vec<SettingRow>,
     pub mismatches: usize,
     pub anti_islanding_enabled: Option<bool>,
+    /// Profile values its own file marks as not confirmed against the
+    /// utility's document (key paths, e.g. `uv1.pickup`).
+    pub unconfirmed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,6 +164,8 @@ struct SiteProfile {
     name: String,
     trip: TripSettings,
     enter_service: Option<EnterService>,
+    #[serde(default)]
+    unconfirmed: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -415,5 +420,6 @@ fn der_settings(site: Option<&SiteProfile>, tests: &[TestReport]) -> Option<DerS
         mismatches: rows.iter().filter(|r| !r.matches).count(),
         rows,
         anti_islanding_enabled: reading.anti_islanding_enabled,
+        unconfirmed: profile.unconfirmed.clone(),
     })
 }

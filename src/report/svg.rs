@@ -199,7 +199,9 @@ fn min_max_columns(points: &[(f64, f64)], frame: &Frame) -> Vec<(f64, f64)> {
         return points.to_vec();
     }
     let mut out = Vec::with_capacity(2 * columns);
-    let mut bucket: Option<(usize, (f64, f64), (f64, f64))> = None;
+    // (pixel column, lowest point, highest point) of the column being filled.
+    type Column = (usize, (f64, f64), (f64, f64));
+    let mut bucket: Option<Column> = None;
     for &(t, y) in points {
         let col = ((frame.sx(t) - frame.px.0).max(0.0) as usize).min(columns);
         match bucket.as_mut() {
