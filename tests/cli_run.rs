@@ -161,13 +161,20 @@ fn plan_check_and_rig_check() {
 #[test]
 fn out_dir_gets_results() {
     let dir = tempfile::tempdir().unwrap();
+    let junit = tempfile::NamedTempFile::new().unwrap();
     let out = v2x(&[
         "run",
         "fixtures/plans/of2-trip.yaml",
         "--out",
         dir.path().to_str().unwrap(),
+        "--junit",
+        junit.path().to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(junit.path()).unwrap(),
+        std::fs::read(dir.path().join("junit.xml")).unwrap()
+    );
     let text = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["verdict"], "pass");

@@ -215,6 +215,45 @@ fn report_build_rebuilds_the_same_bytes_and_the_signed_folder_verifies() {
 }
 
 #[test]
+fn a_re_signed_report_that_its_journal_does_not_give_fails_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&v2x(&[
+        "keys",
+        "new",
+        dir.path().join("k").to_str().unwrap(),
+    ]));
+    let key = dir.path().join("k.pem");
+    let public = dir.path().join("k.pub.pem");
+    let run = commissioning_run(dir.path(), &[]);
+    // The signer's own key, but a report edited to say less than happened.
+    let path = run.join("report.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("\"mismatches\":7", "\"mismatches\":0", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&path, edited).unwrap();
+    ok(&v2x(&[
+        "report",
+        "sign",
+        run.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]));
+    let out = v2x(&[
+        "report",
+        "verify",
+        run.to_str().unwrap(),
+        "--key",
+        public.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("report.json is not the report its journal gives"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_bad_site_file_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

@@ -70,12 +70,17 @@ pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
     match verify_dir(dir, &pem) {
         Ok(v) => {
             println!(
-                "{}: signature, {} file digest(s){} verified",
+                "{}: signature, {} file digest(s){}{} verified",
                 dir.display(),
                 v.subjects,
                 v.journal_records
-                    .map(|n| format!(" and the journal's chain of {n} record(s)"))
-                    .unwrap_or_default()
+                    .map(|n| format!(", the journal's chain of {n} record(s)"))
+                    .unwrap_or_default(),
+                if v.report_rebuilt {
+                    " and report.json against the journal"
+                } else {
+                    ""
+                }
             );
             ExitCode::Pass
         }

@@ -1,4 +1,4 @@
-//! `v2x-hil run PLAN [--rig RIG] [--site SITE] [--json] [--out DIR] [--sign-key KEY]`
+//! `v2x-hil run PLAN [--rig RIG] [--site SITE] [--json] [--out DIR [--junit FILE] [--sign-key KEY]]`
 
 use super::{output, ExitCode};
 use crate::evidence::record::{kind, RunRecorder};
@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// report.html, junit.xml.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also copy the run's junit.xml here, where a CI system looks for it.
+    #[arg(long, requires = "out")]
+    pub junit: Option<PathBuf>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -244,6 +247,11 @@ fn finish_evidence(evidence: &Evidence, args: &RunArgs, quiet: bool) {
         Ok(built) => {
             if !quiet {
                 println!("report {}", built.html.display());
+            }
+            if let Some(to) = &args.junit {
+                if let Err(e) = std::fs::copy(&built.junit, to) {
+                    output::error(&format!("cannot write {}: {e}", to.display()));
+                }
             }
         }
         Err(e) => output::error(&format!("the report could not be built: {e}")),

@@ -76,7 +76,14 @@ impl RunRecorder {
                 kind::POWER,
                 json!({ "setpoint_w": setpoint_w, "measured_w": measured_w }),
             ),
-            RunEvent::TestFinished(t) => (kind::TEST_FINISHED, value(serde_json::to_value(t))),
+            RunEvent::TestFinished(t) => {
+                if t.verdict == crate::exec::results::Verdict::Aborted {
+                    // The abort itself, before the test's record carries it.
+                    self.evidence
+                        .record(kind::ABORTED, json!({ "test": t.name, "reason": t.reason }));
+                }
+                (kind::TEST_FINISHED, value(serde_json::to_value(t)))
+            }
             RunEvent::SafeState { errors } => (kind::SAFE_STATE, json!({ "errors": errors })),
         };
         self.evidence.record(k, data);

@@ -426,6 +426,7 @@ fn open_flasher(
                 device: name.into(),
                 transport: "emulated CAN".into(),
             })?;
+            record_whole_wire(&bus, options)?;
             Box::new(bus.port("tester"))
         }
         _ => {
@@ -461,7 +462,12 @@ fn open_flasher(
         now,
     )
     .with_bit_rate(bit_rate);
-    let client = device::uds::UdsClient::new(channel, device::uds::UdsClientConfig::default());
+    let mut client = device::uds::UdsClient::new(channel, device::uds::UdsClientConfig::default());
+    if let Some(evidence) = options.evidence.clone() {
+        client.set_exchange_log(Box::new(move |request, response| {
+            evidence.exchange(name, request, response)
+        }));
+    }
     Ok(Box::new(device::flasher::UdsFlasher::new(
         client,
         fw.memory_map(),
@@ -498,6 +504,58 @@ fn open_probe(
     })
 }
 
+/// `<bus>.log` (candump) and `<bus>.pcapng` of the same frames.
+type Trace = (
+    std::io::BufWriter<std::fs::File>,
+    crate::transport::can::recording::PcapngSink,
+);
+
+/// The trace files of one bus, when the run keeps evidence.
+fn open_traces(options: &ConnectOptions, interface: &str) -> Result<Option<Trace>, ConnectError> {
+    let Some(dir) = &options.can_log_dir else {
+        return Ok(None);
+    };
+    let create = |ext: &str| {
+        let path = dir.join(format!("{interface}.{ext}"));
+        std::fs::File::create(&path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| ConnectError::Log { path, source: e })
+    };
+    let candump = create("log")?;
+    let path = dir.join(format!("{interface}.pcapng"));
+    let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
+        Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
+        interface,
+    )
+    .map_err(|e| ConnectError::Log { path, source: e })?;
+    Ok(Some((candump, pcapng)))
+}
+
+/// Every frame on an emulated bus, once, stamped in simulated time; a
+/// monitor has no direction, so the pcapng has no epb_flags.
+fn record_whole_wire(
+    bus: &crate::transport::can::emulated::EmulatedCanBus,
+    options: &ConnectOptions,
+) -> Result<(), ConnectError> {
+    let Some((candump, mut pcapng)) = open_traces(options, bus.name())? else {
+        return Ok(());
+    };
+    let mut writer = CandumpWriter::new(candump);
+    let interface = bus.name().to_string();
+    bus.set_monitor(Some(Box::new(
+        move |r: &crate::transport::can::Received| {
+            let _ = writer.write(&LogRecord {
+                timestamp: r.timestamp,
+                interface: interface.clone(),
+                frame: r.frame,
+                direction: None,
+            });
+            let _ = pcapng.write(r.timestamp, &r.frame, None);
+        },
+    )));
+    Ok(())
+}
+
 /// A CAN bus for the EV simulator, recorded to a candump log when asked.
 fn open_can(
     name: &str,
@@ -509,53 +567,14 @@ fn open_can(
         device: name.to_string(),
         source,
     };
-    // `<bus>.log` (candump) and `<bus>.pcapng` of the same frames.
-    type Trace = (
-        std::io::BufWriter<std::fs::File>,
-        crate::transport::can::recording::PcapngSink,
-    );
-    let log = |interface: &str| -> Result<Option<Trace>, ConnectError> {
-        let Some(dir) = &options.can_log_dir else {
-            return Ok(None);
-        };
-        let create = |ext: &str| {
-            let path = dir.join(format!("{interface}.{ext}"));
-            std::fs::File::create(&path)
-                .map(std::io::BufWriter::new)
-                .map_err(|e| ConnectError::Log { path, source: e })
-        };
-        let candump = create("log")?;
-        let path = dir.join(format!("{interface}.pcapng"));
-        let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
-            Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
-            interface,
-        )
-        .map_err(|e| ConnectError::Log { path, source: e })?;
-        Ok(Some((candump, pcapng)))
-    };
+    let log = |interface: &str| open_traces(options, interface);
     match (&spec.transport, emulation) {
         (TransportSpec::EmulatedCan { .. }, Some(e)) => {
             let bus = e.can_bus().ok_or_else(|| EmulatorError::NotEmulated {
                 device: name.to_string(),
                 transport: "emulated CAN without an emulated charger".into(),
             })?;
-            if let Some((candump, mut pcapng)) = log(bus.name())? {
-                // The whole wire, once per frame, stamped in simulated time;
-                // a monitor has no direction, so the pcapng has no epb_flags.
-                let mut writer = CandumpWriter::new(candump);
-                let interface = bus.name().to_string();
-                bus.set_monitor(Some(Box::new(
-                    move |r: &crate::transport::can::Received| {
-                        let _ = writer.write(&LogRecord {
-                            timestamp: r.timestamp,
-                            interface: interface.clone(),
-                            frame: r.frame,
-                            direction: None,
-                        });
-                        let _ = pcapng.write(r.timestamp, &r.frame, None);
-                    },
-                )));
-            }
+            record_whole_wire(&bus, options)?;
             Ok(Box::new(bus.port(name)))
         }
         #[cfg(target_os = "linux")]

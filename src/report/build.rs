@@ -81,17 +81,32 @@ fn read_bound(dir: &Path, file: &str, sha256: &str) -> Result<String, ReportErro
     String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
 }
 
+/// The three report files' names and contents, as the journal gives them.
+pub fn render_all(dir: &Path) -> Result<[(&'static str, String); 3], ReportError> {
+    Ok(render(&load_report(dir)?).1)
+}
+
+fn render(
+    (report, waveforms): &(Report, BTreeMap<String, String>),
+) -> (Report, [(&'static str, String); 3]) {
+    let value = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    (
+        report.clone(),
+        [
+            (REPORT_JSON, canonical::to_canonical_string(&value)),
+            (REPORT_HTML, html::render(report, waveforms)),
+            (JUNIT_XML, junit::render(report)),
+        ],
+    )
+}
+
 pub fn build_dir(dir: &Path) -> Result<Built, ReportError> {
-    let (report, waveforms) = load_report(dir)?;
-    let value = serde_json::to_value(&report).unwrap_or(serde_json::Value::Null);
-    let json = write(dir, REPORT_JSON, canonical::to_canonical_string(&value))?;
-    let html = write(dir, REPORT_HTML, html::render(&report, &waveforms))?;
-    let junit = write(dir, JUNIT_XML, junit::render(&report))?;
+    let (report, [(_, json), (_, html), (_, junit)]) = render(&load_report(dir)?);
     Ok(Built {
         report,
-        json,
-        html,
-        junit,
+        json: write(dir, REPORT_JSON, json)?,
+        html: write(dir, REPORT_HTML, html)?,
+        junit: write(dir, JUNIT_XML, junit)?,
     })
 }
 

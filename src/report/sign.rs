@@ -211,6 +211,8 @@ pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
 pub struct Verification {
     pub subjects: usize,
     pub journal_records: Option<usize>,
+    /// report.json was rebuilt from the journal and is identical.
+    pub report_rebuilt: bool,
 }
 
 /// Checks the envelope's signature with the public key, every subject's
@@ -282,10 +284,12 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
         }
     }
     let journal_path = dir.join("journal.jsonl");
+    let mut report_rebuilt = false;
     let journal_records = if journal_path.exists() {
         // A torn last line (a killed run) is evidence too: it is signed
         // like the rest and the report says the run is incomplete.
         let v = journal::verify(&journal_path).map_err(|e| fail(format!("journal: {e}")))?;
+        report_rebuilt = check_report_matches_journal(dir).map_err(fail)?;
         Some(v.records.len())
     } else {
         None
@@ -293,7 +297,35 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
     Ok(Verification {
         subjects: subjects.len(),
         journal_records,
+        report_rebuilt,
     })
+}
+
+/// The signed report must be what the journal says: a signer cannot vouch
+/// for a report its own evidence does not support. Checked on
+/// `report.json` when it was written by this version of the tool (another
+/// version may lay the report out differently); returns whether it was.
+fn check_report_matches_journal(dir: &Path) -> Result<bool, String> {
+    use super::build::{render_all, REPORT_JSON};
+    let Ok(got) = std::fs::read(dir.join(REPORT_JSON)) else {
+        return Ok(false);
+    };
+    let written_by: Value = serde_json::from_slice(&got).unwrap_or(Value::Null);
+    if written_by["tool"]["version"] != env!("CARGO_PKG_VERSION") {
+        return Ok(false);
+    }
+    let rendered = render_all(dir).map_err(|e| format!("rebuilding the report: {e}"))?;
+    let want = rendered
+        .iter()
+        .find(|(name, _)| *name == REPORT_JSON)
+        .map(|(_, text)| text.as_bytes())
+        .unwrap_or_default();
+    if got != want {
+        return Err(format!(
+            "{REPORT_JSON} is not the report its journal gives (`v2x-hil report build` on a copy shows it)"
+        ));
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

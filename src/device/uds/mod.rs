@@ -58,12 +58,17 @@ impl Default for UdsClientConfig {
 /// skipped while waiting for one answer before it counts as a protocol error.
 const MAX_STALE_RESPONSES: u32 = 16;
 
+/// Told of each request and its final answer (none when it timed out or
+/// the positive answer was suppressed), for the run's journal.
+pub type ExchangeLog = Box<dyn FnMut(&[u8], Option<&[u8]>) + Send>;
+
 /// The tester side of a UDS link.
 pub struct UdsClient {
     channel: IsoTpChannel,
     config: UdsClientConfig,
     timing: SessionTiming,
     pending_total: u64,
+    exchange_log: Option<ExchangeLog>,
 }
 
 impl UdsClient {
@@ -73,7 +78,24 @@ impl UdsClient {
             timing: config.timing,
             config,
             pending_total: 0,
+            exchange_log: None,
         }
+    }
+
+    pub fn set_exchange_log(&mut self, log: ExchangeLog) {
+        self.exchange_log = Some(log);
+    }
+
+    /// Sends `req` and waits for its final answer, telling the exchange
+    /// log what was asked and answered.
+    pub fn request(&mut self, req: &Request) -> Result<Option<Positive>, UdsError> {
+        let encoded = req.encode();
+        let mut answer = None;
+        let result = self.request_inner(req, &encoded, &mut answer);
+        if let Some(log) = self.exchange_log.as_mut() {
+            log(&encoded, answer.as_deref());
+        }
+        result
     }
 
     /// The server timing in force.
@@ -97,10 +119,15 @@ impl UdsClient {
     /// Sends `req` and waits for its final answer: `Ok(None)` when the
     /// request suppresses a positive response (no answer is awaited then),
     /// `Negative` for an NRC other than 0x78.
-    pub fn request(&mut self, req: &Request) -> Result<Option<Positive>, UdsError> {
+    fn request_inner(
+        &mut self,
+        req: &Request,
+        encoded: &[u8],
+        answer: &mut Option<Vec<u8>>,
+    ) -> Result<Option<Positive>, UdsError> {
         let service = req.service();
         self.channel.clear();
-        self.channel.send(&req.encode())?;
+        self.channel.send(encoded)?;
         if req.suppresses_positive_response() {
             return Ok(None);
         }
@@ -121,6 +148,7 @@ impl UdsClient {
             let resp = Response::decode(&bytes).map_err(|e| {
                 UdsError::Protocol(format!("undecodable response {bytes:02X?}: {e}"))
             })?;
+            *answer = Some(bytes.clone());
             match resp {
                 Response::Negative {
                     service: s,
