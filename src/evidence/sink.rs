@@ -141,8 +141,16 @@ pub fn payload(bytes: &[u8]) -> Value {
     }
 }
 
+/// Lowercase hex; a table, not `format!` per byte: a waveform block in a
+/// transcript is hundreds of kilobytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -33,15 +33,45 @@ pub fn island_csv(capture: &Capture, clearing_time_s: Option<f64>, nominal_hz: f
         .iter()
         .fold(0.0f64, |m, v| m.max(v.abs()));
     let frequency = cycle_frequency(&capture.voltage_v[..n], fs, nominal_hz, reference_peak_v);
+    out.reserve(40 * (last.saturating_sub(first)));
     for i in first..last {
         let t_s = (i as f64 - trigger) / fs;
-        let (v, a) = (capture.voltage_v[i], capture.current_a[i]);
-        match frequency.get(i).copied().flatten() {
-            Some(f) => out.push_str(&format!("{t_s:.6},{v:.3},{a:.4},{f:.4}\n")),
-            None => out.push_str(&format!("{t_s:.6},{v:.3},{a:.4},\n")),
+        push_fixed(&mut out, t_s, 6);
+        out.push(',');
+        push_fixed(&mut out, capture.voltage_v[i], 3);
+        out.push(',');
+        push_fixed(&mut out, capture.current_a[i], 4);
+        out.push(',');
+        if let Some(f) = frequency.get(i).copied().flatten() {
+            push_fixed(&mut out, f, 4);
         }
+        out.push('\n');
     }
     out
+}
+
+/// `x` with `decimals` digits after the point, as `format!("{x:.N}")`
+/// writes it for the magnitudes a waveform has (|x| < 9e12), through
+/// integers: a run writes millions of these. Non-finite values are empty.
+pub fn push_fixed(out: &mut String, x: f64, decimals: u32) {
+    use std::fmt::Write;
+    let scale = 10i64.pow(decimals);
+    let scaled = (x * scale as f64).round_ties_even();
+    if !scaled.is_finite() || scaled.abs() >= 9.0e18 {
+        return;
+    }
+    let n = scaled as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    let (int, frac) = (
+        n.unsigned_abs() / scale as u64,
+        n.unsigned_abs() % scale as u64,
+    );
+    let _ = write!(out, "{int}");
+    if decimals > 0 {
+        let _ = write!(out, ".{frac:0width$}", width = decimals as usize);
+    }
 }
 
 /// A cycle whose peak is below this share of the pre-island peak is a
@@ -137,6 +167,38 @@ mod tests {
         assert_eq!(csv.lines().count(), 1 + 25_000);
         let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
         assert!((last[3].parse::<f64>().unwrap() - 60.5).abs() < 0.01);
+    }
+
+    #[test]
+    fn fixed_point_matches_format() {
+        for &(x, d) in &[
+            (0.0, 3),
+            (-0.5, 6),
+            (339.41125, 3),
+            (-67.47599, 4),
+            (60.000049, 4),
+            (1e-7, 6),
+            (-1e-7, 3),
+            (123456.5, 0),
+        ] {
+            let mut s = String::new();
+            push_fixed(&mut s, x, d);
+            let want = format!("{x:.*}", d as usize);
+            // `format!` keeps the sign of a negative value that rounds to 0.
+            let want = if want
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c == '0' || c == '.')
+            {
+                want.trim_start_matches('-').to_string()
+            } else {
+                want
+            };
+            assert_eq!(s, want, "{x} {d}");
+        }
+        let mut s = String::new();
+        push_fixed(&mut s, f64::NAN, 3);
+        assert!(s.is_empty());
     }
 
     #[test]

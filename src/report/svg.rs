@@ -5,6 +5,7 @@
 //! the decimation.
 
 use super::junit::esc;
+use crate::evidence::waveform::push_fixed;
 use std::fmt::Write;
 
 const WIDTH: f64 = 720.0;
@@ -241,9 +242,12 @@ fn polyline(s: &mut String, frame: &Frame, points: &[(f64, f64)], colour: &str, 
     if points.is_empty() {
         return;
     }
-    let mut d = String::new();
+    let mut d = String::with_capacity(14 * points.len());
     for (t, y) in points {
-        let _ = write!(d, "{:.1},{:.1} ", frame.sx(*t), frame.sy(*y));
+        push_fixed(&mut d, frame.sx(*t), 1);
+        d.push(',');
+        push_fixed(&mut d, frame.sy(*y), 1);
+        d.push(' ');
     }
     let dash = if dash.is_empty() {
         String::new()
