@@ -2,7 +2,8 @@
 //! waveform files its records name and bind by digest). `run --out` ends by
 //! calling the same function, so a rebuilt report is byte-identical.
 
-use super::model::{from_records, JournalSummary, Report};
+use super::fold::from_records;
+use super::model::{JournalSummary, Report};
 use super::{canonical, html, junit};
 use crate::evidence::journal::{verify, JournalError};
 use crate::evidence::sink::JOURNAL_FILE;

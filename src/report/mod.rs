@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod canonical;
+pub mod fold;
 pub mod html;
 pub mod junit;
 pub mod model;

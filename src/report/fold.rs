@@ -1,0 +1,438 @@
+//! Folds the journal's records into the report, in order: a test's
+//! measurements land in the test that was running when they were recorded;
+//! a journal without `run_finished` gives an incomplete report that says
+//! what the last record was.
+
+use super::model::*;
+use crate::der::{EnterService, TripSettings};
+use crate::device::flasher::FlashReport;
+use crate::evidence::journal::Record;
+use crate::evidence::record::kind;
+use crate::exec::results::{Expectation, IslandMeasurement, SettingsReading, TestResult, Verdict};
+use crate::exec::settings::side_by_side;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The site's grid profile as `run_started` journals it.
+#[derive(Deserialize)]
+struct SiteProfile {
+    name: String,
+    trip: TripSettings,
+    enter_service: Option<EnterService>,
+    #[serde(default)]
+    unconfirmed: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct IslandRecord {
+    measurement: IslandMeasurement,
+    waveform: Option<FileRef>,
+}
+
+#[derive(Deserialize)]
+struct EquipmentRecord {
+    devices: Vec<Equipment>,
+}
+
+#[derive(Deserialize)]
+struct RunFinished {
+    verdict: Verdict,
+    aborted: Option<String>,
+    safe_state_errors: Vec<String>,
+    #[serde(default)]
+    interrupted: bool,
+}
+
+/// Folds the journal's records into the report. Records of kinds it does
+/// not know (or cannot read) are left out, and counted in the reason when
+/// the run is incomplete.
+pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
+    let mut report = Report {
+        format: FORMAT.into(),
+        tool: None,
+        status: Status::Incomplete,
+        incomplete_reason: None,
+        verdict: ReportVerdict::Incomplete,
+        started_utc: None,
+        clock: records.first().map(|r| r.clock.clone()),
+        plan: InputFile::default(),
+        rig: InputFile::default(),
+        site: None,
+        site_mismatches: Vec::new(),
+        equipment: Vec::new(),
+        firmware: Firmware {
+            version: None,
+            image_sha256: None,
+        },
+        der_settings: None,
+        tests: Vec::new(),
+        aborted: None,
+        safe_state_errors: Vec::new(),
+        journal,
+    };
+    let mut site_profile: Option<SiteProfile> = None;
+    let mut finished: Option<RunFinished> = None;
+    let mut unreadable = 0usize;
+    for r in records {
+        let d = &r.data;
+        let ok = match r.kind.as_str() {
+            kind::RUN_STARTED => {
+                report.tool = d.get("tool").cloned();
+                report.started_utc = d["started_utc"].as_str().map(String::from);
+                report.plan = serde_json::from_value(d["plan"].clone()).unwrap_or_default();
+                report.rig = serde_json::from_value(d["rig"].clone()).unwrap_or_default();
+                report.site = d.get("site").filter(|s| !s.is_null()).cloned();
+                site_profile = serde_json::from_value(d["site_profile"].clone()).ok();
+                true
+            }
+            kind::EQUIPMENT => match serde_json::from_value::<EquipmentRecord>(d.clone()) {
+                Ok(e) => {
+                    report.firmware.version = e
+                        .devices
+                        .iter()
+                        .find(|d| d.role == "charger")
+                        .and_then(|d| d.identity.as_ref())
+                        .map(|i| i.firmware.clone());
+                    report.equipment = e.devices;
+                    true
+                }
+                Err(_) => false,
+            },
+            kind::TEST_STARTED => {
+                report.tests.push(TestReport {
+                    name: d["name"].as_str().unwrap_or("?").to_string(),
+                    clause: d["clause"].as_str().map(String::from),
+                    verdict: ReportVerdict::Incomplete,
+                    reason: None,
+                    started_s: r.t_s,
+                    duration_s: None,
+                    islands: Vec::new(),
+                    expectations: Vec::new(),
+                    settings: Vec::new(),
+                    flashes: Vec::new(),
+                    power: Vec::new(),
+                });
+                true
+            }
+            kind::ISLAND => match serde_json::from_value::<IslandRecord>(d.clone()) {
+                Ok(i) => current(&mut report.tests, |t| {
+                    t.islands.push(IslandEvent {
+                        measurement: i.measurement,
+                        waveform: i.waveform,
+                    })
+                }),
+                Err(_) => false,
+            },
+            kind::EXPECTATION => match serde_json::from_value::<Expectation>(d.clone()) {
+                Ok(e) => current(&mut report.tests, |t| t.expectations.push(e)),
+                Err(_) => false,
+            },
+            kind::SETTINGS => match serde_json::from_value::<SettingsReading>(d.clone()) {
+                Ok(s) => current(&mut report.tests, |t| t.settings.push(s)),
+                Err(_) => false,
+            },
+            kind::FLASH => match serde_json::from_value::<FlashReport>(d.clone()) {
+                Ok(f) => {
+                    report.firmware.version = Some(f.version_after.clone());
+                    report.firmware.image_sha256 = Some(f.sha256.clone());
+                    current(&mut report.tests, |t| t.flashes.push(f))
+                }
+                Err(_) => false,
+            },
+            kind::POWER => match (d["setpoint_w"].as_f64(), d["measured_w"].as_f64()) {
+                (Some(setpoint_w), Some(measured_w)) => current(&mut report.tests, |t| {
+                    t.power.push(PowerSample {
+                        t_s: r.t_s,
+                        setpoint_w,
+                        measured_w,
+                    })
+                }),
+                _ => false,
+            },
+            kind::TEST_FINISHED => match serde_json::from_value::<TestResult>(d.clone()) {
+                Ok(done) => current(&mut report.tests, |t| {
+                    t.verdict = done.verdict.into();
+                    t.reason = done.reason;
+                    t.duration_s = Some(done.duration_s);
+                }),
+                Err(_) => false,
+            },
+            kind::ABORTED => {
+                report.aborted = d["reason"].as_str().map(String::from);
+                true
+            }
+            kind::RUN_FINISHED => match serde_json::from_value::<RunFinished>(d.clone()) {
+                Ok(f) => {
+                    finished = Some(f);
+                    true
+                }
+                Err(_) => false,
+            },
+            kind::STEP | kind::EXCHANGE | kind::SAFE_STATE => true,
+            _ => false,
+        };
+        if !ok {
+            unreadable += 1;
+        }
+    }
+    report.der_settings = der_settings(site_profile.as_ref(), &report.tests);
+    report.site_mismatches = site_mismatches(report.site.as_ref(), &report.equipment);
+    match finished {
+        Some(f) => {
+            report.status = Status::Complete;
+            report.verdict = if f.interrupted {
+                ReportVerdict::Aborted
+            } else {
+                f.verdict.into()
+            };
+            report.aborted = f.aborted.or(report.aborted.take());
+            if f.interrupted && report.aborted.is_none() {
+                report.aborted = Some("interrupted".into());
+            }
+            report.safe_state_errors = f.safe_state_errors;
+        }
+        None => {
+            report.verdict = if report.aborted.is_some() {
+                ReportVerdict::Aborted
+            } else {
+                ReportVerdict::Incomplete
+            };
+            let last = records
+                .last()
+                .map(|r| format!("`{}` at t = {:.3} s", r.kind, r.t_s))
+                .unwrap_or_else(|| "no record".into());
+            let why = match &report.aborted {
+                Some(a) => format!("the run was aborted ({a}) before it finished"),
+                None => "the journal ends before the run finished (the process was killed or lost power)"
+                    .to_string(),
+            };
+            let torn = if report.journal.torn_tail {
+                "; its last line was cut short"
+            } else {
+                ""
+            };
+            report.incomplete_reason = Some(format!("{why}; last record {last}{torn}"));
+        }
+    }
+    if unreadable > 0 {
+        let note = format!("{unreadable} journal record(s) could not be read");
+        report.incomplete_reason = Some(match report.incomplete_reason.take() {
+            Some(r) => format!("{r}; {note}"),
+            None => note,
+        });
+        report.status = Status::Incomplete;
+    }
+    report
+}
+
+/// The report is about the charger the site file names: its serial must
+/// be the one the connected charger reports.
+fn site_mismatches(site: Option<&Value>, equipment: &[Equipment]) -> Vec<String> {
+    let Some(want) = site.and_then(|s| s.pointer("/charger/serial")?.as_str()) else {
+        return Vec::new();
+    };
+    let charger = equipment.iter().find(|e| e.role == "charger");
+    match charger.and_then(|c| c.identity.as_ref()) {
+        Some(id) if id.serial.trim() == want.trim() => Vec::new(),
+        Some(id) => vec![format!(
+            "the site file names charger serial {want}, but the connected charger reports {}",
+            id.serial
+        )],
+        None => vec![format!(
+            "the site file names charger serial {want}, but the charger did not identify itself"
+        )],
+    }
+}
+
+/// Applies `f` to the test being run; false when no test has started.
+fn current(tests: &mut [TestReport], f: impl FnOnce(&mut TestReport)) -> bool {
+    match tests.last_mut() {
+        Some(t) => {
+            f(t);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The last settings the charger reported, beside the site's profile
+/// (without a site, each reading's own comparison is in its test).
+fn der_settings(site: Option<&SiteProfile>, tests: &[TestReport]) -> Option<DerSettings> {
+    let reading = tests
+        .iter()
+        .rev()
+        .flat_map(|t| t.settings.iter().rev())
+        .next()?;
+    let profile = site?;
+    let rows = side_by_side(
+        &profile.trip,
+        profile.enter_service.as_ref(),
+        &reading.trip,
+        reading.enter_service.as_ref(),
+    );
+    Some(DerSettings {
+        profile: profile.name.clone(),
+        mismatches: rows.iter().filter(|r| !r.matches).count(),
+        rows,
+        anti_islanding_enabled: reading.anti_islanding_enabled,
+        unconfirmed: profile.unconfirmed.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::record::kind;
+    use serde_json::json;
+
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+    }
+
+    /// Any JSON: the shapes the fold expects, near misses and nonsense.
+    fn value(r: &mut XorShift, depth: u32) -> Value {
+        let keys = [
+            "name",
+            "clause",
+            "verdict",
+            "reason",
+            "measurement",
+            "waveform",
+            "file",
+            "sha256",
+            "devices",
+            "identity",
+            "role",
+            "setpoint_w",
+            "measured_w",
+            "trip",
+            "site",
+            "id",
+            "charger",
+            "serial",
+            "plan",
+            "duration_s",
+            "aborted",
+            "safe_state_errors",
+        ];
+        match r.below(if depth > 3 { 5 } else { 8 }) {
+            0 => Value::Null,
+            1 => json!(r.below(2) == 0),
+            2 => json!((r.next() as i64) as f64 / 1e6),
+            3 => {
+                json!(["pass", "fail", "aborted", "charger", "", "x\u{0}<&>"][r.below(6) as usize])
+            }
+            4 => json!(r.below(1000)),
+            5 | 6 => {
+                let mut m = serde_json::Map::new();
+                for _ in 0..r.below(6) {
+                    let k = keys[r.below(keys.len() as u64) as usize];
+                    m.insert(k.into(), value(r, depth + 1));
+                }
+                Value::Object(m)
+            }
+            _ => Value::Array((0..r.below(4)).map(|_| value(r, depth + 1)).collect()),
+        }
+    }
+
+    #[test]
+    fn any_journal_content_folds_and_renders_without_panic() {
+        let kinds = [
+            kind::RUN_STARTED,
+            kind::EQUIPMENT,
+            kind::TEST_STARTED,
+            kind::STEP,
+            kind::EXCHANGE,
+            kind::ISLAND,
+            kind::EXPECTATION,
+            kind::SETTINGS,
+            kind::FLASH,
+            kind::POWER,
+            kind::TEST_FINISHED,
+            kind::SAFE_STATE,
+            kind::ABORTED,
+            kind::RUN_FINISHED,
+            "unknown",
+        ];
+        let mut r = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3000 {
+            let records: Vec<Record> = (0..r.below(12))
+                .map(|seq| Record {
+                    seq,
+                    prev: String::new(),
+                    t_s: r.below(1000) as f64 / 7.0,
+                    clock: "simulated".into(),
+                    kind: kinds[r.below(kinds.len() as u64) as usize].into(),
+                    data: value(&mut r, 0),
+                })
+                .collect();
+            let summary = JournalSummary {
+                records: records.len(),
+                head_sha256: String::new(),
+                torn_tail: r.below(2) == 0,
+            };
+            let report = from_records(&records, summary);
+            let v = serde_json::to_value(&report).unwrap();
+            let _ = crate::report::canonical::to_canonical_string(&v);
+            let _ = crate::report::html::render(&report, &Default::default());
+            let _ = crate::report::junit::render(&report);
+            if report.status == Status::Complete {
+                assert!(records.iter().any(|r| r.kind == kind::RUN_FINISHED));
+            }
+        }
+    }
+
+    #[test]
+    fn a_journal_without_its_end_is_incomplete_and_says_so() {
+        let rec = |seq, kind: &str, data: Value| Record {
+            seq,
+            prev: String::new(),
+            t_s: seq as f64,
+            clock: "simulated".into(),
+            kind: kind.into(),
+            data,
+        };
+        let records = vec![
+            rec(
+                0,
+                kind::RUN_STARTED,
+                json!({"plan": {"name": "p", "path": "p.yaml"}}),
+            ),
+            rec(
+                1,
+                kind::TEST_STARTED,
+                json!({"name": "t", "clause": "§5.10"}),
+            ),
+            rec(
+                2,
+                kind::POWER,
+                json!({"setpoint_w": 1000.0, "measured_w": 990.0}),
+            ),
+        ];
+        let summary = JournalSummary {
+            records: 3,
+            head_sha256: "h".into(),
+            torn_tail: true,
+        };
+        let report = from_records(&records, summary);
+        assert_eq!(report.status, Status::Incomplete);
+        assert_eq!(report.verdict, ReportVerdict::Incomplete);
+        let why = report.incomplete_reason.unwrap();
+        assert!(
+            why.contains("killed") && why.contains("`power` at t = 2.000 s"),
+            "{why}"
+        );
+        assert!(why.contains("cut short"), "{why}");
+        assert_eq!(report.tests[0].verdict, ReportVerdict::Incomplete);
+        assert_eq!(report.tests[0].power.len(), 1);
+    }
+}
