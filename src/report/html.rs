@@ -29,10 +29,24 @@ pub fn render(report: &Report, waveforms: &BTreeMap<String, String>) -> String {
     let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(
         h,
-        "<h1>{}</h1>\n<p>Verdict: {}</p>",
+        "<h1>{}</h1>\n<p>Verdict of the plan's tests: {}</p>",
         esc(&title),
         verdict(report.verdict)
     );
+    if let Some(d) = &report.der_settings {
+        let _ = writeln!(
+            h,
+            "<p>DER settings against the site's profile: {}</p>",
+            if d.mismatches == 0 {
+                "<span class=\"pass\">all match</span>".to_string()
+            } else {
+                format!(
+                    "<span class=\"fail\">{} differ</span> (see <a href=\"#der-settings\">DER settings</a>)",
+                    d.mismatches
+                )
+            }
+        );
+    }
     if report.status == Status::Incomplete {
         let _ = writeln!(
             h,
@@ -131,8 +145,19 @@ fn site_section(h: &mut String, r: &Report) {
     match &r.site {
         None => h.push_str("<p>No site file was given for this run.</p>\n"),
         Some(site) => {
+            // The installation first, then the charger, vehicle, installer.
             h.push_str("<table>\n");
-            flatten(h, "", site);
+            let order = ["site", "charger", "ev", "installer"];
+            for key in order {
+                if let Some(v) = site.get(key) {
+                    flatten(h, key, v);
+                }
+            }
+            if let Value::Object(map) = site {
+                for (k, v) in map.iter().filter(|(k, _)| !order.contains(&k.as_str())) {
+                    flatten(h, k, v);
+                }
+            }
             h.push_str("</table>\n");
         }
     }
@@ -208,7 +233,7 @@ fn equipment_section(h: &mut String, r: &Report) {
 }
 
 fn settings_section(h: &mut String, r: &Report) {
-    h.push_str("<h2>DER settings</h2>\n");
+    h.push_str("<h2 id=\"der-settings\">DER settings</h2>\n");
     let Some(d) = &r.der_settings else {
         let why = if r.site.is_none() {
             "No site file was given, so there is no site profile to compare with; \
