@@ -1,21 +1,10 @@
 //! The binary end to end on the emulated rig: exit codes, JSON, the island
 //! table, safety-limit refusal and Ctrl-C.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn v2x(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
+mod cli_common;
+use cli_common::{root, v2x};
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {

@@ -1,21 +1,8 @@
 //! `v2x-hil site check`: exit 0 on the examples, exit 2 with a located error
 //! (file, line, key) on each bad fixture.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn v2x(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
+mod cli_common;
+use cli_common::{root, v2x};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -1,23 +1,11 @@
 //! The V2G and V2H plans end to end on the emulated rig, the vehicle-limit
 //! variant, and the CAN trace `--out` writes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use v2x_hil::transport::can::candump::parse_log;
 use v2x_hil::transport::can::CanId;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn v2x(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
+mod cli_common;
+use cli_common::v2x;
 
 fn run_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
     let out = v2x(args);

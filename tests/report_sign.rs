@@ -4,21 +4,11 @@
 
 use base64::Engine;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use v2x_hil::report::sign::{pae, verify_dir, ENVELOPE_FILE, PAYLOAD_TYPE};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn v2x(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+mod cli_common;
+use cli_common::v2x;
 
 fn signed_run(dir: &Path) -> PathBuf {
     let key = dir.join("signer");

@@ -430,6 +430,9 @@ impl<'r> Runner<'r> {
         let over = s.over_s.max(0.0);
         let step_s = s.step_s.max(1e-3);
         let n = ((over / step_s).ceil() as usize).max(1);
+        // Steps keep their schedule from the ramp's start, whatever time
+        // the commands and power samples take on the link.
+        let started = self.rig.clock.now();
         for k in 1..=n {
             let x = from + (to - from) * k as f64 / n as f64;
             match role {
@@ -449,7 +452,11 @@ impl<'r> Runner<'r> {
                 }
             }
             if k < n {
-                self.sleep(Duration::from_secs_f64(over / n as f64))?;
+                let next = started + Duration::from_secs_f64(over * k as f64 / n as f64);
+                let now = self.rig.clock.now();
+                if next > now {
+                    self.sleep(next - now)?;
+                }
             }
         }
         Ok(())
