@@ -254,6 +254,27 @@ fn a_bad_site_file_is_refused_before_anything_runs() {
 }
 
 #[test]
+fn a_site_profile_for_another_grid_frequency_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = v2x(&[
+        "run",
+        "fixtures/plans/tiny.yaml",
+        "--site",
+        "fixtures/sites/fifty-hz.yaml",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fifty-hz.yaml: site.grid_profile") && err.contains("50 Hz"),
+        "{err}"
+    );
+    assert!(!run.exists());
+}
+
+#[test]
 fn a_run_that_cannot_connect_leaves_an_aborted_report() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

@@ -50,7 +50,21 @@ pub fn run(args: RunArgs) -> ExitCode {
     let site = match &args.site {
         None => None,
         Some(path) => match crate::model::load_site(path) {
-            Ok(site) => Some((path.clone(), site)),
+            Ok(site) => {
+                // Frequency pickups are absolute hertz: a 50 Hz profile says
+                // nothing about a 60 Hz charger.
+                let nominal = site.profile.as_ref().and_then(|p| p.nominal);
+                if let Some(n) = nominal.filter(|n| n.frequency_hz != rig.nominal.frequency_hz) {
+                    output::error(&format!(
+                        "{}: site.grid_profile: the profile is for a {} Hz grid but the rig is {} Hz",
+                        path.display(),
+                        n.frequency_hz,
+                        rig.nominal.frequency_hz
+                    ));
+                    return ExitCode::BadInput;
+                }
+                Some((path.clone(), site))
+            }
             Err(e) => {
                 output::error(&e.render());
                 return ExitCode::BadInput;
