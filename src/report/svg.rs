@@ -118,15 +118,23 @@ pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
         "",
     );
     marker(&mut s, &top, &bottom, 0.0, "S3 open", "#444");
-    if let Some(c) = clearing_time_s.filter(|c| c.is_finite() && *c <= t1) {
-        marker(
+    match clearing_time_s.filter(|c| c.is_finite() && *c <= t1) {
+        Some(c) => marker(
             &mut s,
             &top,
             &bottom,
             c,
             &format!("cleared {c:.3} s"),
             "#9467bd",
-        );
+        ),
+        None => {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#b00\">not cleared: still energised at the end of the capture</text>",
+                top.px.1,
+                top.py.0 - 6.0
+            );
+        }
     }
     legend(
         &mut s,
@@ -434,6 +442,8 @@ mod tests {
         assert!(svg.contains(">S3 open<"));
         assert!(svg.contains(">cleared 0.300 s<"));
         assert_eq!(svg.matches("<polyline").count(), 3);
+        let ran_on = island_plot(&csv, None).unwrap();
+        assert!(ran_on.contains("not cleared") && !ran_on.contains(">cleared"));
         assert!(island_plot("t_s\n", None).is_none());
         assert!(island_plot("garbage\n1,2\n,,,\n", None).is_none());
     }
