@@ -107,4 +107,38 @@ fn a_killed_run_keeps_a_journal_that_verifies() {
     assert!(junit.contains("<skipped message="), "{junit}");
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("Incomplete report."));
+
+    // What a killed run left can still be signed and verified, and the
+    // verification says the report is incomplete.
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("k");
+    let cmd = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    assert!(cmd(&[&os("keys"), &os("new"), key.as_os_str()])
+        .status
+        .success());
+    let pem = keys.path().join("k.pem");
+    let public = keys.path().join("k.pub.pem");
+    let signed = cmd(&[
+        &os("report"),
+        &os("sign"),
+        dir.path().as_os_str(),
+        &os("--key"),
+        pem.as_os_str(),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+    let verified = cmd(&[
+        &os("report"),
+        &os("verify"),
+        dir.path().as_os_str(),
+        &os("--key"),
+        public.as_os_str(),
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{verified:?}");
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("the report says: incomplete"));
 }

@@ -142,13 +142,20 @@ fn report_build_rebuilds_the_same_bytes_and_the_signed_folder_verifies() {
     }
     // Every evidence file is a signed subject, the waveform in its folder too;
     // the predicate is the report.
-    ok(&v2x(&[
+    let verified = v2x(&[
         "report",
         "verify",
         run.to_str().unwrap(),
         "--key",
         public.to_str().unwrap(),
-    ]));
+    ]);
+    ok(&verified);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        said.contains("report.json against the journal")
+            && said.contains("the report says: complete, verdict pass"),
+        "{said}"
+    );
     let env: Value =
         serde_json::from_slice(&std::fs::read(run.join("report.dsse.json")).unwrap()).unwrap();
     use base64::Engine;
@@ -251,6 +258,14 @@ fn a_bad_site_file_is_refused_before_anything_runs() {
         "{err}"
     );
     assert!(!run.exists(), "nothing written for a refused run");
+}
+
+#[test]
+fn report_build_without_a_journal_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = v2x(&["report", "build", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("journal.jsonl"));
 }
 
 #[test]

@@ -82,6 +82,22 @@ pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
                     ""
                 }
             );
+            // What was verified is what the report says: say it, so an
+            // incomplete or failed run is not mistaken for a good one.
+            let report = std::fs::read(dir.join(crate::report::build::REPORT_JSON))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+            if let Some(r) = report {
+                println!(
+                    "the report says: {}, verdict {}{}",
+                    r["status"].as_str().unwrap_or("?"),
+                    r["verdict"].as_str().unwrap_or("?"),
+                    r["incomplete_reason"]
+                        .as_str()
+                        .map(|w| format!(" ({w})"))
+                        .unwrap_or_default()
+                );
+            }
             ExitCode::Pass
         }
         Err(SignError::Verify(what)) => {
