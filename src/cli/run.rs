@@ -203,7 +203,7 @@ fn start_evidence(
         .collect();
     let mut started = json!({
         "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
-        "started_utc": crate::report::time::utc_now_rfc3339(),
+        "started_utc": evidence.started_utc(),
         "clock": clock,
         "plan": input(&args.plan, &plan.name),
         "rig": rig_input,

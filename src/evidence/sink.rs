@@ -25,6 +25,8 @@ struct Inner {
     /// Set once the rig is connected; records before that are at t = 0.
     clock: OnceLock<Arc<dyn Clock>>,
     clock_kind: ClockKind,
+    /// When the folder was created (RFC 3339, UTC): time zero of a wall clock.
+    started_utc: String,
     /// The first write that failed: the run reports it at the end instead
     /// of failing a measurement over a full disk.
     first_error: Mutex<Option<String>>,
@@ -46,6 +48,7 @@ impl Evidence {
                 journal: Mutex::new(journal),
                 clock: OnceLock::new(),
                 clock_kind,
+                started_utc: crate::report::time::utc_now_rfc3339(),
                 first_error: Mutex::new(None),
             }),
         })
@@ -57,6 +60,10 @@ impl Evidence {
 
     pub fn clock_kind(&self) -> ClockKind {
         self.inner.clock_kind
+    }
+
+    pub fn started_utc(&self) -> &str {
+        &self.inner.started_utc
     }
 
     /// The rig's clock, once it exists.

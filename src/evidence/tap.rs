@@ -40,8 +40,9 @@ impl TappedLink {
         };
         writeln!(
             file,
-            "# v2x-hil transcript of `{device}` ({role}, {}); times are {clock} seconds since the run started",
-            inner.describe()
+            "# v2x-hil transcript of `{device}` ({role}, {}); times are {clock} seconds since the run started ({})",
+            inner.describe(),
+            evidence.started_utc()
         )?;
         Ok(TappedLink {
             inner,
