@@ -239,25 +239,39 @@ fn a_re_signed_report_that_its_journal_does_not_give_fails_verification() {
     );
 }
 
-#[test]
-fn a_bad_site_file_is_refused_before_anything_runs() {
+/// `run --site SITE --out DIR`: exit 2, nothing written; what it said.
+fn refused_site(site: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let out = v2x(&[
         "run",
         "fixtures/plans/tiny.yaml",
         "--site",
-        "fixtures/sites/bad-vin.yaml",
+        site,
         "--out",
         run.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!run.exists(), "nothing written for a refused run");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_site_file_is_refused_before_anything_runs() {
+    let err = refused_site("fixtures/sites/bad-vin.yaml");
     assert!(
         err.contains("bad-vin.yaml:") && err.contains("ev.vin"),
         "{err}"
     );
-    assert!(!run.exists(), "nothing written for a refused run");
+}
+
+#[test]
+fn a_site_profile_for_another_grid_frequency_is_refused() {
+    let err = refused_site("fixtures/sites/fifty-hz.yaml");
+    assert!(
+        err.contains("fifty-hz.yaml: site.grid_profile") && err.contains("50 Hz"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -266,27 +280,6 @@ fn report_build_without_a_journal_is_bad_input() {
     let out = v2x(&["report", "build", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("journal.jsonl"));
-}
-
-#[test]
-fn a_site_profile_for_another_grid_frequency_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run");
-    let out = v2x(&[
-        "run",
-        "fixtures/plans/tiny.yaml",
-        "--site",
-        "fixtures/sites/fifty-hz.yaml",
-        "--out",
-        run.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("fifty-hz.yaml: site.grid_profile") && err.contains("50 Hz"),
-        "{err}"
-    );
-    assert!(!run.exists());
 }
 
 #[test]
