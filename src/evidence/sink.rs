@@ -5,7 +5,7 @@
 
 use super::journal::{JournalError, JournalWriter};
 use crate::exec::clock::{Clock, ClockKind};
-use crate::firmware::verify::sha256_hex;
+use crate::firmware::verify::{hex_lower, sha256_hex};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -144,20 +144,8 @@ pub fn payload(bytes: &[u8]) -> Value {
     if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
         Value::String(String::from_utf8_lossy(bytes).into_owned())
     } else {
-        serde_json::json!({ "hex": hex(bytes) })
+        serde_json::json!({ "hex": hex_lower(bytes) })
     }
-}
-
-/// Lowercase hex; a table, not `format!` per byte: a waveform block in a
-/// transcript is hundreds of kilobytes.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * bytes.len());
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! `t_s` on the rig's clock (simulated or wall seconds since the run
 //! started, as the header line says).
 
-use super::sink::{hex, Evidence};
+use super::sink::Evidence;
+use crate::firmware::verify::hex_lower;
 use crate::transport::{ByteLink, TransportError};
 use std::fs::File;
 use std::io::Write;
@@ -78,7 +79,7 @@ pub fn transcript_bytes(bytes: &[u8]) -> String {
         .iter()
         .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\r' || b == b'\t');
     if !texty {
-        return format!("hex {}", hex(bytes));
+        return format!("hex {}", hex_lower(bytes));
     }
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');

@@ -75,7 +75,7 @@ impl SigningPublicKey {
     /// First 8 bytes of SHA-256 over the raw key, hex: names the key in messages.
     pub fn fingerprint(&self) -> String {
         let d = Sha256::digest(self.key.as_bytes());
-        d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        crate::firmware::verify::hex_lower(&d[..8])
     }
 
     /// Strict RFC 8032 verification (rejects non-canonical and small-order

@@ -170,10 +170,20 @@ impl MemoryMap {
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex_lower(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of `bytes`: digests, key ids, binary payloads in
+/// evidence. A table, not `format!` per byte: a waveform block in a
+/// transcript is hundreds of kilobytes.
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// Which check refused an image.
@@ -324,7 +334,7 @@ impl VerifiedImage {
         self.sha256
     }
     pub fn sha256_hex(&self) -> String {
-        self.sha256.iter().map(|b| format!("{b:02x}")).collect()
+        hex_lower(&self.sha256)
     }
     pub fn checks(&self) -> Checks {
         self.checks
@@ -339,10 +349,7 @@ impl VerifiedImage {
 /// Runs every check `policy` asks for over `file`; the first failure refuses.
 pub fn verify(file: &ImageFile, policy: &VerifyPolicy) -> Result<VerifiedImage, VerifyError> {
     let digest: [u8; 32] = Sha256::digest(&file.bytes).into();
-    let actual = digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let actual = hex_lower(&digest);
     if let Some(expected) = &policy.expect_sha256 {
         let want = expected.trim();
         let parsed = decode_hex(want).filter(|d| d.len() == 32);

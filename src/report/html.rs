@@ -3,9 +3,9 @@
 //! offline: site, equipment, firmware, the charger's DER settings beside
 //! the site's profile, each test with its verdict and clause, and plots.
 
-use super::junit::esc;
 use super::model::{Report, ReportVerdict, Status, TestReport};
 use super::svg;
+use super::xml::esc;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -12,3 +12,4 @@ pub mod model;
 pub mod sign;
 pub mod svg;
 pub mod time;
+pub mod xml;

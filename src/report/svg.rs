@@ -4,7 +4,7 @@
 //! reduced to a min/max pair per pixel column, so a peak is never lost to
 //! the decimation.
 
-use super::junit::esc;
+use super::xml::esc;
 use crate::evidence::waveform::push_fixed;
 use std::fmt::Write;
 
