@@ -2,30 +2,23 @@
 //! holds every event; a run killed with SIGKILL leaves a journal whose
 //! records up to the last completed write all verify.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use v2x_hil::evidence::journal::verify;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod cli_common;
+use cli_common::{ok, root, v2x};
 
 #[test]
 fn a_finished_run_leaves_a_verified_journal() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(["run", "fixtures/plans/of2-trip.yaml", "--out"])
-        .arg(dir.path())
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out_dir = dir.path().to_str().unwrap();
+    ok(&v2x(&[
+        "run",
+        "fixtures/plans/of2-trip.yaml",
+        "--out",
+        out_dir,
+    ]));
     let v = verify(&dir.path().join("journal.jsonl")).unwrap();
     assert!(!v.torn_tail);
     let kinds: Vec<&str> = v.records.iter().map(|r| r.kind.as_str()).collect();
@@ -34,12 +27,7 @@ fn a_finished_run_leaves_a_verified_journal() {
     assert!(kinds.contains(&"expectation") && kinds.contains(&"test_finished"));
     assert!(v.records.iter().all(|r| r.clock == "simulated"));
     // A second run into the same folder is refused: evidence is not overwritten.
-    let again = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(["run", "fixtures/plans/of2-trip.yaml", "--out"])
-        .arg(dir.path())
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let again = v2x(&["run", "fixtures/plans/of2-trip.yaml", "--out", out_dir]);
     assert_eq!(again.status.code(), Some(2));
 }
 
@@ -76,17 +64,9 @@ fn a_killed_run_keeps_a_journal_that_verifies() {
 
     // The report is rebuilt from what the journal holds and says why it
     // is incomplete; the measured island and its waveform are in it.
-    let out = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(["report", "build"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let run = dir.path().to_str().unwrap();
+    let out = v2x(&["report", "build", run]);
+    ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("INCOMPLETE"));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
@@ -112,33 +92,17 @@ fn a_killed_run_keeps_a_journal_that_verifies() {
     // verification says the report is incomplete.
     let keys = tempfile::tempdir().unwrap();
     let key = keys.path().join("k");
-    let cmd = |args: &[&std::ffi::OsStr]| {
-        Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let os = |s: &str| std::ffi::OsString::from(s);
-    assert!(cmd(&[&os("keys"), &os("new"), key.as_os_str()])
-        .status
-        .success());
+    ok(&v2x(&["keys", "new", key.to_str().unwrap()]));
     let pem = keys.path().join("k.pem");
     let public = keys.path().join("k.pub.pem");
-    let signed = cmd(&[
-        &os("report"),
-        &os("sign"),
-        dir.path().as_os_str(),
-        &os("--key"),
-        pem.as_os_str(),
-    ]);
-    assert!(signed.status.success(), "{signed:?}");
-    let verified = cmd(&[
-        &os("report"),
-        &os("verify"),
-        dir.path().as_os_str(),
-        &os("--key"),
-        public.as_os_str(),
-    ]);
-    assert_eq!(verified.status.code(), Some(0), "{verified:?}");
+    ok(&v2x(&[
+        "report",
+        "sign",
+        run,
+        "--key",
+        pem.to_str().unwrap(),
+    ]));
+    let verified = v2x(&["report", "verify", run, "--key", public.to_str().unwrap()]);
+    ok(&verified);
     assert!(String::from_utf8_lossy(&verified.stdout).contains("the report says: incomplete"));
 }

@@ -7,9 +7,21 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 mod cli_common;
 use cli_common::{ok, v2x};
+
+/// `report verify RUN --key PUBLIC`.
+fn verify(run: &Path, public: &Path) -> Output {
+    v2x(&[
+        "report",
+        "verify",
+        run.to_str().unwrap(),
+        "--key",
+        public.to_str().unwrap(),
+    ])
+}
 
 /// The small commissioning plan on the emulated rig, with the test site.
 fn commissioning_run(dir: &Path, extra: &[&str]) -> PathBuf {
@@ -142,13 +154,7 @@ fn report_build_rebuilds_the_same_bytes_and_the_signed_folder_verifies() {
     }
     // Every evidence file is a signed subject, the waveform in its folder too;
     // the predicate is the report.
-    let verified = v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ]);
+    let verified = verify(&run, &public);
     ok(&verified);
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(
@@ -187,13 +193,7 @@ fn report_build_rebuilds_the_same_bytes_and_the_signed_folder_verifies() {
     let mut bytes = std::fs::read(&csv).unwrap();
     bytes[100] ^= 1;
     std::fs::write(&csv, bytes).unwrap();
-    let verify = v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ]);
+    let verify = verify(&run, &public);
     assert_eq!(verify.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&verify.stderr).contains("waveforms/island-001.csv"));
     let build = v2x(&["report", "build", run.to_str().unwrap()]);
@@ -224,13 +224,7 @@ fn a_re_signed_report_that_its_journal_does_not_give_fails_verification() {
         "--key",
         key.to_str().unwrap(),
     ]));
-    let out = v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ]);
+    let out = verify(&run, &public);
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
