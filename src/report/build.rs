@@ -84,25 +84,22 @@ fn read_bound(dir: &Path, file: &str, sha256: &str) -> Result<String, ReportErro
 
 /// The three report files' names and contents, as the journal gives them.
 pub fn render_all(dir: &Path) -> Result<[(&'static str, String); 3], ReportError> {
-    Ok(render(&load_report(dir)?).1)
+    let (report, waveforms) = load_report(dir)?;
+    Ok(render(&report, &waveforms))
 }
 
-fn render(
-    (report, waveforms): &(Report, BTreeMap<String, String>),
-) -> (Report, [(&'static str, String); 3]) {
+fn render(report: &Report, waveforms: &BTreeMap<String, String>) -> [(&'static str, String); 3] {
     let value = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
-    (
-        report.clone(),
-        [
-            (REPORT_JSON, canonical::to_canonical_string(&value)),
-            (REPORT_HTML, html::render(report, waveforms)),
-            (JUNIT_XML, junit::render(report)),
-        ],
-    )
+    [
+        (REPORT_JSON, canonical::to_canonical_string(&value)),
+        (REPORT_HTML, html::render(report, waveforms)),
+        (JUNIT_XML, junit::render(report)),
+    ]
 }
 
 pub fn build_dir(dir: &Path) -> Result<Built, ReportError> {
-    let (report, [(_, json), (_, html), (_, junit)]) = render(&load_report(dir)?);
+    let (report, waveforms) = load_report(dir)?;
+    let [(_, json), (_, html), (_, junit)] = render(&report, &waveforms);
     Ok(Built {
         report,
         json: write(dir, REPORT_JSON, json)?,
