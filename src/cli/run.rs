@@ -109,8 +109,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::Aborted;
         }
     };
+    // Every run identifies its devices, kept or not: what a run sends must
+    // not depend on whether its evidence is kept (evidence is a pure observer).
+    let equipment = equipment(&mut connected);
     if let Some(ev) = &evidence {
-        ev.record(kind::EQUIPMENT, equipment(&mut connected));
+        ev.record(kind::EQUIPMENT, equipment);
     }
     let interrupt = Arc::new(AtomicBool::new(false));
     let _signal_runtime = watch_ctrl_c(interrupt.clone());

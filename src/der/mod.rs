@@ -201,7 +201,16 @@ impl EnterService {
 
 /// Sandia Frequency Shift active anti-islanding parameters:
 /// chopping fraction cf = cf0 + K·(f − f_nom), plus the detector that ceases
-/// energising when the island frequency has been pushed out of the band.
+/// energising when the island frequency is being pushed away, beyond the
+/// band in which the DER must ride through.
+///
+/// IEEE 1547-2018 §6.1: ride-through "shall not be falsely inhibited" by the
+/// islanding detection, nor the detection by ride-through. So the detector
+/// judges only frequencies outside the mandatory-operation region of
+/// §6.5.2 (Table 21: 57.0–61.8 Hz on a 60 Hz system, held 299 s), and even
+/// there it declares an island only while the deviation keeps growing — the
+/// signature of SFS's positive feedback acting on an island. A stiff grid
+/// held at any frequency is left to the OF/UF trip functions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AntiIslanding {
@@ -210,8 +219,13 @@ pub struct AntiIslanding {
     pub cf0: f64,
     /// Positive-feedback gain, per hertz of deviation.
     pub k_per_hz: f64,
-    /// Frequency deviation from nominal at which the island is declared.
-    pub detect_deviation_hz: f64,
+    /// The drift is judged above nominal + this (Table 21: 61.8 − 60 Hz)…
+    pub detect_above_hz: f64,
+    /// …or below nominal − this (Table 21: 60 − 57.0 Hz).
+    pub detect_below_hz: f64,
+    /// …and an island is declared when the deviation grew at least this
+    /// fast over the detector's window (`plant::DRIFT_WINDOW_S`).
+    pub min_drift_hz_per_s: f64,
 }
 
 impl Default for AntiIslanding {
@@ -220,7 +234,9 @@ impl Default for AntiIslanding {
             enabled: true,
             cf0: 0.02,
             k_per_hz: 0.05,
-            detect_deviation_hz: 1.0,
+            detect_above_hz: 1.8,
+            detect_below_hz: 3.0,
+            min_drift_hz_per_s: 1.0,
         }
     }
 }

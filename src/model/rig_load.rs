@@ -117,7 +117,9 @@ struct RawAntiIslanding {
     enabled: Option<bool>,
     cf0: Option<f64>,
     k_per_hz: Option<f64>,
-    detect_deviation_hz: Option<f64>,
+    detect_above_hz: Option<f64>,
+    detect_below_hz: Option<f64>,
+    min_drift_hz_per_s: Option<f64>,
 }
 
 /// Loads and validates a rig with the default driver table.
@@ -374,13 +376,17 @@ fn validate_device(
             enabled: a.enabled.unwrap_or(def.enabled),
             cf0: a.cf0.unwrap_or(def.cf0),
             k_per_hz: a.k_per_hz.unwrap_or(def.k_per_hz),
-            detect_deviation_hz: a.detect_deviation_hz.unwrap_or(def.detect_deviation_hz),
+            detect_above_hz: a.detect_above_hz.unwrap_or(def.detect_above_hz),
+            detect_below_hz: a.detect_below_hz.unwrap_or(def.detect_below_hz),
+            min_drift_hz_per_s: a.min_drift_hz_per_s.unwrap_or(def.min_drift_hz_per_s),
         };
         let ak = format!("{ek}.anti_islanding");
         // Sandia Frequency Shift: cf is a fraction of the half cycle.
         c.within(&format!("{ak}.cf0"), anti_islanding.cf0, 0.0, 0.5, "");
         c.finite(&format!("{ak}.k_per_hz"), anti_islanding.k_per_hz);
-        c.positive(&format!("{ak}.detect_deviation_hz"), anti_islanding.detect_deviation_hz);
+        c.positive(&format!("{ak}.detect_above_hz"), anti_islanding.detect_above_hz);
+        c.positive(&format!("{ak}.detect_below_hz"), anti_islanding.detect_below_hz);
+        c.positive(&format!("{ak}.min_drift_hz_per_s"), anti_islanding.min_drift_hz_per_s);
         if let Some(b) = &e.backup {
             c.within(&format!("{ek}.backup.transfer_time_s"), b.transfer_time_s, 0.0, 10.0, "");
         }

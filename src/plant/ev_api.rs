@@ -214,7 +214,7 @@ impl super::Plant {
                 } else {
                     self.config.nominal_frequency_hz
                 };
-            let mean_v2 = self.meter.mean_v2();
+            let mean_v2 = self.meter.means(t_s).mean_v2;
             let b = self.v2h.inv_lh / w;
             let g = self.v2h.g_h;
             HomeMeasurement {
@@ -225,13 +225,13 @@ impl super::Plant {
                 current_rms_a: mean_v2.sqrt() * (g * g + b * b).sqrt(),
             }
         } else {
-            let m = &self.v2h.meter;
+            let m = self.v2h.meter.means(t_s);
             HomeMeasurement {
-                voltage_rms_v: m.v_rms(),
-                frequency_hz: m.frequency_cycle_hz(t_s),
-                power_w: m.p_grid_w(),
-                reactive_var: m.q_grid_var(),
-                current_rms_a: m.i_b_rms(),
+                voltage_rms_v: m.v_rms,
+                frequency_hz: self.v2h.meter.frequency_cycle_hz(t_s),
+                power_w: m.p_grid_w,
+                reactive_var: m.q_grid_var,
+                current_rms_a: m.i_b_rms,
             }
         }
     }
@@ -248,10 +248,11 @@ impl super::Plant {
     /// export positive, in any mode (into the PCC with the MID closed, into
     /// the home bus while forming). `measure()` stays at the PCC.
     pub fn inverter_ac_power_w(&self) -> f64 {
+        let t_s = self.step as f64 * self.dt_s;
         if self.v2h.mid_closed() {
-            self.meter.p_inverter_w()
+            self.meter.means(t_s).p_inverter_w
         } else {
-            self.v2h.meter.p_inverter_w()
+            self.v2h.meter.means(t_s).p_inverter_w
         }
     }
 }

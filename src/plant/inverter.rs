@@ -1,10 +1,12 @@
-//! The charger's grid-following current source: synchronised to the PCC
-//! voltage zero crossings, amplitude from the power setpoint over a filtered
-//! RMS voltage, and Sandia Frequency Shift chopping (Stevens et al.,
+//! The charger's grid-following current source: a sinusoid on the PLL's
+//! phase (pll.rs), amplitude from the power setpoint over a filtered RMS
+//! voltage, and Sandia Frequency Shift chopping (Stevens et al.,
 //! "Development and Testing of an Approach to Anti-Islanding in Utility-
-//! Interconnected Photovoltaic Systems", SAND2000-1939, §3: cf = cf0 + K·Δf).
+//! Interconnected Photovoltaic Systems", SAND2000-1939, §3: cf = cf0 + K·Δf,
+//! Δf the PLL's frequency estimate less nominal).
 
 use super::measure::Crossing;
+use super::pll::Pll;
 use crate::der::AntiIslanding;
 use std::f64::consts::{PI, SQRT_2};
 
@@ -14,9 +16,9 @@ pub const POWER_LOOP_TAU_S: f64 = 0.1;
 /// Current limit in per-unit of rated current (rating / nominal voltage).
 pub const CURRENT_LIMIT_PU: f64 = 1.2;
 /// Chopping fraction range. Positive cf: the half-sine finishes early and
-/// the current rests at zero until the voltage crosses (current leads);
-/// negative cf: the current rests first and the half-sine ends at the
-/// expected crossing (current lags), the mirror image.
+/// the current rests at zero until the PLL's half-cycle ends (current
+/// leads); negative cf: the current rests first and the half-sine ends with
+/// the half-cycle (current lags), the mirror image.
 pub const CF_LIMIT: f64 = 0.2;
 
 pub(crate) struct CurrentSource {
@@ -29,12 +31,9 @@ pub(crate) struct CurrentSource {
     /// The DC side's AC power window (±∞ with the ideal lab source).
     min_w: f64,
     max_w: f64,
-    // The half-cycle being produced.
-    start_s: f64,
-    sign: f64,
-    delay_s: f64,
-    dur_s: f64,
-    half_s: f64,
+    pub pll: Pll,
+    /// The half-cycle being produced (0 positive, 1 negative).
+    half: usize,
     amp_a: f64,
     pub cf: f64,
 }
@@ -59,11 +58,8 @@ impl CurrentSource {
             setpoint_w: 0.0,
             min_w: f64::NEG_INFINITY,
             max_w: f64::INFINITY,
-            start_s: 0.0,
-            sign: 1.0,
-            delay_s: 0.0,
-            dur_s: 0.5 / nominal_hz,
-            half_s: 0.5 / nominal_hz,
+            pll: Pll::new(nominal_hz, dt_s),
+            half: 0,
             amp_a: 0.0,
             cf: 0.0,
         }
@@ -92,49 +88,46 @@ impl CurrentSource {
         }
     }
 
-    /// Starts the next half-cycle at a voltage zero crossing. `f_hz` and
-    /// `half_s` are the latest measurements (None: keep the previous).
-    pub fn on_crossing(
-        &mut self,
-        c: Crossing,
-        half_s: Option<f64>,
-        ai: &AntiIslanding,
-        f_hz: Option<f64>,
-    ) {
-        if let Some(h) = half_s {
-            self.half_s = h;
-        }
-        let f = f_hz.unwrap_or(self.nominal_hz);
+    /// A zero crossing of the PCC voltage, `lag_s` before this step.
+    pub fn on_crossing(&mut self, c: Crossing, lag_s: f64) {
+        self.pll.on_crossing(c, lag_s);
+    }
+
+    /// The PLL's frequency estimate.
+    pub fn frequency_hz(&self) -> f64 {
+        self.pll.f_hz
+    }
+
+    /// Starts a half-cycle: the chopping fraction from the frequency
+    /// estimate, and the amplitude that keeps the exported power at the
+    /// setpoint whatever the chop.
+    fn start_half(&mut self, ai: &AntiIslanding) {
         self.cf = if ai.enabled {
-            (ai.cf0 + ai.k_per_hz * (f - self.nominal_hz)).clamp(-CF_LIMIT, CF_LIMIT)
+            (ai.cf0 + ai.k_per_hz * (self.pll.f_hz - self.nominal_hz)).clamp(-CF_LIMIT, CF_LIMIT)
         } else {
             0.0
         };
-        self.start_half(c.t_s, if c.rising { 1.0 } else { -1.0 });
+        self.amp_a = SQRT_2 * self.rms_command_a() / chop_gain(self.cf.abs());
     }
 
-    fn start_half(&mut self, t_s: f64, sign: f64) {
-        let c = self.cf.abs();
-        self.start_s = t_s;
-        self.sign = sign;
-        self.dur_s = (1.0 - c) * self.half_s;
-        self.delay_s = if self.cf < 0.0 { c * self.half_s } else { 0.0 };
-        // Compensate the chopping so the in-phase fundamental, hence the
-        // exported power, matches the setpoint.
-        self.amp_a = SQRT_2 * self.rms_command_a() / chop_gain(c);
-    }
-
-    /// Current at `t_s`. If the voltage has stopped crossing zero the
-    /// source flywheels on its last half-period, as a PLL would coast.
-    pub fn current_at(&mut self, t_s: f64) -> f64 {
-        if t_s - self.start_s > 1.5 * self.half_s {
-            let next = self.start_s + self.half_s;
-            self.start_half(next, -self.sign);
+    /// Advances the PLL one step and returns the current at the new instant.
+    pub fn step(&mut self, ai: &AntiIslanding) -> f64 {
+        let half = self.pll.advance();
+        if half != self.half {
+            self.half = half;
+            self.start_half(ai);
         }
-        let tau = t_s - self.start_s - self.delay_s;
-        if tau < 0.0 || tau >= self.dur_s {
+        let c = self.cf.abs();
+        let phase = self.pll.half_phase();
+        let x = if self.cf >= 0.0 {
+            phase
+        } else {
+            phase - c * PI
+        };
+        if x < 0.0 || x >= (1.0 - c) * PI {
             return 0.0;
         }
-        self.sign * self.amp_a * (PI * tau / self.dur_s).sin()
+        let sign = if half == 0 { 1.0 } else { -1.0 };
+        sign * self.amp_a * (x / (1.0 - c)).sin()
     }
 }

@@ -1,6 +1,11 @@
-//! The plant's meter: one-nominal-cycle running sums (RMS, mean power) and a
-//! zero-crossing frequency meter. Both the inverter's protection and
-//! `Plant::measure()` read it, as a charger's own metering would.
+//! The plant's meter: one-nominal-cycle running sums (RMS, mean power), a
+//! zero-crossing frequency meter, and means over the last whole cycle of the
+//! voltage itself. The protection reads the sliding nominal-cycle window
+//! (it must see a step within a cycle); reported values (`Plant::measure()`)
+//! read the cycle-synchronous means, as a revenue or power-quality meter
+//! does (IEC 61000-4-30 §5: measurement windows of whole cycles of the
+//! actual frequency): a nominal-length window over an off-nominal wave would
+//! read a ripple of about Δf/f (5 % at 57 Hz).
 
 /// Indices into one ring entry.
 const V2: usize = 0;
@@ -44,6 +49,25 @@ pub(crate) struct Meter {
     last_zc_s: f64,
     half_s: [f64; 2],
     halves_seen: u8,
+    // Cycle-synchronous means: integrals since the last rising crossing,
+    // and the means over the last whole cycle.
+    cycle_acc: [f64; SUMMED],
+    cycle_start_s: f64,
+    cycle_means: [f64; SUMMED],
+    cycle_end_s: f64,
+}
+
+/// Means over a whole cycle (or the sliding nominal window when the voltage
+/// has not completed one lately).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Means {
+    pub mean_v2: f64,
+    pub v_rms: f64,
+    pub i_rms: f64,
+    pub p_inverter_w: f64,
+    pub p_grid_w: f64,
+    pub q_grid_var: f64,
+    pub i_b_rms: f64,
 }
 
 impl Meter {
@@ -89,6 +113,10 @@ impl Meter {
             last_zc_s: 0.0,
             half_s: [0.5 / nominal_hz; 2],
             halves_seen: 2,
+            cycle_acc: [0.0; SUMMED],
+            cycle_start_s: 0.0,
+            cycle_means: [0.0; SUMMED],
+            cycle_end_s: f64::NEG_INFINITY,
         };
         m.resum();
         m.v_prev = 0.0;
@@ -144,7 +172,59 @@ impl Meter {
             // Exact re-summation once a cycle keeps rounding from accumulating.
             self.resum();
         }
-        self.zero_crossing(t_s, v)
+        let entry = self.ring[self.head];
+        for (acc, x) in self.cycle_acc.iter_mut().zip(entry.iter()) {
+            *acc += x * self.dt_s;
+        }
+        let crossing = self.zero_crossing(t_s, v);
+        if let Some(c) = crossing.filter(|c| c.rising) {
+            self.close_cycle(c.t_s, t_s, &entry);
+        }
+        crossing
+    }
+
+    /// A rising crossing at `tz` within the step ending at `t_s`: the part
+    /// of this step after `tz` belongs to the next cycle.
+    fn close_cycle(&mut self, tz: f64, t_s: f64, entry: &[f64; 7]) {
+        let after = (t_s - tz).clamp(0.0, self.dt_s);
+        let period = tz - self.cycle_start_s;
+        // A whole cycle of a plausible length (the crossing gate already
+        // refuses halves under a quarter nominal cycle).
+        if period > 0.0 && period <= 2.0 * self.max_gap_s {
+            for (k, m) in self.cycle_means.iter_mut().enumerate() {
+                *m = (self.cycle_acc[k] - entry[k] * after) / period;
+            }
+            self.cycle_end_s = tz;
+        }
+        for (k, acc) in self.cycle_acc.iter_mut().enumerate() {
+            *acc = entry[k] * after;
+        }
+        self.cycle_start_s = tz;
+    }
+
+    /// The means over the last whole cycle when it ended within the last
+    /// two nominal cycles, else the sliding nominal window (a dead or
+    /// stalled voltage).
+    pub fn means(&self, t_s: f64) -> Means {
+        let m = if t_s - self.cycle_end_s <= 2.0 * self.max_gap_s {
+            self.cycle_means
+        } else {
+            let mut w = [0.0; SUMMED];
+            for (k, x) in w.iter_mut().enumerate() {
+                *x = self.mean(k);
+            }
+            w
+        };
+        let mean_v2 = m[V2].max(0.0);
+        Means {
+            mean_v2,
+            v_rms: mean_v2.sqrt(),
+            i_rms: m[I2].max(0.0).sqrt(),
+            p_inverter_w: m[P_INV],
+            p_grid_w: m[P_GRID],
+            q_grid_var: m[Q_GRID],
+            i_b_rms: m[I2_B].max(0.0).sqrt(),
+        }
     }
 
     fn zero_crossing(&mut self, t_s: f64, v: f64) -> Option<Crossing> {
@@ -187,19 +267,6 @@ impl Meter {
     pub fn i_rms(&self) -> f64 {
         self.mean(I2).max(0.0).sqrt()
     }
-    pub fn p_inverter_w(&self) -> f64 {
-        self.mean(P_INV)
-    }
-    pub fn p_grid_w(&self) -> f64 {
-        self.mean(P_GRID)
-    }
-    pub fn q_grid_var(&self) -> f64 {
-        self.mean(Q_GRID)
-    }
-    /// RMS of the second current (`i_grid` of `push`).
-    pub fn i_b_rms(&self) -> f64 {
-        self.mean(I2_B).max(0.0).sqrt()
-    }
 
     /// Forgets everything: a dead bus that has never crossed zero (the home
     /// bus when the MID opens).
@@ -213,6 +280,9 @@ impl Meter {
         self.peak_since_v = 0.0;
         self.last_zc_s = f64::NEG_INFINITY;
         self.halves_seen = 0;
+        self.cycle_acc = [0.0; SUMMED];
+        self.cycle_start_s = f64::NEG_INFINITY;
+        self.cycle_end_s = f64::NEG_INFINITY;
     }
 
     /// Latest half-period, if the voltage has crossed zero recently.

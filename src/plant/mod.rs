@@ -22,13 +22,15 @@
 //!   trapezoidal integration of the parallel RLC driven by the inverter
 //!   current, continuous from the closed state. An absent C is replaced by
 //!   `STRAY_CAPACITANCE_F`.
-//! - inverter.rs: current source synchronised to the interpolated zero
-//!   crossings of v_pcc; RMS current = setpoint / V_rms filtered with
+//! - pll.rs, inverter.rs: current source on the phase of a zero-crossing
+//!   PLL locked to v_pcc; RMS current = setpoint / V_rms filtered with
 //!   `POWER_LOOP_TAU_S`, limited to `CURRENT_LIMIT_PU`; SFS chopping with cf
-//!   clamped to ±`CF_LIMIT` and the chop compensated so P = setpoint.
+//!   from the PLL's frequency, clamped to ±`CF_LIMIT`, the chop compensated
+//!   so P = setpoint.
 //! - protection.rs: OV/UV on the one-nominal-cycle RMS, OF/UF on the
-//!   half-period frequency; SFS island detection after
-//!   `ANTI_ISLANDING_CONFIRM_S` out of band; enter service.
+//!   half-period frequency; islanding.rs: SFS island detection on the PLL's
+//!   frequency, outside the ride-through band and only while the drift
+//!   grows (`DRIFT_WINDOW_S`); enter service.
 //! - measure.rs: one-nominal-cycle running sums; events.rs: ground truth;
 //!   history.rs: the last `HISTORY_S` at full rate. History and ground truth
 //!   carry the current the charger injects into the PCC (0 while the MID is
@@ -54,7 +56,9 @@ mod grid;
 mod history;
 mod homebus;
 mod inverter;
+mod islanding;
 mod measure;
+mod pll;
 mod protection;
 mod rlc;
 #[cfg(test)]
@@ -70,7 +74,8 @@ pub use ev_api::{
 pub use history::HISTORY_S;
 pub use homebus::{DAMPING_R_PU, FILTER_B_PU, OUTPUT_R_PU, OUTPUT_X_PU};
 pub use inverter::{CF_LIMIT, CURRENT_LIMIT_PU, POWER_LOOP_TAU_S};
-pub use protection::{AI_FILTER_CYCLES, ANTI_ISLANDING_CONFIRM_S};
+pub use islanding::{DRIFT_WINDOW_S, GROWING_WINDOWS};
+pub use pll::{FREQUENCY_GAIN as PLL_FREQUENCY_GAIN, PHASE_GAIN as PLL_PHASE_GAIN};
 pub use rlc::{STRAY_CAPACITANCE_F, STRAY_CONDUCTANCE_S};
 pub use v2h::{
     CURRENT_LOOP_TAU_S, RESYNC_MAX_OFFSET_HZ, RESYNC_TAU_S, SOFT_START_S, SYNC_PHASE_TOL_DEG,
@@ -304,7 +309,8 @@ impl Plant {
         let mid_closed = self.v2h.mid_closed();
         // With the MID open the charger injects nothing into the PCC.
         let energized = self.protection.energized() && mid_closed;
-        let i_src = self.source.current_at(t_s);
+        let ai = self.config.inverter.anti_islanding;
+        let i_src = self.source.step(&ai);
         let i_inv = if energized { i_src } else { 0.0 };
         let (v, i_grid) = if self.s3_closed {
             let g = self.grid.sample();
@@ -325,19 +331,19 @@ impl Plant {
             self.apply_dc_window();
         }
         let f_hz = self.meter.frequency_half_hz(t_s);
-        let ai = &self.config.inverter.anti_islanding;
         if let Some(c) = crossing {
-            self.source
-                .on_crossing(c, self.meter.half_period_s(t_s), ai, f_hz);
+            self.source.on_crossing(c, t_s - c.t_s);
         }
         self.source.filter_voltage(self.meter.v_rms());
         let reading = Reading {
             step: self.step,
             mean_v2: self.meter.mean_v2(),
             f_hz,
+            f_pll_hz: self.source.frequency_hz(),
+            pll_pinned: self.source.pll.at_range_limit(),
         };
         self.protection
-            .step(&reading, ai, &self.config.inverter.enter_service);
+            .step(&reading, &ai, &self.config.inverter.enter_service);
         self.history.record(self.step, v, i_inv);
         self.truth.sample(self.step, v, i_inv, self.rate_hz);
         if !mid_closed || self.v2h.backup.enabled {
@@ -429,19 +435,21 @@ impl Plant {
             power_setpoint_w: self.source.setpoint_w,
         }
     }
-    /// Over the last nominal cycle. Frequency is 0 when the PCC voltage has
-    /// not crossed zero for a nominal cycle (no signal).
+    /// Over the last whole cycle of the PCC voltage (the last nominal cycle
+    /// when it has not completed one lately). Frequency is 0 when the PCC
+    /// voltage has not crossed zero for a nominal cycle (no signal).
     pub fn measure(&self) -> AcMeasurement {
         let t_s = self.step as f64 * self.dt_s;
+        let m = self.meter.means(t_s);
         AcMeasurement {
-            pcc_voltage_rms_v: self.meter.v_rms(),
+            pcc_voltage_rms_v: m.v_rms,
             pcc_frequency_hz: self.meter.frequency_cycle_hz(t_s),
-            inverter_current_rms_a: self.meter.i_rms(),
-            inverter_power_w: self.meter.p_inverter_w(),
-            grid_power_w: self.meter.p_grid_w(),
-            grid_reactive_var: self.meter.q_grid_var(),
+            inverter_current_rms_a: m.i_rms,
+            inverter_power_w: m.p_inverter_w,
+            grid_power_w: m.p_grid_w,
+            grid_reactive_var: m.q_grid_var,
             // The RLC island load only (the home load: `home_measure`).
-            load_power_w: self.meter.mean_v2() * self.rlc_conductance_s(),
+            load_power_w: m.mean_v2 * self.rlc_conductance_s(),
         }
     }
     /// Samples from `from` to `to` (clipped to the kept history, at least the

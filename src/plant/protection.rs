@@ -1,17 +1,13 @@
 //! The inverter's protection and service state: the eight IEEE 1547-2018
 //! trip functions (§6.4.1 voltage, §6.5.1 frequency: a function trips when
 //! its quantity stays beyond the pickup for the clearing time), the SFS
-//! island detector, and enter service (§4.10.3: back inside the window for
-//! the delay). Times are counted in whole steps so runs are bit-identical.
+//! island detector (islanding.rs), and enter service (§4.10.3: back inside
+//! the window for the delay). Times are counted in whole steps so runs are
+//! bit-identical.
 
+use super::islanding::IslandDetector;
 use super::CeaseReason;
 use crate::der::{AntiIslanding, EnterService, TripFunction, TripSettings};
-
-/// The SFS detector declares an island only after the frequency has stayed
-/// out of its band this long. A stiff-grid frequency step is then left to
-/// the OF/UF functions (OF2 clears in 0.16 s), while an island pushed out by
-/// SFS still clears well inside 2 s.
-pub const ANTI_ISLANDING_CONFIRM_S: f64 = 0.2;
 
 /// Quantities the protection reads at one step.
 pub(crate) struct Reading {
@@ -20,6 +16,10 @@ pub(crate) struct Reading {
     pub mean_v2: f64,
     /// Latest zero-crossing frequency; None when the voltage is not crossing.
     pub f_hz: Option<f64>,
+    /// The PLL's frequency estimate (the island detector's input).
+    pub f_pll_hz: f64,
+    /// The estimate rests at the edge of the PLL's range.
+    pub pll_pinned: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -34,23 +34,12 @@ struct Function {
 pub(crate) struct Protection {
     rate_hz: f64,
     nominal_v: f64,
-    nominal_hz: f64,
     functions: Vec<Function>,
-    ai_since: Option<u64>,
-    /// The SFS detector's frequency estimate (see `AI_FILTER_CYCLES`).
-    ai_f_hz: f64,
+    islanding: IslandDetector,
     es_since: Option<u64>,
     ceased: Option<CeaseReason>,
     last_trip: Option<CeaseReason>,
 }
-
-/// The SFS island detector judges a frequency low-pass filtered over this
-/// many nominal cycles, as a PLL's frequency output is: the chopped current
-/// into a low-Q island (a home's R ∥ L with no capacitance) distorts the
-/// voltage so single half-periods scatter around the drift, and one of them
-/// falling back inside the band must not restart the confirmation time. The
-/// OF/UF trips keep the half-period value, to meet their clearing times.
-pub const AI_FILTER_CYCLES: f64 = 2.0;
 
 fn steps(seconds: f64, rate_hz: f64) -> u64 {
     (seconds.max(0.0) * rate_hz).round() as u64
@@ -61,10 +50,8 @@ impl Protection {
         let mut p = Protection {
             rate_hz,
             nominal_v,
-            nominal_hz,
             functions: Vec::with_capacity(8),
-            ai_since: None,
-            ai_f_hz: nominal_hz,
+            islanding: IslandDetector::new(nominal_hz, rate_hz),
             es_since: None,
             ceased: None,
             last_trip: None,
@@ -119,7 +106,7 @@ impl Protection {
         self.ceased = Some(why);
         self.last_trip = Some(why);
         self.es_since = None;
-        self.ai_since = None;
+        self.islanding.reset();
         for f in &mut self.functions {
             f.beyond_since = None;
         }
@@ -168,19 +155,12 @@ impl Protection {
     }
 
     fn anti_islanding(&mut self, r: &Reading, ai: &AntiIslanding) {
-        if let Some(f) = r.f_hz {
-            let alpha = self.nominal_hz / (AI_FILTER_CYCLES * self.rate_hz);
-            self.ai_f_hz += (f - self.ai_f_hz) * alpha.min(1.0);
-        }
-        let out = ai.enabled
-            && r.f_hz.is_some()
-            && (self.ai_f_hz - self.nominal_hz).abs() > ai.detect_deviation_hz;
-        if !out {
-            self.ai_since = None;
+        if r.f_hz.is_none() {
+            // No voltage crossing: nothing to judge (UV acts on a dead PCC).
+            self.islanding.reset();
             return;
         }
-        let since = *self.ai_since.get_or_insert(r.step);
-        if r.step - since >= steps(ANTI_ISLANDING_CONFIRM_S, self.rate_hz) {
+        if self.islanding.step(r.step, r.f_pll_hz, r.pll_pinned, ai) {
             self.cease(CeaseReason::AntiIslanding);
         }
     }
@@ -201,8 +181,6 @@ impl Protection {
             self.ceased = None;
             self.es_since = None;
             self.last_trip = None;
-            // The detector starts from what the grid shows now, not from the island.
-            self.ai_f_hz = r.f_hz.unwrap_or(self.nominal_hz);
         }
     }
 }

@@ -79,7 +79,7 @@ fn sfs_matrix(v: f64, hz: f64) {
                 p.inverter_status().last_trip,
                 Some(CeaseReason::AntiIslanding)
             );
-            assert!(run.drift_hz.abs() > sfs().detect_deviation_hz);
+            assert!(run.drift_hz > sfs().detect_above_hz || run.drift_hz < -sfs().detect_below_hz);
             if run.drift_hz > 0.0 {
                 up += 1;
             } else {

@@ -64,7 +64,7 @@ pub(super) fn sfs() -> AntiIslanding {
         enabled: true,
         cf0: 0.02,
         k_per_hz: 0.05,
-        detect_deviation_hz: 1.0,
+        ..AntiIslanding::default()
     }
 }
 
