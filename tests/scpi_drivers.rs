@@ -179,6 +179,51 @@ fn recorder_captures_around_s3_opening() {
 }
 
 #[test]
+fn a_forced_trigger_starts_the_capture_at_its_instant() {
+    let p = plant();
+    let clock = SimClock::new(p.clone());
+    let rec_link = Box::new(link(&p, "keysight-infiniivision", 115_200));
+    let mut rec = waveform_recorder("keysight-infiniivision", rec_link, "scope").unwrap();
+    clock.sleep(Duration::from_millis(300));
+    rec.arm(Duration::from_millis(100), Duration::from_millis(200))
+        .unwrap();
+    clock.sleep(Duration::from_millis(50));
+    assert!(!rec.is_complete().unwrap(), "nothing to trigger it yet");
+    let before = clock.now();
+    rec.force_trigger().unwrap();
+    // `:TRIG:FORC` then `:SYST:ERR?`: the trigger fell while the command
+    // was on the wire, before the driver returned.
+    let returned = clock.now();
+    clock.sleep(Duration::from_millis(250));
+    assert!(rec.is_complete().unwrap());
+    let cap = rec.fetch().unwrap();
+    assert_eq!(cap.voltage_v.len(), 3000);
+    assert_eq!(cap.trigger_index, 1000);
+    // The capture is the plant's history from 100 ms before an instant
+    // between sending the command and its reply.
+    // At the plant's full rate; the recorder keeps every second sample.
+    let history = lock_plant(&p).history(Duration::ZERO, clock.now(), 1);
+    let starts: Vec<f64> = history
+        .windows(40)
+        .filter(|w| {
+            w.iter()
+                .step_by(2)
+                .zip(&cap.voltage_v)
+                .all(|(s, v)| (s.v_pcc_v - v).abs() <= 0.01 + 1e-9)
+        })
+        .map(|w| w[0].t.as_secs_f64() + 0.1)
+        .collect();
+    assert!(
+        starts
+            .iter()
+            .any(|t| (before.as_secs_f64() - 1e-4..=returned.as_secs_f64()).contains(t)),
+        "trigger candidates {starts:?}, command sent {before:?}, returned {returned:?}"
+    );
+    // Forcing a recorder that is not armed does nothing (and is no error).
+    rec.force_trigger().unwrap();
+}
+
+#[test]
 fn recorder_refuses_data_before_completion() {
     let p = plant();
     let mut l = link(&p, "keysight-infiniivision", 115_200);

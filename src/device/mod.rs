@@ -135,6 +135,10 @@ pub trait WaveformRecorder: Send {
     fn identify(&mut self) -> Result<Identity, DeviceError>;
     /// Arm a single capture: `pre` before the trigger, `post` after.
     fn arm(&mut self, pre: Duration, post: Duration) -> Result<(), DeviceError>;
+    /// Triggers the armed capture now, whatever its trigger source: the
+    /// time origin of an event without a contact to wire to the trigger
+    /// input (a grid simulator's step).
+    fn force_trigger(&mut self) -> Result<(), DeviceError>;
     /// Whether the armed capture has triggered and filled.
     fn is_complete(&mut self) -> Result<bool, DeviceError>;
     fn fetch(&mut self) -> Result<Capture, DeviceError>;

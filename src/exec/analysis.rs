@@ -93,6 +93,55 @@ pub fn analyse_capture(
     }
 }
 
+/// When the charger ceased to energise after a disturbance of the grid
+/// (IEEE 1547.1-2020 §5.4/§5.5 trip tests: "the clearing time shall be
+/// measured from the time t0 to tc"): its current's last excursion above
+/// 0.05 pu, with at least one nominal cycle of quiet after it, relative to
+/// the disturbance at `disturbance_s` after the capture's trigger. The
+/// stiff grid holds the PCC voltage, so only the current counts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Cessation {
+    /// The charger's current was above the threshold in the cycle before
+    /// the disturbance (otherwise there was nothing to cease).
+    pub energised_before: bool,
+    /// t_c − t_0; None when it still energised at the end of the capture.
+    pub clearing_time_s: Option<f64>,
+}
+
+pub fn cessation_after(
+    capture: &Capture,
+    current_peak_a: f64,
+    disturbance_s: f64,
+    nominal_frequency_hz: f64,
+) -> Cessation {
+    let fs = capture.sample_rate_hz;
+    let n = capture.current_a.len();
+    let none = Cessation {
+        energised_before: false,
+        clearing_time_s: None,
+    };
+    if fs <= 0.0 || !fs.is_finite() || n == 0 || !disturbance_s.is_finite() {
+        return none;
+    }
+    let t0 = capture.trigger_index as f64 + disturbance_s * fs;
+    if t0 < 0.0 || t0 >= n as f64 {
+        return none;
+    }
+    let d = (t0.ceil() as usize).min(n);
+    let cycle = (fs / nominal_frequency_hz).ceil() as usize;
+    let above = |k: &usize| capture.current_a[*k].abs() > current_peak_a;
+    let energised_before = (d.saturating_sub(cycle)..d).any(|k| above(&k));
+    let clearing_time_s = match (d..n).rev().find(above) {
+        None => Some(0.0),
+        Some(k) if n - 1 - k >= cycle => Some((k + 1) as f64 / fs - t0 / fs),
+        Some(_) => None,
+    };
+    Cessation {
+        energised_before,
+        clearing_time_s,
+    }
+}
+
 /// Mean frequency between the first and last rising zero crossings,
 /// interpolated between samples; None with fewer than two crossings.
 pub fn frequency_from_zero_crossings(samples: &[f64], sample_rate_hz: f64) -> Option<f64> {
@@ -161,6 +210,46 @@ mod tests {
         assert!(t <= 0.8123 + 1e-9 && t > 0.8123 - 1.0 / 120.0, "{t}");
         assert!((a.frequency_before_hz.unwrap() - 60.0).abs() < 0.01);
         assert!(a.frequency_drift_hz().unwrap().abs() < 0.01);
+    }
+
+    #[test]
+    fn cessation_is_timed_from_the_disturbance_to_the_last_current() {
+        let fs = 10_000.0;
+        let n = 20_000;
+        // Triggered at sample 5000, the grid stepped 2.5 ms later, the
+        // current stopped 0.163 s after the step.
+        let (trigger, step) = (5_000, 25);
+        let stop = trigger + step + 1_630;
+        let mut i = sine(60.0, 67.8, fs, n, 0);
+        for x in &mut i[stop..] {
+            *x = 0.0;
+        }
+        let capture = Capture {
+            sample_rate_hz: fs,
+            trigger_index: trigger,
+            voltage_v: sine(60.0, 339.4, fs, n, 0),
+            current_a: i,
+        };
+        let c = cessation_after(&capture, 0.05 * 47.9 * 2f64.sqrt(), 0.0025, 60.0);
+        assert!(c.energised_before);
+        let t = c.clearing_time_s.unwrap();
+        // The last sample above 0.05 pu lies within half a cycle of `stop`.
+        assert!(t <= 0.163 + 1e-9 && t > 0.163 - 1.0 / 120.0, "{t}");
+        // Never energised: nothing to cease.
+        let quiet = Capture {
+            current_a: vec![0.0; n],
+            ..capture.clone()
+        };
+        let c = cessation_after(&quiet, 1.0, 0.0025, 60.0);
+        assert!(!c.energised_before);
+        // Still energised at the end.
+        let on = Capture {
+            current_a: sine(60.0, 67.8, fs, n, 0),
+            ..capture
+        };
+        assert_eq!(cessation_after(&on, 1.0, 0.0, 60.0).clearing_time_s, None);
+        // A disturbance outside the capture measures nothing.
+        assert_eq!(cessation_after(&on, 1.0, 9.0, 60.0).clearing_time_s, None);
     }
 
     #[test]

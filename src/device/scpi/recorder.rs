@@ -173,6 +173,10 @@ impl WaveformRecorder for ScpiWaveformRecorder {
         Ok(())
     }
 
+    fn force_trigger(&mut self) -> Result<(), DeviceError> {
+        self.session.command(":TRIG:FORC")
+    }
+
     fn is_complete(&mut self) -> Result<bool, DeviceError> {
         if !self.armed {
             return Ok(false);

@@ -4,7 +4,7 @@
 //! Commands (InfiniiVision 2000/3000/4000 X-Series Programmer's Guides):
 //! `:SINGle`, `:STOP`, `:TER?`, `:OPERegister:CONDition?` (bit 3 Run, bit 5
 //! Wait Trig), `:TIMebase:RANGe|SCALe|POSition|REFerence`,
-//! `:TRIGger[:EDGE]:SOURce|SLOPe`, `:WAVeform:SOURce|FORMat|BYTeorder|
+//! `:TRIGger[:EDGE]:SOURce|SLOPe`, `:TRIGger:FORCe`, `:WAVeform:SOURce|FORMat|BYTeorder|
 //! UNSigned|POINts|POINts:MODE|PREamble?|DATA?`.
 //!
 //! The capture window follows the scope's timebase: the screen spans
@@ -84,6 +84,11 @@ const TABLE: [&str; 17] = [
     "WAVeform:DATA?",
 ];
 const POINTS_MODE: &str = "WAVeform:POINts:MODE";
+/// "Causes an acquisition to be captured even though the trigger condition
+/// has not been met" (InfiniiVision 3000 X-Series Programmer's Guide,
+/// :TRIGger:FORCe): the trigger instant of a test whose event has no
+/// contact to wire to EXT, such as a grid simulator's step.
+const FORCE: &str = "TRIGger:FORCe";
 
 impl Default for RecorderDevice {
     fn default() -> Self {
@@ -283,6 +288,7 @@ impl ScpiDevice for RecorderDevice {
     fn table(&self) -> Vec<Pattern> {
         let mut t: Vec<Pattern> = TABLE.iter().map(|p| Pattern::parse(p)).collect();
         t.push(Pattern::parse(POINTS_MODE));
+        t.push(Pattern::parse(FORCE));
         t
     }
 
@@ -453,6 +459,15 @@ impl ScpiDevice for RecorderDevice {
                 _ => return Err(ErrorCode::ILLEGAL_PARAMETER_VALUE),
             },
             (17, true) => query_text(out, unit, "RAW")?,
+            (18, false) => {
+                none(&unit.params)?;
+                // Only an armed acquisition can be forced; otherwise ignored.
+                if let State::Armed { .. } = self.state {
+                    self.state = State::Triggered { at: plant.now() };
+                    self.ter = true;
+                    self.poll(plant);
+                }
+            }
             _ => return Err(ErrorCode::UNDEFINED_HEADER),
         }
         Ok(())
