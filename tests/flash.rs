@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 use v2x_hil::device::flasher::FlashPhase;
-use v2x_hil::exec::connect::{connect_with, ConnectOptions};
 use v2x_hil::exec::firmware::verify_for_rig;
 use v2x_hil::firmware::verify::VerifiedImage;
 use v2x_hil::model::Role;
+use v2x_hil::rig::{connect_with, ConnectOptions};
 use v2x_hil::transport::can::emulated::FaultAction;
 
 fn root() -> PathBuf {
@@ -27,7 +27,7 @@ fn verified(rig: &v2x_hil::model::Rig, image: &str) -> VerifiedImage {
 }
 
 /// The emulated rig with its charger's bootloader connected.
-fn connect_flashing(rig: &v2x_hil::model::Rig) -> v2x_hil::exec::connect::Connection {
+fn connect_flashing(rig: &v2x_hil::model::Rig) -> v2x_hil::rig::Connection {
     let options = ConnectOptions {
         open_flasher: true,
         ..Default::default()

@@ -5,9 +5,9 @@
 
 use super::{output, rig_source, ExitCode};
 use crate::device::flasher::{FlashPhase, FlashProgress};
-use crate::exec::connect::connect_flasher;
 use crate::exec::firmware::verify_for_rig;
 use crate::model::Role;
+use crate::rig::connect_flasher;
 use clap::Args;
 use std::path::PathBuf;
 

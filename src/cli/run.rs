@@ -4,10 +4,10 @@ use super::{output, ExitCode};
 use crate::evidence::record::{kind, RunRecorder};
 use crate::evidence::Evidence;
 use crate::exec::clock::ClockKind;
-use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
 use crate::firmware::verify::sha256_hex;
+use crate::rig::{connect_with, ConnectOptions};
 use clap::Args;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -226,8 +226,8 @@ fn start_evidence(
 }
 
 /// Every device's answer to identification, for the report's equipment table.
-fn equipment(connected: &mut crate::exec::connect::Connection) -> Value {
-    let devices: Vec<Value> = crate::exec::connect::identify_all(connected)
+fn equipment(connected: &mut crate::rig::Connection) -> Value {
+    let devices: Vec<Value> = crate::rig::identify_all(connected)
         .into_iter()
         .map(|a| {
             let mut d = json!({

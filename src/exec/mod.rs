@@ -3,7 +3,6 @@
 pub mod analysis;
 mod balance;
 pub mod clock;
-pub mod connect;
 mod expect;
 pub mod firmware;
 mod island;
