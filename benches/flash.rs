@@ -56,7 +56,9 @@ fn main() {
     .expect("connects");
     let flasher = c.rig.devices.flasher.as_mut().expect("flasher");
     let wall = Instant::now();
-    let report = flasher.flash(&image, &mut |_| {}).expect("flashes");
+    let report = flasher
+        .flash(&image, &mut |_| std::ops::ControlFlow::Continue(()))
+        .expect("flashes");
     let wall_s = wall.elapsed().as_secs_f64();
     let limit = max_payload_rate_bps(500_000) / 8.0;
     println!(

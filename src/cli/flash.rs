@@ -100,6 +100,7 @@ pub fn run(args: FlashArgs) -> ExitCode {
             FlashPhase::Reset => "reset",
         });
         bar.set_position(p.done_bytes);
+        std::ops::ControlFlow::Continue(())
     };
     let result = flasher.flash(&image, &mut on_progress);
     bar.finish_and_clear();

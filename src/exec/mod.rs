@@ -6,10 +6,12 @@ pub mod clock;
 mod expect;
 pub mod firmware;
 mod island;
+mod lost;
 pub mod results;
 pub mod rig;
 pub mod runner;
 pub mod safe_state;
+mod setpoints;
 pub mod settings;
 
 pub use results::{RunResult, Verdict};

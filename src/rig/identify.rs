@@ -46,7 +46,7 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
                 role: info.role.name().to_string(),
                 driver: info.driver,
                 transport: info.transport,
-                identity: identity.map_err(|e| e.to_string()),
+                identity: identity.map_err(|e| e.detail()),
             }
         })
         .collect()

@@ -6,6 +6,7 @@
 //! ([`ConnectedRig`]), and never sees how they were reached.
 
 mod identify;
+mod named;
 mod roles;
 mod taps;
 mod transports;
@@ -177,13 +178,12 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
     }
     let charger_spec = roles.charger_spec()?;
     let flasher = match (&charger_spec.firmware, options.open_flasher) {
-        (Some(fw), true) => Some(transports::open_flasher(
-            fw,
-            charger_spec,
-            emulation.as_ref(),
-            &clock,
-            options,
-        )?),
+        (Some(fw), true) => {
+            let flasher =
+                transports::open_flasher(fw, charger_spec, emulation.as_ref(), &clock, options)?;
+            let label = transports::flasher_label(roles.charger_name().unwrap_or("charger"), fw);
+            Some(named::Named::<dyn device::flasher::Flasher>::new(label, flasher) as _)
+        }
         _ => None,
     };
     let facts = RigFacts {

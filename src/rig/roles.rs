@@ -1,6 +1,8 @@
 //! A driver per role: which role trait each device of the rig file is
 //! reached through, built over its link or bus.
 
+use super::named::Named;
+use super::transports::label;
 use super::ConnectError;
 use crate::device::{self, DeviceError};
 use crate::exec::clock::Clock;
@@ -35,12 +37,11 @@ impl<'r> Roles<'r> {
         clock: &Arc<dyn Clock>,
     ) {
         let vehicle = spec.vehicle.unwrap_or_default();
-        self.ev = Some(Box::new(device::chademo_ev::ChademoEv::start(
-            bus,
-            clock.clone(),
-            vehicle,
-            name,
-        )));
+        let ev = device::chademo_ev::ChademoEv::start(bus, clock.clone(), vehicle, name);
+        self.ev = Some(Named::<dyn device::EvSimulator>::new(
+            label(name, spec),
+            Box::new(ev),
+        ));
         self.names.insert(name.to_string(), spec.role);
     }
 
@@ -56,26 +57,31 @@ impl<'r> Roles<'r> {
             source,
         };
         let driver = spec.driver.as_str();
+        let label = label(name, spec);
         match spec.role {
             Role::EvSimulator => {}
             Role::HomeLoad => {
-                self.home_load = Some(device::scpi::home_load(driver, link, name).map_err(dev_err)?)
+                let home = device::scpi::home_load(driver, link, name).map_err(dev_err)?;
+                self.home_load = Some(Named::<dyn device::HomeLoad>::new(label, home))
             }
             Role::GridSimulator => {
-                self.grid = Some(device::scpi::grid_simulator(driver, link, name).map_err(dev_err)?)
+                let grid = device::scpi::grid_simulator(driver, link, name).map_err(dev_err)?;
+                self.grid = Some(Named::<dyn device::GridSimulator>::new(label, grid))
             }
             Role::IslandSwitch => {
                 let channel = spec.options.channel.as_deref().unwrap_or("1001");
-                self.island_switch = Some(
-                    device::scpi::island_switch(driver, link, name, channel).map_err(dev_err)?,
-                )
+                let switch =
+                    device::scpi::island_switch(driver, link, name, channel).map_err(dev_err)?;
+                self.island_switch = Some(Named::<dyn device::IslandSwitch>::new(label, switch))
             }
             Role::IslandLoad => {
-                self.load = Some(device::scpi::island_load(driver, link, name).map_err(dev_err)?)
+                let load = device::scpi::island_load(driver, link, name).map_err(dev_err)?;
+                self.load = Some(Named::<dyn device::IslandLoad>::new(label, load))
             }
             Role::WaveformRecorder => {
-                self.recorder =
-                    Some(device::scpi::waveform_recorder(driver, link, name).map_err(dev_err)?)
+                let recorder =
+                    device::scpi::waveform_recorder(driver, link, name).map_err(dev_err)?;
+                self.recorder = Some(Named::<dyn device::WaveformRecorder>::new(label, recorder))
             }
             Role::Charger => {
                 let framing = match spec.transport {
@@ -87,7 +93,8 @@ impl<'r> Roles<'r> {
                     },
                 };
                 let c = device::sunspec::connect(link, framing, name).map_err(dev_err)?;
-                self.charger = Some((Box::new(c), name, spec));
+                let charger = Named::<dyn device::Charger>::new(label, Box::new(c));
+                self.charger = Some((charger, name, spec));
             }
         }
         self.names.insert(name.to_string(), spec.role);
@@ -100,6 +107,11 @@ impl<'r> Roles<'r> {
             .as_ref()
             .map(|(_, _, spec)| *spec)
             .ok_or(ConnectError::MissingRole("charger"))
+    }
+
+    /// The charger's rig-file name.
+    pub(super) fn charger_name(&self) -> Option<&'r str> {
+        self.charger.as_ref().map(|(_, name, _)| *name)
     }
 
     pub(super) fn names(&self) -> BTreeMap<String, Role> {

@@ -4,7 +4,7 @@
 
 use super::taps::{open_traces, record_whole_wire, recorded};
 use super::{ConnectError, ConnectOptions};
-use crate::device;
+use crate::device::{self, DeviceLabel};
 use crate::emulator::rig::{EmulatedRig, EmulatorError, LinkKind};
 use crate::emulator::SimLink;
 use crate::exec::clock::Clock;
@@ -46,6 +46,42 @@ fn default_port(role: Role) -> u16 {
     }
 }
 
+/// `host:port`, with the role's default port when the rig gives only a host.
+fn tcp_address(addr: &str, role: Role) -> String {
+    if addr.contains(':') {
+        addr.to_string()
+    } else {
+        format!("{addr}:{}", default_port(role))
+    }
+}
+
+/// How messages name a device: its rig-file name, driver and transport
+/// (a TCP address with the port it is reached on).
+pub(super) fn label(name: &str, spec: &DeviceSpec) -> DeviceLabel {
+    let transport = match &spec.transport {
+        TransportSpec::Tcp { addr } => format!("tcp {}", tcp_address(addr, spec.role)),
+        t => describe_transport(t),
+    };
+    DeviceLabel {
+        name: name.to_string(),
+        driver: spec.driver.clone(),
+        transport,
+    }
+}
+
+/// The charger's bootloader or debug probe, named after the charger.
+pub(super) fn flasher_label(charger: &str, fw: &FirmwareSpec) -> DeviceLabel {
+    let (driver, transport) = match &fw.method {
+        FlashMethod::Uds(t) => ("UDS bootloader", describe_transport(t)),
+        FlashMethod::Probe { chip, .. } => ("debug probe", format!("probe-rs {chip}")),
+    };
+    DeviceLabel {
+        name: charger.to_string(),
+        driver: driver.to_string(),
+        transport,
+    }
+}
+
 pub(super) fn open_link(
     name: &str,
     spec: &DeviceSpec,
@@ -74,11 +110,7 @@ pub(super) fn open_link(
             Box::new(SerialLink::open(port, *baud).map_err(transport_err)?)
         }
         (TransportSpec::Tcp { addr }, _) => {
-            let addr = if addr.contains(':') {
-                addr.clone()
-            } else {
-                format!("{addr}:{}", default_port(spec.role))
-            };
+            let addr = tcp_address(addr, spec.role);
             Box::new(TcpLink::connect(&addr, TCP_CONNECT_TIMEOUT).map_err(transport_err)?)
         }
         (t, _) => {
