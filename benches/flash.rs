@@ -7,13 +7,13 @@
 
 use std::path::Path;
 use std::time::Instant;
-use v2x_hil::exec::connect::{connect_with, ConnectOptions};
 use v2x_hil::firmware::header::synthetic;
 use v2x_hil::firmware::image::ImageFormat;
 use v2x_hil::firmware::read::ReadOptions;
 use v2x_hil::firmware::verify::{verify, ImageFile, VerifyPolicy};
 use v2x_hil::model::Role;
 use v2x_hil::protocol::isotp::max_payload_rate_bps;
+use v2x_hil::rig::{connect_with, ConnectOptions};
 
 fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -56,7 +56,9 @@ fn main() {
     .expect("connects");
     let flasher = c.rig.devices.flasher.as_mut().expect("flasher");
     let wall = Instant::now();
-    let report = flasher.flash(&image, &mut |_| {}).expect("flashes");
+    let report = flasher
+        .flash(&image, &mut |_| std::ops::ControlFlow::Continue(()))
+        .expect("flashes");
     let wall_s = wall.elapsed().as_secs_f64();
     let limit = max_payload_rate_bps(500_000) / 8.0;
     println!(

@@ -10,8 +10,9 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 use v2x_hil::der::{AntiIslanding, EnterService, TripSettings};
-use v2x_hil::exec::{connect::connect, Runner};
+use v2x_hil::exec::Runner;
 use v2x_hil::plant::{InverterConfig, Plant, PlantConfig, RlcLoad};
+use v2x_hil::rig::connect;
 
 fn plant_alone(simulated: Duration) -> f64 {
     let mut plant = Plant::new(PlantConfig {

@@ -1,8 +1,9 @@
 //! v2x-hil: hardware-in-the-loop test harness and commissioning tool for
 //! bidirectional (V2G / V2H) EV chargers.
 //!
-//! Layers, top to bottom (arrows only point down): `cli` → `exec` → `device`
-//! → `protocol` → `transport`; `emulator` serves the protocols over `plant`.
+//! Layers, top to bottom (arrows only point down): `cli` → `rig` (connects a
+//! rig file's devices, real or emulated) → `exec` → `device` → `protocol` →
+//! `transport`; `emulator` serves the protocols over `plant`.
 
 pub mod cli;
 pub mod der;
@@ -15,4 +16,5 @@ pub mod model;
 pub mod plant;
 pub mod protocol;
 pub mod report;
+pub mod rig;
 pub mod transport;

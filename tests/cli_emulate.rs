@@ -1,36 +1,18 @@
 //! `v2x-hil emulate` serves the emulated instruments on real TCP ports, and
 //! the same drivers the runner uses talk to them over real sockets.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use v2x_hil::device;
 use v2x_hil::transport::tcp::TcpLink;
 
+mod cli_common;
+use cli_common::Emulate;
+
 #[cfg(unix)]
 #[test]
 fn emulate_serves_scpi_and_sunspec_over_tcp() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(["emulate", "--scpi-port", "0", "--modbus-port", "0"])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut endpoints = std::collections::BTreeMap::new();
-    let mut ptys = std::collections::BTreeMap::new();
-    // grid, s3, load, scope, charger, home on TCP; the EV's CAN on a pty.
-    while endpoints.len() < 6 || ptys.is_empty() {
-        let line = lines.next().expect("emulate prints its endpoints").unwrap();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let Some(pos) = words.iter().position(|w| *w == "tcp") {
-            endpoints.insert(words[0].to_string(), words[pos + 1].to_string());
-        }
-        if let Some(pos) = words.iter().position(|w| *w == "pty") {
-            ptys.insert(words[0].to_string(), words[pos + 1].to_string());
-        }
-    }
+    let emulate = Emulate::start();
+    let (endpoints, ptys) = (&emulate.tcp, &emulate.pty);
     let link = TcpLink::connect(&endpoints["grid"], Duration::from_secs(2)).unwrap();
     let mut grid = device::scpi::grid_simulator("ametek-asterion", Box::new(link), "grid").unwrap();
     let id = grid.identify().unwrap();
@@ -78,9 +60,5 @@ fn emulate_serves_scpi_and_sunspec_over_tcp() {
     );
     drop(can);
 
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(emulate.stop(), Some(0));
 }

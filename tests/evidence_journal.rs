@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use v2x_hil::evidence::journal::verify;
 
 mod cli_common;
-use cli_common::{ok, root, v2x};
+use cli_common::{ok, report_verify, root, v2x};
 
 #[test]
 fn a_finished_run_leaves_a_verified_journal() {
@@ -102,7 +102,7 @@ fn a_killed_run_keeps_a_journal_that_verifies() {
         "--key",
         pem.to_str().unwrap(),
     ]));
-    let verified = v2x(&["report", "verify", run, "--key", public.to_str().unwrap()]);
+    let verified = report_verify(dir.path(), &public);
     ok(&verified);
     assert!(String::from_utf8_lossy(&verified.stdout).contains("the report says: incomplete"));
 }

@@ -3,13 +3,14 @@
 //! leaves the charger in its bootloader and the same update run again
 //! completes; refused images never reach the wire (exit 2).
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::Command;
 use v2x_hil::device::flasher::FlashPhase;
-use v2x_hil::exec::connect::{connect_with, ConnectOptions};
 use v2x_hil::exec::firmware::verify_for_rig;
 use v2x_hil::firmware::verify::VerifiedImage;
 use v2x_hil::model::Role;
+use v2x_hil::rig::{connect_with, ConnectOptions};
 use v2x_hil::transport::can::emulated::FaultAction;
 
 fn root() -> PathBuf {
@@ -27,7 +28,7 @@ fn verified(rig: &v2x_hil::model::Rig, image: &str) -> VerifiedImage {
 }
 
 /// The emulated rig with its charger's bootloader connected.
-fn connect_flashing(rig: &v2x_hil::model::Rig) -> v2x_hil::exec::connect::Connection {
+fn connect_flashing(rig: &v2x_hil::model::Rig) -> v2x_hil::rig::Connection {
     let options = ConnectOptions {
         open_flasher: true,
         ..Default::default()
@@ -47,6 +48,7 @@ fn a_signed_image_is_flashed_and_its_version_read_back() {
             if phases.last() != Some(&p.phase) {
                 phases.push(p.phase);
             }
+            ControlFlow::Continue(())
         })
         .unwrap();
     assert_eq!(report.version_before, "1.0.0");
@@ -90,7 +92,7 @@ fn an_interrupted_update_stays_in_the_bootloader_and_a_rerun_completes() {
         },
     )));
     let flasher = c.rig.devices.flasher.as_mut().unwrap();
-    let first = flasher.flash(&image, &mut |_| {});
+    let first = flasher.flash(&image, &mut |_| ControlFlow::Continue(()));
     assert!(first.is_err(), "{first:?}");
     let status = emulation.bootloader.clone().unwrap();
     {
@@ -100,7 +102,9 @@ fn an_interrupted_update_stays_in_the_bootloader_and_a_rerun_completes() {
     }
     // Cable back: the same update completes.
     bus.set_fault_hook(None);
-    let report = flasher.flash(&image, &mut |_| {}).unwrap();
+    let report = flasher
+        .flash(&image, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
     assert_eq!(report.version_before, "BOOTLOADER");
     assert_eq!(report.version_after, "1.1.0");
     assert_eq!(

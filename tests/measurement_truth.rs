@@ -3,7 +3,8 @@
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use v2x_hil::exec::{connect::connect, Runner};
+use v2x_hil::exec::Runner;
+use v2x_hil::rig::connect;
 
 #[test]
 fn measured_clearing_times_match_ground_truth() {

@@ -134,7 +134,10 @@ fn flash_and_read_back_on_hardware() {
     assert_eq!(verified.header().map(|h| h.version.as_str()), Some(version));
     let mut phases = Vec::new();
     let report = flasher
-        .flash(&verified, &mut |p| phases.push(p.phase))
+        .flash(&verified, &mut |p| {
+            phases.push(p.phase);
+            std::ops::ControlFlow::Continue(())
+        })
         .expect("flash");
     println!(
         "flashed {} bytes, {} -> {}",

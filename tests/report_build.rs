@@ -7,21 +7,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 mod cli_common;
-use cli_common::{ok, v2x};
-
-/// `report verify RUN --key PUBLIC`.
-fn verify(run: &Path, public: &Path) -> Output {
-    v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ])
-}
+use cli_common::{ok, report_verify as verify, v2x};
 
 /// The small commissioning plan on the emulated rig, with the test site.
 fn commissioning_run(dir: &Path, extra: &[&str]) -> PathBuf {
@@ -292,6 +280,8 @@ fn a_run_that_cannot_connect_leaves_an_aborted_report() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["verdict"], "aborted");
-    assert_eq!(report["status"], "incomplete");
+    // The run ended there, its journal finished: aborted, not incomplete.
+    assert_eq!(report["status"], "aborted");
     assert!(report["aborted"].as_str().unwrap().starts_with("connect:"));
+    assert_eq!(report["incomplete_reason"], Value::Null);
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use v2x_hil::report::sign::{pae, verify_dir, ENVELOPE_FILE, PAYLOAD_TYPE};
 
 mod cli_common;
-use cli_common::v2x;
+use cli_common::{report_verify, v2x};
 
 fn signed_run(dir: &Path) -> PathBuf {
     let key = dir.join("signer");
@@ -64,13 +64,7 @@ fn a_signed_run_verifies_and_every_changed_byte_fails() {
     let dir = tempfile::tempdir().unwrap();
     let run = signed_run(dir.path());
     let public = dir.path().join("signer.pub.pem");
-    let out = v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ]);
+    let out = report_verify(&run, &public);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -105,13 +99,7 @@ fn a_signed_run_verifies_and_every_changed_byte_fails() {
     std::fs::remove_file(run.join("extra.txt")).unwrap();
     let report = std::fs::read(run.join("report.json")).unwrap();
     std::fs::remove_file(run.join("report.json")).unwrap();
-    let out = v2x(&[
-        "report",
-        "verify",
-        run.to_str().unwrap(),
-        "--key",
-        public.to_str().unwrap(),
-    ]);
+    let out = report_verify(&run, &public);
     assert_eq!(out.status.code(), Some(4));
     std::fs::write(run.join("report.json"), report).unwrap();
     // Another key does not verify it.

@@ -288,6 +288,7 @@ fn full_flash_sequence_with_pending_and_counter_wrap() {
         &mut |sent, total| {
             calls += 1;
             assert!(sent <= total);
+            std::ops::ControlFlow::Continue(())
         },
     )
     .unwrap();
@@ -516,7 +517,7 @@ fn download_throughput_is_close_to_the_isotp_limit() {
         0,
         MemoryLocation::u32(0, image.len() as u32),
         &image,
-        &mut |_, _| {},
+        &mut |_, _| std::ops::ControlFlow::Continue(()),
     )
     .unwrap();
     let rate_bps = (image.len() * 8) as f64 / (sim.now() - t0).as_secs_f64();

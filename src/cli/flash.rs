@@ -5,9 +5,9 @@
 
 use super::{output, rig_source, ExitCode};
 use crate::device::flasher::{FlashPhase, FlashProgress};
-use crate::exec::connect::connect_flasher;
 use crate::exec::firmware::verify_for_rig;
 use crate::model::Role;
+use crate::rig::connect_flasher;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -100,6 +100,7 @@ pub fn run(args: FlashArgs) -> ExitCode {
             FlashPhase::Reset => "reset",
         });
         bar.set_position(p.done_bytes);
+        std::ops::ControlFlow::Continue(())
     };
     let result = flasher.flash(&image, &mut on_progress);
     bar.finish_and_clear();

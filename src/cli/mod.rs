@@ -113,7 +113,8 @@ pub enum KeysCommand {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Rebuild report.json, report.html and junit.xml in DIR from its journal
-    /// (also for an aborted or killed run: the report then says "incomplete").
+    /// (also for an aborted run, whose report says "aborted" and why, or a
+    /// killed one, whose report says "incomplete").
     Build { dir: PathBuf },
     /// Sign DIR as a DSSE envelope (report.dsse.json) over every file's SHA-256.
     Sign {

@@ -71,9 +71,15 @@ pub fn summary(r: &RunResult) -> String {
         }
     );
     if let Some(a) = &r.aborted {
-        s.push_str(&format!(
-            "\nrun aborted: {a}; the rig was driven to its safe state"
-        ));
+        if r.safe_state_errors.is_empty() {
+            s.push_str(&format!(
+                "\nrun aborted: {a}; the rig was driven to its safe state"
+            ));
+        } else {
+            s.push_str(&format!(
+                "\nrun aborted: {a}; the safe state was not reached on every device:"
+            ));
+        }
     }
     for e in &r.safe_state_errors {
         s.push_str(&format!("\n{}: {e}", "warning".yellow()));
@@ -83,4 +89,8 @@ pub fn summary(r: &RunResult) -> String {
 
 pub fn error(message: &str) {
     eprintln!("{}: {message}", "error".red().bold());
+}
+
+pub fn warning(message: &str) {
+    eprintln!("{}: {message}", "warning".yellow().bold());
 }

@@ -17,6 +17,7 @@ pub fn build(dir: &Path) -> ExitCode {
             let r = &built.report;
             let status = match r.status {
                 Status::Complete => "complete".to_string(),
+                Status::Aborted => format!("ABORTED: {}", r.aborted.as_deref().unwrap_or("")),
                 Status::Incomplete => format!(
                     "INCOMPLETE: {}",
                     r.incomplete_reason.as_deref().unwrap_or("")
@@ -88,14 +89,15 @@ pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
             if let Some(r) = report {
+                let status = r["status"].as_str().unwrap_or("?");
+                let why = match status {
+                    "aborted" => r["aborted"].as_str(),
+                    _ => r["incomplete_reason"].as_str(),
+                };
                 println!(
-                    "the report says: {}, verdict {}{}",
-                    r["status"].as_str().unwrap_or("?"),
+                    "the report says: {status}, verdict {}{}",
                     r["verdict"].as_str().unwrap_or("?"),
-                    r["incomplete_reason"]
-                        .as_str()
-                        .map(|w| format!(" ({w})"))
-                        .unwrap_or_default()
+                    why.map(|w| format!(" ({w})")).unwrap_or_default()
                 );
             }
             ExitCode::Pass

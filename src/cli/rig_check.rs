@@ -2,7 +2,7 @@
 //! what answered. Sends only identification queries: nothing is energised.
 
 use super::{output, rig_source, ExitCode};
-use crate::exec::connect::{connect, identify_all};
+use crate::rig::{connect, identify_all};
 use colored::Colorize;
 use std::path::Path;
 

@@ -4,15 +4,15 @@ use super::{output, ExitCode};
 use crate::evidence::record::{kind, RunRecorder};
 use crate::evidence::Evidence;
 use crate::exec::clock::ClockKind;
-use crate::exec::connect::{connect_with, ConnectOptions};
 use crate::exec::results::{RunResult, Verdict};
 use crate::exec::{RunEvent, Runner};
 use crate::firmware::verify::sha256_hex;
+use crate::rig::{connect_with, ConnectOptions};
 use clap::Args;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -43,6 +43,10 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
+    // Watched from the start, so a signal during loading or connecting
+    // still ends in the safe state rather than killing the process.
+    let interrupt = Interrupt::default();
+    let _signal_runtime = watch_signals(&interrupt);
     let (plan, rig) = match super::plan_check::load_checked(&args.plan, args.rig.as_deref()) {
         Ok(x) => x,
         Err(code) => return code,
@@ -103,7 +107,19 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(e) => {
             output::error(&e.to_string());
             if let Some(ev) = &evidence {
-                ev.record(kind::ABORTED, json!({ "reason": format!("connect: {e}") }));
+                // Nothing was driven, so the run ends here, aborted.
+                let reason = format!("connect: {e}");
+                ev.record(kind::ABORTED, json!({ "reason": reason }));
+                ev.record(
+                    kind::RUN_FINISHED,
+                    json!({
+                        "verdict": Verdict::Aborted.as_str(),
+                        "aborted": reason,
+                        "safe_state_errors": [],
+                        "interrupted": interrupt.flag.load(Ordering::SeqCst),
+                        "signal": interrupt.signal(),
+                    }),
+                );
                 finish_evidence(ev, &args, true);
             }
             return ExitCode::Aborted;
@@ -115,8 +131,6 @@ pub fn run(args: RunArgs) -> ExitCode {
     if let Some(ev) = &evidence {
         ev.record(kind::EQUIPMENT, equipment);
     }
-    let interrupt = Arc::new(AtomicBool::new(false));
-    let _signal_runtime = watch_ctrl_c(interrupt.clone());
     let json = args.json;
     let mut printed_header = false;
     let mut recorder = evidence
@@ -126,11 +140,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         if let Some(r) = recorder.as_mut() {
             r.on_event(&event);
         }
+        // As it happens, also under --json (stdout keeps the document).
+        if let RunEvent::SafeState { errors } = &event {
+            for e in errors.iter() {
+                output::warning(e);
+            }
+        }
         if !json {
             print_event(&event, &mut printed_header);
         }
     };
-    let result = Runner::new(&mut connected, &interrupt, &mut observe).run(&plan);
+    let result = Runner::new(&mut connected, &interrupt.flag, &mut observe).run(&plan);
     let document = json_document(&result);
     if let Some(ev) = &evidence {
         ev.record(
@@ -139,7 +159,8 @@ pub fn run(args: RunArgs) -> ExitCode {
                 "verdict": result.verdict().as_str(),
                 "aborted": result.aborted,
                 "safe_state_errors": result.safe_state_errors,
-                "interrupted": interrupt.load(Ordering::SeqCst),
+                "interrupted": interrupt.flag.load(Ordering::SeqCst),
+                "signal": interrupt.signal(),
             }),
         );
     }
@@ -156,7 +177,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     if let Some(ev) = &evidence {
         finish_evidence(ev, &args, json);
     }
-    if interrupt.load(Ordering::SeqCst) {
+    if interrupt.flag.load(Ordering::SeqCst) {
         return ExitCode::Aborted;
     }
     match result.verdict() {
@@ -229,8 +250,8 @@ fn start_evidence(
 }
 
 /// Every device's answer to identification, for the report's equipment table.
-fn equipment(connected: &mut crate::exec::connect::Connection) -> Value {
-    let devices: Vec<Value> = crate::exec::connect::identify_all(connected)
+fn equipment(connected: &mut crate::rig::Connection) -> Value {
+    let devices: Vec<Value> = crate::rig::identify_all(connected)
         .into_iter()
         .map(|a| {
             let mut d = json!({
@@ -324,18 +345,80 @@ pub fn json_document(result: &RunResult) -> serde_json::Value {
     v
 }
 
-/// Ctrl-C sets the flag; the runner sees it between steps and in waits, and
-/// drives the rig to its safe state before exiting.
-fn watch_ctrl_c(flag: Arc<AtomicBool>) -> Option<tokio::runtime::Runtime> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .ok()?;
+/// Set by SIGINT (Ctrl-C), SIGTERM (CI timeouts, container stops) and
+/// SIGHUP (a closed terminal), with which came first.
+#[derive(Default)]
+struct Interrupt {
+    flag: Arc<AtomicBool>,
+    signal: Arc<OnceLock<&'static str>>,
+}
+
+impl Interrupt {
+    fn signal(&self) -> Option<&'static str> {
+        self.signal.get().copied()
+    }
+}
+
+/// Any of the signals sets the flag; the runner sees it between steps and
+/// inside waits and long steps, drives the rig to its safe state, finishes
+/// the journal, and the run exits 3. Later signals are told that this is
+/// under way (SIGKILL still ends the process at once, the rig as it is).
+#[cfg(unix)]
+fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let rt = signal_runtime()?;
+    // Registered here, before returning: a signal from now on is caught.
+    let _entered = rt.enter();
+    let mut streams = Vec::new();
+    for (kind, name) in [
+        (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+    ] {
+        match signal(kind) {
+            Ok(s) => streams.push((s, name)),
+            Err(e) => output::error(&format!("cannot watch {name}: {e}")),
+        }
+    }
+    for (mut stream, name) in streams {
+        let (flag, which) = (interrupt.flag.clone(), interrupt.signal.clone());
+        rt.spawn(async move {
+            while stream.recv().await.is_some() {
+                if which.set(name).is_ok() {
+                    flag.store(true, Ordering::SeqCst);
+                    output::warning(&format!(
+                        "{name}: stopping; driving the rig to its safe state"
+                    ));
+                } else {
+                    output::warning(&format!(
+                        "{name}: already stopping; the rig is being driven to its safe state"
+                    ));
+                }
+            }
+        });
+    }
+    Some(rt)
+}
+
+/// Elsewhere only Ctrl-C can be watched.
+#[cfg(not(unix))]
+fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
+    let rt = signal_runtime()?;
+    let (flag, which) = (interrupt.flag.clone(), interrupt.signal.clone());
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = which.set("Ctrl-C");
             flag.store(true, Ordering::SeqCst);
         }
     });
     Some(rt)
+}
+
+/// One worker thread is all the signal tasks need.
+fn signal_runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .ok()
 }

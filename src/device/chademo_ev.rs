@@ -2,6 +2,11 @@
 //! bus (SocketCAN, SLCAN, the emulated bus). Its frames go out every 100 ms
 //! from a periodic task on the rig's clock — a thread on hardware, an agent in
 //! simulated time — so the cadence holds while the plan does other things.
+//!
+//! The session's lock is held only to compute: frames are read from the bus
+//! before it is taken and sent after it is released, so a bus that blocks
+//! (an SLCAN adapter that stops acknowledging) never holds up a command or
+//! the safe state. A bus that keeps failing is reported by the commands.
 
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic};
@@ -17,6 +22,13 @@ struct Shared {
     session: EvSession,
     /// Largest discharge current the charger reported since plug-in.
     peak_discharge_current_a: f64,
+    /// Why the last exchange on the bus failed, until a frame goes out again.
+    bus_fault: Option<String>,
+}
+
+/// The state, also after a panic elsewhere left the lock poisoned.
+fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 pub struct ChademoEv {
@@ -51,23 +63,40 @@ impl ChademoEv {
         let shared = Arc::new(Mutex::new(Shared {
             session: EvSession::new(vehicle_config(&vehicle)),
             peak_discharge_current_a: 0.0,
+            bus_fault: None,
         }));
         let cadence_state = shared.clone();
         let cadence = clock.every(
             Duration::ZERO,
             CYCLE,
             Box::new(move |now| {
-                let mut guard = cadence_state.lock().unwrap_or_else(|p| p.into_inner());
-                let s = &mut *guard;
                 // Poll, never wait: in simulated time this runs inside the plant.
-                while let Ok(Some(r)) = bus.recv(Duration::ZERO) {
-                    s.session.on_frame(r.timestamp, &r.frame);
-                    let reported = s.session.status().charger_reported_current_a;
-                    s.peak_discharge_current_a = s.peak_discharge_current_a.max(reported);
-                }
-                for frame in s.session.tick(now) {
-                    // A send error (adapter unplugged) shows as charger silence.
-                    let _ = bus.send(&frame);
+                let mut received = Vec::new();
+                let fault = loop {
+                    match bus.recv(Duration::ZERO) {
+                        Ok(Some(r)) => received.push(r),
+                        Ok(None) => break None,
+                        Err(e) => break Some(e.to_string()),
+                    }
+                };
+                let frames = {
+                    let mut guard = lock(&cadence_state);
+                    let s = &mut *guard;
+                    if fault.is_some() {
+                        s.bus_fault = fault;
+                    }
+                    for r in &received {
+                        s.session.on_frame(r.timestamp, &r.frame);
+                        let reported = s.session.status().charger_reported_current_a;
+                        s.peak_discharge_current_a = s.peak_discharge_current_a.max(reported);
+                    }
+                    s.session.tick(now)
+                };
+                for frame in &frames {
+                    // The vehicle sees a failed send as charger silence; the
+                    // commands see it as the bus failing, from now on.
+                    let sent = bus.send(frame).map_err(|e| e.to_string());
+                    lock(&cadence_state).bus_fault = sent.err();
                 }
             }),
         );
@@ -80,7 +109,19 @@ impl ChademoEv {
     }
 
     fn shared(&self) -> MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.shared)
+    }
+
+    /// The bus's last failure: what the vehicle is asked to do may never
+    /// reach the charger, and what it last heard may be stale.
+    fn check_bus(&self, shared: &Shared) -> Result<(), DeviceError> {
+        match &shared.bus_fault {
+            None => Ok(()),
+            Some(e) => Err(DeviceError::Unresponsive {
+                device: self.name.clone(),
+                detail: format!("its CAN bus is failing: {e}"),
+            }),
+        }
     }
 }
 
@@ -112,7 +153,7 @@ impl EvSimulator for ChademoEv {
             EvCommand::GoSilent => s.go_silent(true),
             EvCommand::Resume => s.go_silent(false),
         }
-        Ok(())
+        self.check_bus(shared)
     }
 
     fn set_limits(&mut self, l: EvLimitsUpdate) -> Result<(), DeviceError> {
@@ -132,11 +173,12 @@ impl EvSimulator for ChademoEv {
             limits.min_discharge_voltage_v = v;
         }
         s.set_limits(limits);
-        Ok(())
+        self.check_bus(&guard)
     }
 
     fn status(&mut self) -> Result<EvReading, DeviceError> {
         let shared = self.shared();
+        self.check_bus(&shared)?;
         let st = shared.session.status();
         Ok(EvReading {
             phase: format!("{:?}", st.phase),

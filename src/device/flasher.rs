@@ -8,6 +8,7 @@ use super::{DeviceError, Identity};
 use crate::exec::clock::Clock;
 use crate::firmware::verify::{MemoryMap, VerifiedImage};
 use crate::protocol::uds::{reset, session, MemoryLocation};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,10 +45,14 @@ pub struct FlashReport {
 
 pub trait Flasher: Send {
     fn identify(&mut self) -> Result<Identity, DeviceError>;
+    /// Puts `image` on the charger. `progress` is told where the update is;
+    /// when it answers `Break` the update stops at the next point where it
+    /// can (`DeviceError::Stopped`; the charger stays in its bootloader and
+    /// the same update run again completes it).
     fn flash(
         &mut self,
         image: &VerifiedImage,
-        progress: &mut dyn FnMut(FlashProgress),
+        progress: &mut dyn FnMut(FlashProgress) -> ControlFlow<()>,
     ) -> Result<FlashReport, DeviceError>;
 }
 
@@ -78,9 +83,21 @@ impl UdsFlasher {
     }
 
     fn err(&self, step: &str, e: UdsError) -> DeviceError {
-        DeviceError::Protocol {
+        match e {
+            UdsError::Stopped => self.stopped(step),
+            e => DeviceError::Protocol {
+                device: self.name.clone(),
+                detail: format!("{step}: {e}"),
+            },
+        }
+    }
+
+    fn stopped(&self, at: &str) -> DeviceError {
+        DeviceError::Stopped {
             device: self.name.clone(),
-            detail: format!("{step}: {e}"),
+            detail: format!(
+                "at {at}; the charger stays in its bootloader until the update is run again"
+            ),
         }
     }
 }
@@ -109,7 +126,7 @@ impl Flasher for UdsFlasher {
     fn flash(
         &mut self,
         image: &VerifiedImage,
-        progress: &mut dyn FnMut(FlashProgress),
+        progress: &mut dyn FnMut(FlashProgress) -> ControlFlow<()>,
     ) -> Result<FlashReport, DeviceError> {
         let started = self.clock.now();
         let total = image.image().total_size();
@@ -120,7 +137,9 @@ impl Flasher for UdsFlasher {
                 total_bytes: total,
             })
         };
-        report(FlashPhase::Prepare, 0);
+        if report(FlashPhase::Prepare, 0).is_break() {
+            return Err(self.stopped("the start"));
+        }
         let version_before = self
             .client
             .software_version()
@@ -132,7 +151,9 @@ impl Flasher for UdsFlasher {
         self.client
             .unlock(1, &security)
             .map_err(|e| self.err("security access", e))?;
-        report(FlashPhase::Erase, 0);
+        if report(FlashPhase::Erase, 0).is_break() {
+            return Err(self.stopped("the erase"));
+        }
         for r in self.memory_map.erase_ranges(image.image()) {
             self.client
                 .erase_memory(MemoryLocation::u32(r.start, r.length))
@@ -162,7 +183,9 @@ impl Flasher for UdsFlasher {
             done += seg.data.len() as u64;
         }
         let transfer_s = (self.clock.now() - transfer_start).as_secs_f64();
-        report(FlashPhase::Check, done);
+        if report(FlashPhase::Check, done).is_break() {
+            return Err(self.stopped("the check routine"));
+        }
         let status = self
             .client
             .check_programming_dependencies(&[])
@@ -176,7 +199,9 @@ impl Flasher for UdsFlasher {
                         .into(),
             });
         }
-        report(FlashPhase::Reset, done);
+        if report(FlashPhase::Reset, done).is_break() {
+            return Err(self.stopped("the reset"));
+        }
         self.client
             .ecu_reset(reset::HARD)
             .map_err(|e| self.err("ECU reset", e))?;

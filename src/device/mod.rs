@@ -3,6 +3,7 @@
 //! never knows which protocol or transport sits underneath.
 
 pub mod chademo_ev;
+mod error;
 pub mod flasher;
 #[cfg(feature = "probe-rs")]
 pub mod probe;
@@ -11,28 +12,10 @@ pub mod sunspec;
 pub mod uds;
 
 use crate::der::{EnterService, TripSettings};
-use crate::transport::TransportError;
 use std::time::Duration;
-use thiserror::Error;
 
-#[derive(Debug, Error)]
-pub enum DeviceError {
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// The reply could not be understood.
-    #[error("{device}: malformed reply: {detail}")]
-    Protocol { device: String, detail: String },
-    /// The instrument reported an error (SCPI error queue, Modbus exception).
-    #[error("{device} reported error {code}: {message}")]
-    Instrument {
-        device: String,
-        code: i32,
-        message: String,
-    },
-    /// The device cannot do what was asked (missing model, out of range).
-    #[error("{device}: {detail}")]
-    Unsupported { device: String, detail: String },
-}
+pub use error::{DeviceError, DeviceLabel};
+pub use flasher::Flasher;
 
 /// What a device says it is (*IDN?, SunSpec model 1).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -200,6 +183,66 @@ pub trait EvSimulator: Send {
     fn set_limits(&mut self, limits: EvLimitsUpdate) -> Result<(), DeviceError>;
     fn status(&mut self) -> Result<EvReading, DeviceError>;
 }
+
+/// Applies `$apply!` to each role trait's method list, for code that
+/// stands in front of any role (`rig::named` labels errors, `exec::lost`
+/// stands in for a device given up on). Types are written in full so the
+/// expansion compiles anywhere.
+macro_rules! for_each_role {
+    ($apply:ident) => {
+        $apply!(GridSimulator {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn reset(&mut self) -> ();
+            fn set_voltage_v(&mut self, voltage_v: f64) -> ();
+            fn set_frequency_hz(&mut self, frequency_hz: f64) -> ();
+            fn set_output(&mut self, on: bool) -> ();
+            fn measure(&mut self) -> $crate::device::AcReading;
+        });
+        $apply!(IslandSwitch {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn open(&mut self) -> ();
+            fn close(&mut self) -> ();
+            fn is_closed(&mut self) -> bool;
+        });
+        $apply!(IslandLoad {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn set_load(&mut self, setting: $crate::device::RlcSetting) -> ();
+            fn set_input(&mut self, on: bool) -> ();
+            fn measure(&mut self) -> $crate::device::AcReading;
+        });
+        $apply!(Charger {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn rating_w(&mut self) -> f64;
+            fn set_power_w(&mut self, power_w: f64) -> ();
+            fn status(&mut self) -> $crate::device::ChargerStatus;
+            fn read_trip_settings(&mut self) -> $crate::der::TripSettings;
+            fn write_trip_settings(&mut self, trip: &$crate::der::TripSettings) -> ();
+            fn anti_islanding_enabled(&mut self) -> bool;
+            fn set_anti_islanding(&mut self, enabled: bool) -> ();
+            fn read_enter_service(&mut self) -> $crate::der::EnterService;
+            fn write_enter_service(&mut self, es: &$crate::der::EnterService) -> ();
+        });
+        $apply!(WaveformRecorder {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn arm(&mut self, pre: std::time::Duration, post: std::time::Duration) -> ();
+            fn is_complete(&mut self) -> bool;
+            fn fetch(&mut self) -> $crate::device::Capture;
+        });
+        $apply!(HomeLoad {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn set_load(&mut self, p_w: f64, q_var: f64) -> ();
+            fn set_input(&mut self, on: bool) -> ();
+            fn measure(&mut self) -> $crate::device::AcReading;
+        });
+        $apply!(EvSimulator {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn command(&mut self, command: $crate::device::EvCommand) -> ();
+            fn set_limits(&mut self, limits: $crate::device::EvLimitsUpdate) -> ();
+            fn status(&mut self) -> $crate::device::EvReading;
+        });
+    };
+}
+pub(crate) use for_each_role;
 
 /// The driver names each role accepts in a rig file: the rig validator's
 /// list comes from the drivers themselves.

@@ -53,6 +53,10 @@ pub enum ProbeError {
     Probe(String),
     #[error("flash: {0}")]
     Flash(String),
+    /// Stopped on request before anything was written (probe-rs cannot
+    /// stop a flash once it has begun).
+    #[error("stopped before anything was written")]
+    Stopped,
 }
 
 /// For callers that hold a `DeviceError`: a missing probe or unknown chip
@@ -67,6 +71,10 @@ impl From<ProbeError> for DeviceError {
                 detail: e.to_string(),
             },
             ProbeError::Probe(_) | ProbeError::Flash(_) => DeviceError::Protocol {
+                device,
+                detail: e.to_string(),
+            },
+            ProbeError::Stopped => DeviceError::Stopped {
                 device,
                 detail: e.to_string(),
             },
@@ -264,13 +272,19 @@ impl Flasher for ProbeFlasher {
     fn flash(
         &mut self,
         image: &VerifiedImage,
-        progress: &mut dyn FnMut(FlashProgress),
+        progress: &mut dyn FnMut(FlashProgress) -> std::ops::ControlFlow<()>,
     ) -> Result<FlashReport, DeviceError> {
-        self.flash_image(image, progress)
-            .map_err(|e| DeviceError::Protocol {
-                device: format!("{} via {}", self.chip, self.probe),
+        let device = format!("{} via {}", self.chip, self.probe);
+        self.flash_image(image, progress).map_err(|e| match e {
+            ProbeError::Stopped => DeviceError::Stopped {
+                device,
                 detail: e.to_string(),
-            })
+            },
+            e => DeviceError::Protocol {
+                device,
+                detail: e.to_string(),
+            },
+        })
     }
 }
 
@@ -281,15 +295,18 @@ impl ProbeFlasher {
     pub fn flash_image(
         &mut self,
         image: &VerifiedImage,
-        progress: &mut dyn FnMut(FlashProgress),
+        progress: &mut dyn FnMut(FlashProgress) -> std::ops::ControlFlow<()>,
     ) -> Result<FlashReport, ProbeError> {
         let started = Instant::now();
         let total = image.image().total_size();
-        progress(FlashProgress {
+        let prepare = progress(FlashProgress {
             phase: FlashPhase::Prepare,
             done_bytes: 0,
             total_bytes: total,
         });
+        if prepare.is_break() {
+            return Err(ProbeError::Stopped);
+        }
         let start = u64::from(image.image().start_address());
         let version_before = self
             .read_header(start)
@@ -318,15 +335,16 @@ impl ProbeFlasher {
             options.keep_unwritten_bytes = false;
             options.verify = true;
             options.progress = probe_rs::flashing::FlashProgress::new(|event| {
+                // Once begun, the commit runs to its end: nothing to stop.
                 if let Some(p) = tally.on_event(event) {
-                    progress(p);
+                    let _ = progress(p);
                 }
             });
             loader.commit(&mut self.session, options)
         };
         committed.map_err(|e| ProbeError::Flash(format!("erase, program or verify: {e}")))?;
 
-        progress(FlashProgress {
+        let _ = progress(FlashProgress {
             phase: FlashPhase::Reset,
             done_bytes: total,
             total_bytes: total,

@@ -3,14 +3,15 @@
 pub mod analysis;
 mod balance;
 pub mod clock;
-pub mod connect;
 mod expect;
 pub mod firmware;
 mod island;
+mod lost;
 pub mod results;
 pub mod rig;
 pub mod runner;
 pub mod safe_state;
+mod setpoints;
 pub mod settings;
 
 pub use results::{RunResult, Verdict};

@@ -7,6 +7,7 @@ use super::rig::{ConnectedRig, Role};
 use super::safe_state::drive_to_safe_state;
 use crate::device::{DeviceError, EvCommand, EvLimitsUpdate, RlcSetting};
 use crate::model::{self, Plan, Step, TestSpec};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -69,13 +70,13 @@ pub struct Runner<'r> {
     observe: &'r mut dyn FnMut(RunEvent),
     /// Last setpoints the plan commanded, for ramps and the island table.
     pub(crate) charger_setpoint_w: f64,
-    grid_voltage_v: f64,
-    grid_frequency_hz: f64,
+    pub(crate) grid_voltage_v: f64,
+    pub(crate) grid_frequency_hz: f64,
     /// The load setting `balance_load` found; `island` detunes around it.
     pub(crate) balanced_load: Option<RlcSetting>,
     /// Set by the first charger power command: from then on the charger's
     /// response is worth sampling.
-    power_commanded: bool,
+    pub(crate) power_commanded: bool,
 }
 
 impl<'r> Runner<'r> {
@@ -106,7 +107,7 @@ impl<'r> Runner<'r> {
             aborted: None,
             safe_state_errors: Vec::new(),
         };
-        for test in &plan.tests {
+        for (i, test) in plan.tests.iter().enumerate() {
             (self.observe)(RunEvent::TestStarted {
                 name: &test.name,
                 clause: test.clause.as_deref(),
@@ -120,7 +121,12 @@ impl<'r> Runner<'r> {
             }
             (self.observe)(RunEvent::TestFinished(&outcome));
             if aborted {
-                result.aborted = outcome.reason.clone();
+                // The run's reason says which test; the test's, which step.
+                result.aborted = Some(format!(
+                    "tests[{i}] {:?} {}",
+                    test.name,
+                    outcome.reason.as_deref().unwrap_or("aborted")
+                ));
             }
             result.tests.push(outcome);
             if aborted {
@@ -153,16 +159,17 @@ impl<'r> Runner<'r> {
         };
         for (index, step) in test.steps.iter().enumerate() {
             (self.observe)(RunEvent::Step { index, step });
+            let at = format!("steps[{index}] ({})", step.kind());
             match self.run_step(index, step, &mut result) {
                 Ok(()) => {}
                 Err(StepError::Fail(why)) => {
                     result.verdict = Verdict::Fail;
-                    result.reason = Some(format!("steps[{index}]: {why}"));
+                    result.reason = Some(format!("{at}: {why}"));
                     break;
                 }
                 Err(StepError::Abort(why)) => {
                     result.verdict = Verdict::Aborted;
-                    result.reason = Some(format!("steps[{index}]: {why}"));
+                    result.reason = Some(format!("{at}: {why}"));
                     break;
                 }
             }
@@ -218,20 +225,26 @@ impl<'r> Runner<'r> {
                 return Ok(());
             }
             self.sleep((end - now).min(POWER_SAMPLE_PERIOD))?;
-            self.sample_power();
+            self.sample_power()?;
         }
     }
 
-    /// Reads the charger's AC power against the setpoint. A failed read is
-    /// not the plan's concern (it asked for no reading): the sample is
-    /// skipped.
-    pub(crate) fn sample_power(&mut self) {
-        if let Ok(status) = self.rig.devices.charger.status() {
-            let setpoint_w = self.charger_setpoint_w;
-            self.emit(RunEvent::Power {
-                setpoint_w,
-                measured_w: status.power_w,
-            });
+    /// Reads the charger's AC power against the setpoint. A reply that
+    /// cannot be read is not the plan's concern (it asked for no reading):
+    /// the sample is skipped. A charger that does not answer at all aborts
+    /// the run: the rig can no longer be watched.
+    pub(crate) fn sample_power(&mut self) -> Result<(), StepError> {
+        match self.rig.devices.charger.status() {
+            Ok(status) => {
+                let setpoint_w = self.charger_setpoint_w;
+                self.emit(RunEvent::Power {
+                    setpoint_w,
+                    measured_w: status.power_w,
+                });
+                Ok(())
+            }
+            Err(e) if e.is_unresponsive() => Err(e.into()),
+            Err(_) => Ok(()),
         }
     }
 
@@ -247,7 +260,7 @@ impl<'r> Runner<'r> {
         (self.observe)(event);
     }
 
-    fn role_of(&self, device: &str) -> Result<Role, StepError> {
+    pub(crate) fn role_of(&self, device: &str) -> Result<Role, StepError> {
         self.rig
             .facts
             .roles
@@ -329,7 +342,18 @@ impl<'r> Runner<'r> {
             self.rig.devices.flasher.as_mut().ok_or_else(|| {
                 StepError::Abort("the charger's bootloader is not connected".into())
             })?;
-        Ok(flasher.flash(&image, &mut |_| {})?)
+        // An interrupt stops the update between blocks: the charger stays
+        // in its bootloader, and the same update run again completes it.
+        let interrupt = self.interrupt;
+        let flashed = flasher.flash(&image, &mut |_| {
+            if interrupt.load(Ordering::SeqCst) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        self.check_interrupt()?;
+        Ok(flashed?)
     }
 
     fn ev(&mut self) -> Result<&mut Box<dyn crate::device::EvSimulator>, StepError> {
@@ -338,128 +362,6 @@ impl<'r> Runner<'r> {
             .ev
             .as_mut()
             .ok_or_else(|| StepError::Abort("the rig has no EV simulator".into()))
-    }
-
-    fn set(&mut self, s: &model::SetStep) -> Result<(), StepError> {
-        let role = self.role_of(&s.device)?;
-        let d = &mut self.rig.devices;
-        match role {
-            Role::GridSimulator => {
-                if let Some(v) = s.voltage_v {
-                    d.grid.set_voltage_v(v)?;
-                    self.grid_voltage_v = v;
-                }
-                if let Some(f) = s.frequency_hz {
-                    d.grid.set_frequency_hz(f)?;
-                    self.grid_frequency_hz = f;
-                }
-                if let Some(on) = s.output {
-                    d.grid.set_output(on)?;
-                }
-            }
-            Role::Charger => {
-                let rating = self.rig.facts.charger_rating_w;
-                let p = match (s.power_w, s.power_pct) {
-                    (Some(p), _) => Some(p),
-                    (None, Some(pct)) => Some(pct / 100.0 * rating),
-                    (None, None) => None,
-                };
-                if let Some(p) = p {
-                    d.charger.set_power_w(p)?;
-                    self.charger_setpoint_w = p;
-                    self.power_commanded = true;
-                    self.sample_power();
-                }
-            }
-            Role::IslandLoad => {
-                let load = self
-                    .rig
-                    .devices
-                    .load
-                    .as_mut()
-                    .ok_or_else(|| StepError::Abort("the rig has no island load".into()))?;
-                if s.p_w.is_some() || s.ql_var.is_some() || s.qc_var.is_some() {
-                    load.set_load(RlcSetting {
-                        p_w: s.p_w.unwrap_or(0.0),
-                        ql_var: s.ql_var.unwrap_or(0.0),
-                        qc_var: s.qc_var.unwrap_or(0.0),
-                    })?;
-                }
-                if let Some(on) = s.input {
-                    load.set_input(on)?;
-                }
-            }
-            Role::HomeLoad => {
-                let home = self
-                    .rig
-                    .devices
-                    .home_load
-                    .as_mut()
-                    .ok_or_else(|| StepError::Abort("the rig has no home load".into()))?;
-                if s.p_w.is_some() || s.q_var.is_some() {
-                    home.set_load(s.p_w.unwrap_or(0.0), s.q_var.unwrap_or(0.0))?;
-                }
-                if let Some(on) = s.input {
-                    home.set_input(on)?;
-                }
-            }
-            Role::IslandSwitch | Role::WaveformRecorder | Role::EvSimulator => {
-                return Err(StepError::Abort(format!(
-                    "`set` does not apply to device `{}`",
-                    s.device
-                )))
-            }
-        }
-        Ok(())
-    }
-
-    fn ramp(&mut self, s: &model::RampStep) -> Result<(), StepError> {
-        let role = self.role_of(&s.device)?;
-        let (from, to) = match role {
-            Role::GridSimulator => match (s.voltage_v, s.frequency_hz) {
-                (Some(v), _) => (self.grid_voltage_v, v),
-                (None, Some(f)) => (self.grid_frequency_hz, f),
-                _ => return Err(StepError::Abort("ramp needs a target".into())),
-            },
-            Role::Charger => match s.power_w {
-                Some(p) => (self.charger_setpoint_w, p),
-                None => return Err(StepError::Abort("ramp needs power_w".into())),
-            },
-            _ => return Err(StepError::Abort("ramp applies to grid or charger".into())),
-        };
-        let over = s.over_s.max(0.0);
-        let step_s = s.step_s.max(1e-3);
-        let n = ((over / step_s).ceil() as usize).max(1);
-        // Steps keep their schedule from the ramp's start, whatever time
-        // the commands and power samples take on the link.
-        let started = self.rig.clock.now();
-        for k in 1..=n {
-            let x = from + (to - from) * k as f64 / n as f64;
-            match role {
-                Role::GridSimulator if s.voltage_v.is_some() => {
-                    self.rig.devices.grid.set_voltage_v(x)?;
-                    self.grid_voltage_v = x;
-                }
-                Role::GridSimulator => {
-                    self.rig.devices.grid.set_frequency_hz(x)?;
-                    self.grid_frequency_hz = x;
-                }
-                _ => {
-                    self.rig.devices.charger.set_power_w(x)?;
-                    self.charger_setpoint_w = x;
-                    self.power_commanded = true;
-                    self.sample_power();
-                }
-            }
-            if k < n {
-                let next = started + Duration::from_secs_f64(over * k as f64 / n as f64);
-                let now = self.rig.clock.now();
-                if next > now {
-                    self.sleep(next - now)?;
-                }
-            }
-        }
-        Ok(())
     }
 
     fn write_settings(&mut self, s: &model::WriteSettingsStep) -> Result<(), StepError> {

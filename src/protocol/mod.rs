@@ -2,6 +2,7 @@
 //! input. Each module offers a checked view of the bytes and a validated
 //! representation, as smoltcp's `wire` module does.
 
+pub mod can;
 pub mod chademo;
 pub mod isotp;
 pub mod modbus;

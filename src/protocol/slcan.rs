@@ -10,7 +10,7 @@
 //! 4-hex-digit millisecond time stamp (0000–EA5F, wraps at 60000) when `Z1`
 //! is on.
 
-use crate::transport::can::{CanFrame, CanId};
+use crate::protocol::can::{CanFrame, CanId};
 use thiserror::Error;
 
 pub const CR: u8 = 0x0D;

@@ -1,6 +1,7 @@
 //! Folds the journal's records into the report, in order: a test's
 //! measurements land in the test that was running when they were recorded;
-//! a journal without `run_finished` gives an incomplete report that says
+//! a run that finished early gives an aborted report that says why; a
+//! journal without `run_finished` gives an incomplete report that says
 //! what the last record was.
 
 use super::model::*;
@@ -41,6 +42,9 @@ struct RunFinished {
     safe_state_errors: Vec<String>,
     #[serde(default)]
     interrupted: bool,
+    /// The signal that interrupted the run, when one did.
+    #[serde(default)]
+    signal: Option<String>,
 }
 
 /// Folds the journal's records into the report. Records of kinds it does
@@ -179,7 +183,6 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
     report.site_mismatches = site_mismatches(report.site.as_ref(), &report.equipment);
     match finished {
         Some(f) => {
-            report.status = Status::Complete;
             report.verdict = if f.interrupted {
                 ReportVerdict::Aborted
             } else {
@@ -189,6 +192,15 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             if f.interrupted && report.aborted.is_none() {
                 report.aborted = Some("interrupted".into());
             }
+            if let (Some(a), Some(signal)) = (report.aborted.as_mut(), &f.signal) {
+                a.push_str(&format!(" ({signal})"));
+            }
+            report.status = if report.verdict == ReportVerdict::Aborted {
+                report.aborted.get_or_insert_with(|| "aborted".into());
+                Status::Aborted
+            } else {
+                Status::Complete
+            };
             report.safe_state_errors = f.safe_state_errors;
         }
         None => {
@@ -385,8 +397,11 @@ mod tests {
             let _ = crate::report::canonical::to_canonical_string(&v);
             let _ = crate::report::html::render(&report, &Default::default());
             let _ = crate::report::junit::render(&report);
-            if report.status == Status::Complete {
+            if report.status != Status::Incomplete {
                 assert!(records.iter().any(|r| r.kind == kind::RUN_FINISHED));
+            }
+            if report.status == Status::Aborted {
+                assert!(report.aborted.is_some());
             }
         }
     }
@@ -434,5 +449,51 @@ mod tests {
         assert!(why.contains("cut short"), "{why}");
         assert_eq!(report.tests[0].verdict, ReportVerdict::Incomplete);
         assert_eq!(report.tests[0].power.len(), 1);
+    }
+
+    #[test]
+    fn a_run_that_stopped_early_and_finished_its_journal_is_aborted() {
+        let rec = |seq, kind: &str, data: Value| Record {
+            seq,
+            prev: String::new(),
+            t_s: seq as f64,
+            clock: "wall".into(),
+            kind: kind.into(),
+            data,
+        };
+        let summary = || JournalSummary {
+            records: 3,
+            head_sha256: "h".into(),
+            torn_tail: false,
+        };
+        let started = rec(0, kind::RUN_STARTED, json!({"plan": {"name": "p"}}));
+        let interrupted = vec![
+            started.clone(),
+            rec(1, kind::TEST_STARTED, json!({"name": "t"})),
+            rec(
+                2,
+                kind::RUN_FINISHED,
+                json!({"verdict": "aborted", "aborted": "tests[0] \"t\" steps[1] (wait): interrupted",
+                       "safe_state_errors": [], "interrupted": true, "signal": "SIGTERM"}),
+            ),
+        ];
+        let report = from_records(&interrupted, summary());
+        assert_eq!(report.status, Status::Aborted);
+        assert_eq!(report.verdict, ReportVerdict::Aborted);
+        assert_eq!(report.incomplete_reason, None);
+        assert_eq!(
+            report.aborted.as_deref(),
+            Some("tests[0] \"t\" steps[1] (wait): interrupted (SIGTERM)")
+        );
+
+        let passed = vec![
+            started,
+            rec(
+                1,
+                kind::RUN_FINISHED,
+                json!({"verdict": "pass", "aborted": null, "safe_state_errors": []}),
+            ),
+        ];
+        assert_eq!(from_records(&passed, summary()).status, Status::Complete);
     }
 }

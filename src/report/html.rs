@@ -62,7 +62,18 @@ pub fn render(report: &Report, waveforms: &BTreeMap<String, String>) -> String {
         );
     }
     if let Some(a) = &report.aborted {
-        let _ = writeln!(h, "<p class=\"banner\">Aborted: {}</p>", esc(a));
+        let _ = writeln!(
+            h,
+            "<p class=\"banner\"><strong>Aborted.</strong> {}</p>",
+            esc(a)
+        );
+    }
+    if !report.safe_state_errors.is_empty() {
+        h.push_str("<p class=\"banner\"><strong>The safe state was not reached on every device:</strong></p>\n<ul>\n");
+        for e in &report.safe_state_errors {
+            let _ = writeln!(h, "<li>{}</li>", esc(e));
+        }
+        h.push_str("</ul>\n");
     }
     run_section(&mut h, report);
     site_section(&mut h, report);

@@ -132,8 +132,5 @@ pub fn render(report: &Report) -> String {
 }
 
 fn status_text(report: &Report) -> &'static str {
-    match report.status {
-        super::model::Status::Complete => "complete",
-        super::model::Status::Incomplete => "incomplete",
-    }
+    report.status.as_str()
 }

@@ -1,7 +1,9 @@
 //! The commissioning report, as `report.json` holds it. It is folded from
 //! the journal's records alone (`fold`), so a report can be rebuilt from any
 //! journal, also one a killed run left behind (then `status` is
-//! "incomplete" and `incomplete_reason` says why).
+//! "incomplete" and `incomplete_reason` says why). A run that stopped early
+//! but finished its journal (device fault, timeout, a signal) is "aborted",
+//! and `aborted` says why.
 
 use crate::device::flasher::FlashReport;
 use crate::device::Identity;
@@ -11,13 +13,27 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Names this report layout; bumped when a field changes meaning.
-pub const FORMAT: &str = "v2x-hil commissioning report v1";
+pub const FORMAT: &str = "v2x-hil commissioning report v2";
 
+/// How far the run got: every test run (`complete`), stopped early after
+/// the safe state with its journal finished (`aborted`), or a journal that
+/// ends before the run did (`incomplete`: killed, power lost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Complete,
+    Aborted,
     Incomplete,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Aborted => "aborted",
+            Status::Incomplete => "incomplete",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,11 @@ pub mod tcp;
 use std::time::Duration;
 use thiserror::Error;
 
+/// How long a write may wait for the other side to take the bytes (a
+/// peer that stopped reading fills the socket or tty buffers): a request
+/// is a few hundred bytes, so anything longer means the peer is gone.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
 #[derive(Debug, Error)]
 pub enum TransportError {
     #[error("timed out after {0:?} waiting for a reply")]
@@ -27,7 +32,8 @@ pub enum TransportError {
 
 /// A full-duplex byte stream to one instrument.
 pub trait ByteLink: Send {
-    /// Sends all of `bytes`.
+    /// Sends all of `bytes`, or fails with `Timeout` once the peer has
+    /// taken none for [`WRITE_TIMEOUT`].
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError>;
     /// Waits up to `timeout` for at least one byte and returns how many were
     /// read into `buf`; `Err(Timeout)` if none came.

@@ -1,8 +1,37 @@
 //! Serial ports (USB-RS485/RS232 adapters, pseudo-terminals) through `serialport`.
 
-use super::{ByteLink, TransportError};
-use std::io::{Read, Write};
-use std::time::Duration;
+use super::{ByteLink, TransportError, WRITE_TIMEOUT};
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+/// Writes all of `bytes` to a serial port within `timeout` in all, however
+/// the kernel splits the writes (`serialport`'s own timeout is per call);
+/// `TimedOut` once the port has taken no more in time.
+pub(crate) fn write_within(
+    port: &mut dyn serialport::SerialPort,
+    bytes: &[u8],
+    timeout: Duration,
+) -> std::io::Result<()> {
+    let deadline = Instant::now() + timeout;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the port took no more bytes",
+            ));
+        }
+        port.set_timeout(left).map_err(std::io::Error::other)?;
+        match port.write(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    port.flush()
+}
 
 pub struct SerialLink {
     port: Box<dyn serialport::SerialPort>,
@@ -36,8 +65,13 @@ impl SerialLink {
 
 impl ByteLink for SerialLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
-        self.port.write_all(bytes).map_err(|e| self.io(e))?;
-        self.port.flush().map_err(|e| self.io(e))
+        match write_within(self.port.as_mut(), bytes, WRITE_TIMEOUT) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Err(TransportError::Timeout(WRITE_TIMEOUT))
+            }
+            Err(e) => Err(self.io(e)),
+        }
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {

@@ -1,6 +1,6 @@
 //! Raw TCP sockets: SCPI on port 5025, Modbus TCP on 502.
 
-use super::{ByteLink, TransportError};
+use super::{ByteLink, TransportError, WRITE_TIMEOUT};
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -26,6 +26,10 @@ impl TcpLink {
         stream
             .set_nodelay(true)
             .map_err(|e| open_err(e.to_string()))?;
+        // Reads set their own timeout per call; writes have this one.
+        stream
+            .set_write_timeout(Some(WRITE_TIMEOUT))
+            .map_err(|e| open_err(e.to_string()))?;
         Ok(TcpLink {
             stream,
             peer: addr.to_string(),
@@ -40,9 +44,21 @@ impl TcpLink {
     }
 }
 
+/// What a socket timeout looks like (EAGAIN on Linux, ETIMEDOUT elsewhere).
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 impl ByteLink for TcpLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
-        self.stream.write_all(bytes).map_err(|e| self.io(e))
+        match self.stream.write_all(bytes) {
+            Ok(()) => Ok(()),
+            Err(e) if is_timeout(&e) => Err(TransportError::Timeout(WRITE_TIMEOUT)),
+            Err(e) => Err(self.io(e)),
+        }
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
@@ -53,14 +69,7 @@ impl ByteLink for TcpLink {
         match self.stream.read(buf) {
             Ok(0) => Err(TransportError::Closed),
             Ok(n) => Ok(n),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                Err(TransportError::Timeout(timeout))
-            }
+            Err(e) if is_timeout(&e) => Err(TransportError::Timeout(timeout)),
             Err(e) => Err(self.io(e)),
         }
     }

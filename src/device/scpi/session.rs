@@ -7,13 +7,17 @@ use crate::protocol::scpi::message::find_message_end;
 use crate::protocol::scpi::response::{decode_block, parse_bool, parse_number, BlockError};
 use crate::protocol::scpi::ErrorEntry;
 use crate::transport::{ByteLink, TransportError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Replies larger than this are refused as malformed (a 10 s capture at
 /// 10 kS/s in WORD is 200 kB).
 const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 /// Bound on `SYST:ERR?` reads per drain: the queue holds at most ~20.
 const MAX_ERROR_DRAIN: usize = 64;
+/// A whole reply may take this many reply timeouts (60 s at the default
+/// 2 s): a 200 kB capture over 115 200 baud takes 17 s, and a device that
+/// trickles bytes without ever ending its message is given up on.
+const REPLY_TIME_FACTOR: u32 = 30;
 
 pub struct ScpiSession {
     link: Box<dyn ByteLink>,
@@ -57,9 +61,14 @@ impl ScpiSession {
         Ok(())
     }
 
-    /// One response message, terminator stripped.
+    /// One response message, terminator stripped. Each read waits up to
+    /// the reply timeout; none starts once `REPLY_TIME_FACTOR` of them have
+    /// passed in wall time (reads are not shortened to fit: on the emulated
+    /// rig a link waits in simulated time, and runs stay deterministic).
     fn read_message(&mut self) -> Result<Vec<u8>, DeviceError> {
         let mut buf = [0u8; 4096];
+        let whole = self.timeout.saturating_mul(REPLY_TIME_FACTOR);
+        let deadline = Instant::now() + whole;
         loop {
             if let Some(end) = find_message_end(&self.rx) {
                 let mut msg: Vec<u8> = self.rx.drain(..=end).collect();
@@ -76,6 +85,9 @@ impl ScpiSession {
             if self.rx.len() > MAX_REPLY_BYTES {
                 self.rx.clear();
                 return Err(self.protocol_error("reply too long"));
+            }
+            if Instant::now() >= deadline {
+                return Err(TransportError::Timeout(whole).into());
             }
             let n = self.link.read(&mut buf, self.timeout)?;
             if n == 0 {

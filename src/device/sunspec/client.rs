@@ -8,7 +8,7 @@ use crate::protocol::modbus::rtu::{self, RtuSplitter, Side};
 use crate::protocol::modbus::tcp::{self, TcpSplitter};
 use crate::protocol::modbus::Framing;
 use crate::transport::{ByteLink, TransportError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Serial Line V1.02 §2.5.1.1: above 19200 baud t3.5 is fixed at 1.75 ms.
 pub const RTU_INTER_FRAME_GAP: Duration = Duration::from_micros(1750);
@@ -108,20 +108,28 @@ impl ModbusClient {
         }
     }
 
+    /// Reads until `feed` has the response. Each read waits up to the
+    /// response timeout, and none starts once that much wall time has
+    /// passed since the first (a response is at most 260 bytes: 270 ms at
+    /// 9600 baud), so an endless trickle is given up on within twice the
+    /// timeout. Each read is given the whole timeout so that on the
+    /// emulated rig, whose links wait in simulated time, runs stay
+    /// deterministic.
     fn read_until(
         &mut self,
         mut feed: impl FnMut(&[u8]) -> Option<Vec<u8>>,
     ) -> Result<Vec<u8>, DeviceError> {
         let mut buf = [0u8; 512];
-        // Each read waits at most the response timeout (and fails with
-        // Timeout if nothing came); the loop bound stops an endless trickle.
-        for _ in 0..4096 {
+        let deadline = Instant::now() + self.response_timeout;
+        loop {
+            if Instant::now() >= deadline {
+                return Err(TransportError::Timeout(self.response_timeout).into());
+            }
             let n = self.link.read(&mut buf, self.response_timeout)?;
             if let Some(pdu) = feed(buf.get(..n).unwrap_or(&[])) {
                 return Ok(pdu);
             }
         }
-        Err(TransportError::Timeout(self.response_timeout).into())
     }
 
     fn check(&self, req: &Request, pdu: &[u8]) -> Result<Response, DeviceError> {

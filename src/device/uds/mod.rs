@@ -21,6 +21,9 @@ pub enum UdsError {
     /// No (final) response in time.
     #[error("no response to UDS service 0x{service:02X} within {after:?}")]
     Timeout { service: u8, after: Duration },
+    /// The caller asked to stop (between transfer blocks of a download).
+    #[error("stopped on request")]
+    Stopped,
     /// The response did not make sense for the request.
     #[error("UDS protocol error: {0}")]
     Protocol(String),
@@ -41,6 +44,9 @@ pub struct UdsClientConfig {
     pub adopt_server_timing: bool,
     /// NRC 0x78 answers accepted for one request before giving up.
     pub max_response_pending: u32,
+    /// The longest one request may take, responsePending extensions
+    /// included: a server that keeps answering 0x78 is given up on too.
+    pub request_deadline: Duration,
 }
 
 impl Default for UdsClientConfig {
@@ -50,6 +56,8 @@ impl Default for UdsClientConfig {
             delta_p2: Duration::from_millis(100),
             adopt_server_timing: true,
             max_response_pending: 1000,
+            // A mass erase of a large flash takes tens of seconds.
+            request_deadline: Duration::from_secs(120),
         }
     }
 }
@@ -132,15 +140,27 @@ impl UdsClient {
             return Ok(None);
         }
         let mut wait = self.timing.p2_server_max + self.config.delta_p2;
+        let deadline = self.channel.now() + self.config.request_deadline;
         let mut pending = 0u32;
         let mut stale = 0u32;
         loop {
-            let bytes = match self.channel.recv(wait) {
+            let left = deadline.saturating_sub(self.channel.now());
+            if left.is_zero() {
+                return Err(UdsError::Timeout {
+                    service,
+                    after: self.config.request_deadline,
+                });
+            }
+            let bytes = match self.channel.recv(wait.min(left)) {
                 Ok(b) => b,
                 Err(IsoTpError::NoMessage { .. }) => {
                     return Err(UdsError::Timeout {
                         service,
-                        after: wait,
+                        after: if left < wait {
+                            self.config.request_deadline
+                        } else {
+                            wait
+                        },
                     })
                 }
                 Err(e) => return Err(e.into()),
@@ -346,13 +366,15 @@ impl UdsClient {
     /// RequestDownload, TransferData blocks, RequestTransferExit. Blocks
     /// carry `maxNumberOfBlockLength − 2` bytes; the blockSequenceCounter
     /// starts at 0x01 and wraps 0xFF → 0x00 (ISO 14229-1:2013 §14.4).
-    /// `progress(sent, total)` runs after each block.
+    /// `progress(sent, total)` runs after each block; `Break` stops the
+    /// download there (`UdsError::Stopped`: the server is left mid-download,
+    /// as after a pulled cable).
     pub fn download(
         &mut self,
         data_format: u8,
         memory: MemoryLocation,
         data: &[u8],
-        progress: &mut dyn FnMut(usize, usize),
+        progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
     ) -> Result<(), UdsError> {
         let max = self.request_download(data_format, memory)?;
         // ISO-TP carries up to 2^32 − 1 bytes per message (escape form).
@@ -369,7 +391,9 @@ impl UdsClient {
             self.transfer_data(counter, block)?;
             counter = counter.wrapping_add(1);
             sent += block.len();
-            progress(sent, data.len());
+            if progress(sent, data.len()).is_break() {
+                return Err(UdsError::Stopped);
+            }
         }
         self.request_transfer_exit(&[])?;
         Ok(())

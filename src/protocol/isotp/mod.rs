@@ -22,8 +22,8 @@ pub use pdu::{
 pub use receiver::{Receiver, RxEvent};
 pub use sender::{Sender, SenderStep};
 
-use crate::transport::can::timing::frame_bits_worst_case;
-use crate::transport::can::{CanFrame, CanId};
+use crate::protocol::can::timing::frame_bits_worst_case;
+use crate::protocol::can::{CanFrame, CanId};
 use std::time::Duration;
 use thiserror::Error;
 

@@ -3,7 +3,7 @@
 
 use super::pdu::{encode_st_min, parse, FlowStatus, Pdu, CF_DATA_LEN};
 use super::{IsoTpConfig, IsoTpError, Timer};
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 use std::time::Duration;
 
 /// Most bytes reserved up front for a message; longer ones grow as they

@@ -6,7 +6,7 @@ use super::pdu::{
     FF_ESCAPE_DATA_LEN, SF_MAX_DL,
 };
 use super::{IsoTpConfig, IsoTpError, Timer};
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 use std::time::Duration;
 
 /// At most this many frames leave one `poll`; with BS = 0 and STmin = 0 the

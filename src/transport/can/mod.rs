@@ -12,9 +12,10 @@ pub mod recording;
 pub mod slcan;
 #[cfg(target_os = "linux")]
 pub mod socketcan;
-pub mod timing;
 
-pub use frame::{CanError, CanFrame, CanId, Received};
+/// Wire timing of classic CAN frames (moved to [`crate::protocol::can`]).
+pub use crate::protocol::can::timing;
+pub use frame::{CanError, CanFrame, CanId, InvalidFrame, Received};
 pub use recording::RecordingBus;
 
 use std::time::Duration;

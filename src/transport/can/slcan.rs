@@ -6,7 +6,7 @@ use crate::protocol::slcan::{
     encode_command, Command, Reply, ReplyParser, SlcanBitrate, TIMESTAMP_WRAP_MS,
 };
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone)]
@@ -169,9 +169,17 @@ impl SlcanBus {
         }
     }
 
+    /// Writes a command, within the time its answer is allowed.
     fn write(&mut self, bytes: &[u8]) -> Result<(), CanError> {
-        self.port.write_all(bytes).map_err(|e| self.io(e))?;
-        self.port.flush().map_err(|e| self.io(e))
+        let timeout = self.config.reply_timeout;
+        match crate::transport::serial::write_within(self.port.as_mut(), bytes, timeout) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(CanError::Timeout {
+                what: format!("{} to take a command", self.path),
+                after: timeout,
+            }),
+            Err(e) => Err(self.io(e)),
+        }
     }
 
     /// Reads what is there (waiting up to `wait`), sorting frames into

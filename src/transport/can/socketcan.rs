@@ -9,6 +9,18 @@ use socketcan::{
 use std::io;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// How long a send may wait for room in the interface's transmit queue.
+const SEND_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The transmit queue is full for now (ENOBUFS, EAGAIN, a write timeout).
+fn queue_full(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOBUFS)
+        || matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+        )
+}
+
 pub struct SocketCanBus {
     socket: CanSocket,
     ifname: String,
@@ -51,6 +63,10 @@ impl SocketCanBus {
         let socket = CanSocket::open(ifname).map_err(|e| map_open_error(ifname, e))?;
         socket
             .set_recv_timestamp(true)
+            .map_err(|e| map_open_error(ifname, e))?;
+        // A blocking write returns after this at the latest; `send` retries.
+        socket
+            .set_write_timeout(SEND_TIMEOUT)
             .map_err(|e| map_open_error(ifname, e))?;
         Ok(SocketCanBus {
             socket,
@@ -96,9 +112,26 @@ fn from_socketcan(frame: &socketcan::CanFrame) -> Option<CanFrame> {
 }
 
 impl CanBus for SocketCanBus {
+    /// Retries while the kernel's queue is full (a bus with nobody
+    /// acknowledging, or bus-off), up to [`SEND_TIMEOUT`].
     fn send(&mut self, frame: &CanFrame) -> Result<(), CanError> {
         let f = to_socketcan(frame)?;
-        self.socket.write_frame_insist(&f).map_err(|e| self.io(e))
+        let deadline = std::time::Instant::now() + SEND_TIMEOUT;
+        loop {
+            match self.socket.write_frame(&f) {
+                Ok(()) => return Ok(()),
+                Err(e) if queue_full(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) if queue_full(&e) => {
+                    return Err(CanError::Timeout {
+                        what: format!("{} to take a frame", self.describe()),
+                        after: SEND_TIMEOUT,
+                    })
+                }
+                Err(e) => return Err(self.io(e)),
+            }
+        }
     }
 
     fn recv(&mut self, timeout: Duration) -> Result<Option<Received>, CanError> {

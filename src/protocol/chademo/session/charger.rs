@@ -17,7 +17,7 @@ use super::{
     INSULATION_TEST_MAX, STOP_CURRENT_TIMEOUT, UNLOCK_DELAY, WELDING_DETECTION_TIMEOUT,
 };
 use crate::plant::DcLimits;
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 
 /// Compliance time a protocol < 2 vehicle (no H'102.5.3) takes to close or
 /// open its contactors: osexpert waits 2 s after d2 ("spec: compliance time

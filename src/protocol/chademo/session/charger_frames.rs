@@ -11,7 +11,7 @@ use super::charger::ChargerSession;
 use super::charger_types::DcSideView;
 use super::{amps_u8, since, to_can, volts_u16, STOP_RAMP_DOWN};
 use crate::plant::DcLimits;
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 
 impl ChargerSession {
     /// H'108. The threshold is the lower of the configured one and the

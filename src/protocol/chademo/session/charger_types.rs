@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::super::{Direction, Incompatibility, LevelUnit, Phase, ProtocolNumber, StopCause};
 use crate::plant::DcLimits;
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 
 /// The emulated charger's ratings. Each field names the frame field it feeds.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use super::super::{
 };
 pub use super::ev_types::{EvStatus, EvStopCause, RuntimeLimits, TransferRequest, VehicleConfig};
 use super::{from_can, since, CHARGER_SILENCE_TIMEOUT, INSULATION_TEST_MAX};
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 
 /// The vehicle's session core. Drive it with [`EvSession::on_frame`] for
 /// every received frame and [`EvSession::tick`] every 100 ms.

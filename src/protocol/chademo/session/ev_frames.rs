@@ -7,7 +7,7 @@ use super::super::{
 };
 use super::ev::{finite_or, EvSession};
 use super::{amps_u8, to_can, volts_u16};
-use crate::transport::can::CanFrame;
+use crate::protocol::can::CanFrame;
 
 /// H'100.6: SoC is sent in percent (0x64 = 100, the Leaf log and most
 /// implementations).

@@ -27,7 +27,7 @@
 
 use std::time::Duration;
 
-use crate::transport::can::{CanFrame, CanId};
+use crate::protocol::can::{CanFrame, CanId};
 
 use super::{ChademoError, Message};
 

@@ -121,9 +121,7 @@ pub fn decode_socketcan(packet: &[u8]) -> Result<CanFrame, String> {
     } else {
         let raw = word & CAN_EFF_MASK;
         u16::try_from(raw)
-            .map_err(|_| {
-                crate::transport::can::CanError::InvalidFrame(format!("standard id 0x{raw:X}"))
-            })
+            .map_err(|_| crate::transport::can::InvalidFrame(format!("standard id 0x{raw:X}")))
             .and_then(CanId::standard)
     }
     .map_err(|e| e.to_string())?;

@@ -15,7 +15,7 @@
 //! bits (the same standard-frame sum, "64+47+[(34+64-1)/4]", is the one
 //! quoted in Stack Overflow question 35227664 on CAN 2.0A stuff bits).
 
-use super::frame::{CanFrame, CanId};
+use super::{CanFrame, CanId};
 use std::time::Duration;
 
 /// Bits of a standard-format frame subject to stuffing, without data (Davis et al. g = 34).

@@ -1,0 +1,153 @@
+//! A driver per role: which role trait each device of the rig file is
+//! reached through, built over its link or bus.
+
+use super::named::Named;
+use super::transports::label;
+use super::ConnectError;
+use crate::device::{self, DeviceError};
+use crate::exec::clock::Clock;
+use crate::exec::rig::Devices;
+use crate::model::{DeviceSpec, Role, TransportSpec};
+use crate::transport::can::CanBus;
+use crate::transport::ByteLink;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The drivers connected so far, one slot per role.
+#[derive(Default)]
+pub(super) struct Roles<'r> {
+    grid: Option<Box<dyn device::GridSimulator>>,
+    island_switch: Option<Box<dyn device::IslandSwitch>>,
+    load: Option<Box<dyn device::IslandLoad>>,
+    recorder: Option<Box<dyn device::WaveformRecorder>>,
+    charger: Option<(Box<dyn device::Charger>, &'r str, &'r DeviceSpec)>,
+    ev: Option<Box<dyn device::EvSimulator>>,
+    home_load: Option<Box<dyn device::HomeLoad>>,
+    /// Device name → role, as the rig file declares them.
+    names: BTreeMap<String, Role>,
+}
+
+impl<'r> Roles<'r> {
+    /// The EV simulator: plays the vehicle on its CAN bus.
+    pub(super) fn add_ev(
+        &mut self,
+        name: &str,
+        spec: &DeviceSpec,
+        bus: Box<dyn CanBus>,
+        clock: &Arc<dyn Clock>,
+    ) {
+        let vehicle = spec.vehicle.unwrap_or_default();
+        let ev = device::chademo_ev::ChademoEv::start(bus, clock.clone(), vehicle, name);
+        self.ev = Some(Named::<dyn device::EvSimulator>::new(
+            label(name, spec),
+            Box::new(ev),
+        ));
+        self.names.insert(name.to_string(), spec.role);
+    }
+
+    /// A device on a byte link (SCPI instruments, the SunSpec charger).
+    pub(super) fn add_link_device(
+        &mut self,
+        name: &'r str,
+        spec: &'r DeviceSpec,
+        link: Box<dyn ByteLink>,
+    ) -> Result<(), ConnectError> {
+        let dev_err = |source| ConnectError::Device {
+            device: name.to_string(),
+            source,
+        };
+        let driver = spec.driver.as_str();
+        let label = label(name, spec);
+        match spec.role {
+            Role::EvSimulator => {}
+            Role::HomeLoad => {
+                let home = device::scpi::home_load(driver, link, name).map_err(dev_err)?;
+                self.home_load = Some(Named::<dyn device::HomeLoad>::new(label, home))
+            }
+            Role::GridSimulator => {
+                let grid = device::scpi::grid_simulator(driver, link, name).map_err(dev_err)?;
+                self.grid = Some(Named::<dyn device::GridSimulator>::new(label, grid))
+            }
+            Role::IslandSwitch => {
+                let channel = spec.options.channel.as_deref().unwrap_or("1001");
+                let switch =
+                    device::scpi::island_switch(driver, link, name, channel).map_err(dev_err)?;
+                self.island_switch = Some(Named::<dyn device::IslandSwitch>::new(label, switch))
+            }
+            Role::IslandLoad => {
+                let load = device::scpi::island_load(driver, link, name).map_err(dev_err)?;
+                self.load = Some(Named::<dyn device::IslandLoad>::new(label, load))
+            }
+            Role::WaveformRecorder => {
+                let recorder =
+                    device::scpi::waveform_recorder(driver, link, name).map_err(dev_err)?;
+                self.recorder = Some(Named::<dyn device::WaveformRecorder>::new(label, recorder))
+            }
+            Role::Charger => {
+                let framing = match spec.transport {
+                    TransportSpec::EmulatedTcp | TransportSpec::Tcp { .. } => {
+                        device::sunspec::Framing::Tcp
+                    }
+                    _ => device::sunspec::Framing::Rtu {
+                        unit_id: spec.options.unit_id.unwrap_or(1),
+                    },
+                };
+                let c = device::sunspec::connect(link, framing, name).map_err(dev_err)?;
+                let charger = Named::<dyn device::Charger>::new(label, Box::new(c));
+                self.charger = Some((charger, name, spec));
+            }
+        }
+        self.names.insert(name.to_string(), spec.role);
+        Ok(())
+    }
+
+    /// The charger's rig-file entry (its firmware block, its ratings).
+    pub(super) fn charger_spec(&self) -> Result<&'r DeviceSpec, ConnectError> {
+        self.charger
+            .as_ref()
+            .map(|(_, _, spec)| *spec)
+            .ok_or(ConnectError::MissingRole("charger"))
+    }
+
+    /// The charger's rig-file name.
+    pub(super) fn charger_name(&self) -> Option<&'r str> {
+        self.charger.as_ref().map(|(_, name, _)| *name)
+    }
+
+    pub(super) fn names(&self) -> BTreeMap<String, Role> {
+        self.names.clone()
+    }
+
+    /// The runner's devices, and the charger's rating (the rig file's, or
+    /// what the charger reports).
+    pub(super) fn into_devices(
+        self,
+        flasher: Option<Box<dyn device::flasher::Flasher>>,
+    ) -> Result<(Devices, f64), ConnectError> {
+        let (mut charger, name, spec) = self.charger.ok_or(ConnectError::MissingRole("charger"))?;
+        let rating_w = match spec.ratings.power_w {
+            Some(p) => p,
+            None => charger
+                .rating_w()
+                .map_err(|source: DeviceError| ConnectError::Device {
+                    device: name.to_string(),
+                    source,
+                })?,
+        };
+        let devices = Devices {
+            grid: self
+                .grid
+                .ok_or(ConnectError::MissingRole("grid simulator"))?,
+            island_switch: self
+                .island_switch
+                .ok_or(ConnectError::MissingRole("island switch"))?,
+            load: self.load,
+            recorder: self.recorder,
+            charger,
+            ev: self.ev,
+            home_load: self.home_load,
+            flasher,
+        };
+        Ok((devices, rating_w))
+    }
+}

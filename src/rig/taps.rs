@@ -1,0 +1,106 @@
+//! Evidence taps on the rig's links: a transcript and `exchange` journal
+//! records per byte link, and each CAN bus as a candump log and pcapng.
+
+use super::{ConnectError, ConnectOptions};
+use crate::model::DeviceSpec;
+use crate::transport::can::candump::{CandumpWriter, LogRecord};
+use crate::transport::can::emulated::EmulatedCanBus;
+use crate::transport::can::recording::PcapngSink;
+use crate::transport::can::{CanBus, RecordingBus};
+use crate::transport::ByteLink;
+use std::io::BufWriter;
+
+/// The link, keeping its traffic when the run keeps evidence.
+pub(super) fn transcript(
+    link: Box<dyn ByteLink>,
+    name: &str,
+    spec: &DeviceSpec,
+    options: &ConnectOptions,
+) -> Result<Box<dyn ByteLink>, ConnectError> {
+    let Some(evidence) = &options.evidence else {
+        return Ok(link);
+    };
+    let tapped = crate::evidence::tap::TappedLink::new(link, name, spec.role.name(), evidence)
+        .map_err(|source| ConnectError::Transcript {
+            device: name.to_string(),
+            source,
+        })?;
+    Ok(Box::new(tapped))
+}
+
+/// `<bus>.log` (candump) and `<bus>.pcapng` of the same frames.
+pub(super) type Trace = (BufWriter<std::fs::File>, PcapngSink);
+
+/// The trace files of one bus, when the run keeps evidence.
+pub(super) fn open_traces(
+    options: &ConnectOptions,
+    interface: &str,
+) -> Result<Option<Trace>, ConnectError> {
+    let Some(dir) = &options.can_log_dir else {
+        return Ok(None);
+    };
+    let create = |ext: &str| {
+        let path = dir.join(format!("{interface}.{ext}"));
+        std::fs::File::create(&path)
+            .map(BufWriter::new)
+            .map_err(|e| ConnectError::Log { path, source: e })
+    };
+    let candump = create("log")?;
+    let path = dir.join(format!("{interface}.pcapng"));
+    let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
+        Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
+        interface,
+    )
+    .map_err(|e| ConnectError::Log { path, source: e })?;
+    Ok(Some((candump, pcapng)))
+}
+
+/// Every frame on an emulated bus, once, stamped in simulated time; a
+/// monitor has no direction, so the pcapng has no epb_flags.
+pub(super) fn record_whole_wire(
+    bus: &EmulatedCanBus,
+    options: &ConnectOptions,
+) -> Result<(), ConnectError> {
+    let Some((candump, mut pcapng)) = open_traces(options, bus.name())? else {
+        return Ok(());
+    };
+    let mut writer = CandumpWriter::new(candump);
+    let interface = bus.name().to_string();
+    bus.set_monitor(Some(Box::new(
+        move |r: &crate::transport::can::Received| {
+            let _ = writer.write(&LogRecord {
+                timestamp: r.timestamp,
+                interface: interface.clone(),
+                frame: r.frame,
+                direction: None,
+            });
+            let _ = pcapng.write(r.timestamp, &r.frame, None);
+        },
+    )));
+    Ok(())
+}
+
+/// A hardware bus, recorded to `trace` (its candump log and pcapng) when
+/// the run keeps evidence; stamped with wall-clock time since the epoch.
+pub(super) fn recorded<B: CanBus + 'static>(
+    bus: B,
+    trace: Option<Trace>,
+    interface: &str,
+) -> Box<dyn CanBus> {
+    match trace {
+        None => Box::new(bus),
+        Some((candump, pcapng)) => Box::new(
+            RecordingBus::new(
+                bus,
+                candump,
+                interface,
+                Box::new(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                }),
+            )
+            .with_pcapng(pcapng),
+        ),
+    }
+}
