@@ -225,6 +225,7 @@ macro_rules! for_each_role {
         $apply!(WaveformRecorder {
             fn identify(&mut self) -> $crate::device::Identity;
             fn arm(&mut self, pre: std::time::Duration, post: std::time::Duration) -> ();
+            fn force_trigger(&mut self) -> ();
             fn is_complete(&mut self) -> bool;
             fn fetch(&mut self) -> $crate::device::Capture;
         });
