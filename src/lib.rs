@@ -12,6 +12,7 @@ pub mod emulator;
 pub mod evidence;
 pub mod exec;
 pub mod firmware;
+pub mod input;
 pub mod model;
 pub mod plant;
 pub mod protocol;

@@ -10,11 +10,22 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
         Err(code) => return code,
     };
     let steps: usize = plan.tests.iter().map(|t| t.steps.len()).sum();
+    // Simulated time on the emulated rig, wall-clock time on a real one.
+    let clock = if rig.any_emulated() {
+        "simulated"
+    } else {
+        "wall-clock"
+    };
     println!(
         "{}: {} test(s), {steps} step(s); valid for rig `{}`",
         plan_path.display(),
         plan.tests.len(),
-        rig.name
+        model::text::escape(&rig.name)
+    );
+    println!(
+        "  duration  about {} of {clock} time (waits, ramps, timeouts, island points; at most {})",
+        model::show_duration(plan.nominal_duration_s()),
+        model::show_duration(model::MAX_PLAN_DURATION_S)
     );
     ExitCode::Pass
 }

@@ -265,6 +265,10 @@ fn ratings(spec: &DeviceSpec) -> super::scpi::ScpiRatings {
     if let Some(p) = spec.ratings.power_w {
         r.power_max_w = p;
     }
+    // The same QL/QC rating `plan check` holds balance_load to.
+    if let Some(q) = spec.ratings.reactive_max_var() {
+        r.reactive_max_var = q;
+    }
     if let Some(channel) = spec.options.channel.as_deref().and_then(|c| c.parse().ok()) {
         r.s3_channel = channel;
     }

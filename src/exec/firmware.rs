@@ -24,9 +24,12 @@ pub fn verify_for_rig(
                     "the rig's inline signing key".to_string(),
                 ),
                 KeySource::File(path) => (
-                    std::fs::read(path).map_err(|e| {
-                        format!("cannot read the signing key {}: {e}", path.display())
-                    })?,
+                    crate::input::read_bounded(
+                        path,
+                        crate::firmware::read::MAX_KEY_FILE_BYTES,
+                        "key files",
+                    )
+                    .map_err(|e| format!("cannot read the signing key {}: {e}", path.display()))?,
                     path.display().to_string(),
                 ),
             };

@@ -8,15 +8,13 @@ use super::analysis::{analyse_capture, ClearingThresholds};
 use super::results::{Drift, IslandMeasurement, Verdict};
 use super::runner::{RunEvent, Runner, StepError, POLL};
 use crate::device::RlcSetting;
-use crate::model::IslandStep;
+use crate::model::{IslandStep, EXTEND_LIMIT_PCT};
 use std::time::Duration;
 
 /// Captured before the trigger, for the pre-island frequency.
 const PRE_TRIGGER: Duration = Duration::from_millis(500);
 /// Frequency drift smaller than this is reported as none.
 const DRIFT_DEADBAND_HZ: f64 = 0.05;
-/// How far beyond 95–105 % an extended sweep may go.
-const EXTEND_LIMIT_PCT: f64 = 20.0;
 
 pub(crate) struct IslandRun<'a, 'r> {
     r: &'a mut Runner<'r>,

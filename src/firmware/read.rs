@@ -5,6 +5,15 @@ use std::path::Path;
 
 use thiserror::Error;
 
+/// Largest image file read: far beyond a charger controller's flash (a few
+/// MiB), with room for an ELF's debug sections and Intel HEX's text (2.8×
+/// its data). Read through [`crate::input::read_bounded`], so `/dev/zero` stops.
+pub const MAX_IMAGE_BYTES: u64 = 64 << 20;
+
+/// Largest detached signature (`IMAGE.sig`) or signing-key file read: an
+/// Ed25519 signature is 64 bytes raw, 88 in base64; a PEM key about 113.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 << 10;
+
 use super::elf::{read_elf, ElfError};
 use super::ihex::{read_ihex, HexError};
 use super::image::{Image, ImageError, ImageFormat, Segment};

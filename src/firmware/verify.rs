@@ -14,7 +14,8 @@ use thiserror::Error;
 use super::header::{check_image, FirmwareHeader};
 use super::image::Image;
 use super::key::{decode_hex, parse_signature, SignatureFormatError, SigningPublicKey};
-use super::read::{read_image, ReadError, ReadOptions};
+use super::read::{read_image, ReadError, ReadOptions, MAX_IMAGE_BYTES, MAX_KEY_FILE_BYTES};
+use crate::input::read_bounded;
 
 /// One programmable flash region of the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,9 +278,10 @@ impl ImageFile {
         let with_path = |e: std::io::Error, p: &Path| {
             std::io::Error::new(e.kind(), format!("{}: {e}", p.display()))
         };
-        let bytes = std::fs::read(path).map_err(|e| with_path(e, path))?;
+        let bytes = read_bounded(path, MAX_IMAGE_BYTES, "firmware images")
+            .map_err(|e| with_path(e, path))?;
         let sig_path = Self::signature_path(path);
-        let signature = match std::fs::read(&sig_path) {
+        let signature = match read_bounded(&sig_path, MAX_KEY_FILE_BYTES, "signature files") {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(with_path(e, &sig_path)),

@@ -5,6 +5,12 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+/// Messages quote what files and command lines say; written escaped
+/// (README "Input limits"), so nothing in them acts on a terminal.
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    super::text::escape(text)
+}
+
 /// A position in a user's file; `line` and `column` are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
@@ -26,7 +32,8 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        let file = self.file.display().to_string();
+        write!(f, "{}:{}:{}", escape(&file), self.line, self.column)
     }
 }
 
@@ -35,7 +42,7 @@ fn key_prefix(key_path: &str) -> String {
     if key_path.is_empty() {
         String::new()
     } else {
-        format!("{key_path}: ")
+        format!("{}: ", escape(key_path))
     }
 }
 
@@ -43,29 +50,34 @@ fn key_prefix(key_path: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// The file cannot be read at all.
-    #[error("{}: cannot read: {source}", file.display())]
+    #[error("{}: cannot read: {}", escape(&file.display().to_string()), escape(&source.to_string()))]
     Io { file: PathBuf, source: io::Error },
     /// YAML syntax error, bytes that are not UTF-8, or nesting deeper than the cap.
-    #[error("{at}: {message}")]
+    #[error("{at}: {}", escape(message))]
     Syntax { at: Location, message: String },
     /// Wrong type, unknown key (the message lists the valid keys), missing key,
     /// duplicate key.
-    #[error("{at}: {}{message}", key_prefix(key_path))]
+    #[error("{at}: {}{}", key_prefix(key_path), escape(message))]
     Schema {
         at: Location,
         key_path: String,
         message: String,
     },
     /// Well-formed but semantically wrong; `hint` says what would be valid.
-    #[error("{at}: {}{message} ({hint})", key_prefix(key_path))]
+    #[error("{at}: {}{} ({})", key_prefix(key_path), escape(message), escape(hint))]
     Invalid {
         at: Location,
         key_path: String,
         message: String,
         hint: String,
     },
-    /// A plan step beyond a rig safety limit; points at both places.
-    #[error("{at}: {}{message} (declared at {limit_at})", key_prefix(key_path))]
+    /// A plan step beyond a rig safety limit or a device's rating; points
+    /// at both places.
+    #[error(
+        "{at}: {}{} (declared at {limit_at})",
+        key_prefix(key_path),
+        escape(message)
+    )]
     SafetyLimit {
         at: Location,
         key_path: String,

@@ -1,22 +1,39 @@
-//! The pipeline every user file goes through: bytes → UTF-8 → spans pass
-//! (syntax, depth cap, duplicate keys) → serde with key paths → typed value.
+//! The pipeline every user file goes through: bytes (at most
+//! [`MAX_FILE_BYTES`]) → UTF-8, a leading BOM dropped → spans pass (syntax,
+//! depth and alias caps, control characters, duplicate keys) → serde with
+//! key paths → typed value.
 
 use super::error::{Location, ModelError, ModelErrors};
 use super::spans::{self, Spans};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
-/// Reads a file as UTF-8 text; bad bytes are a located syntax error.
+/// Largest rig, plan, site or profile file. The biggest shipped file is a
+/// few KB; a plan at the step limits written out in full is about 2 MB.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// The byte order mark some editors write first (UTF-8: EF BB BF).
+const BOM: char = '\u{FEFF}';
+
+/// Reads a file as UTF-8 text, bounded; bad bytes are a located syntax error.
 pub(crate) fn read_text(path: &Path) -> Result<String, ModelErrors> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::input::read_bounded(path, MAX_FILE_BYTES, "rig, plan, site and profile files")
+            .map_err(|source| ModelError::Io {
+                file: path.to_path_buf(),
+                source,
+            })?;
     text_from_bytes(path, bytes)
 }
 
-/// UTF-8 check with the position of the first bad byte.
-pub(crate) fn text_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<String, ModelErrors> {
+/// UTF-8 check with the position of the first bad byte. A leading BOM is
+/// dropped first, so positions count from the first character people see.
+pub(crate) fn text_from_bytes(path: &Path, mut bytes: Vec<u8>) -> Result<String, ModelErrors> {
+    let mut utf8_bom = [0u8; 3];
+    BOM.encode_utf8(&mut utf8_bom);
+    if bytes.starts_with(&utf8_bom) {
+        bytes.drain(..utf8_bom.len());
+    }
     String::from_utf8(bytes).map_err(|e| {
         let good = e.as_bytes().get(..e.utf8_error().valid_up_to()).unwrap_or(&[]);
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -48,6 +65,9 @@ pub(crate) fn parse_doc<T: DeserializeOwned>(
     text: &str,
     expected: &str,
 ) -> Result<(T, Spans), ModelErrors> {
+    // yaml-rust2 reads a BOM as content ("missing field" at 1:2); it only
+    // marks the encoding, and columns count from after it.
+    let text = text.strip_prefix(BOM).unwrap_or(text);
     let scan = spans::scan(file, text)?;
     if !scan.errors.is_empty() {
         return Err(ModelErrors(scan.errors));
@@ -150,6 +170,15 @@ mod tests {
             "invalid type: sequence, expected a mapping (set step)"
         );
         assert_eq!(clean_message("missing field `s`"), "missing field `s`");
+    }
+
+    #[test]
+    fn a_leading_bom_is_dropped_before_positions_are_counted() {
+        let e = text_from_bytes(Path::new("f"), b"\xef\xbb\xbfa\xff".to_vec()).unwrap_err();
+        let at = e.0[0].location();
+        assert_eq!((at.line, at.column), (1, 2));
+        let t = text_from_bytes(Path::new("f"), b"\xef\xbb\xbfa: 1".to_vec()).unwrap();
+        assert_eq!(t, "a: 1");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! validation with located errors. Every error names file, line, column and
 //! key path and says what would be valid; no input makes this module panic.
 //!
-//! Pipeline (src/model/load.rs): bytes → UTF-8 check → a yaml-rust2 event
-//! pass that caps nesting at [`MAX_DEPTH`], refuses duplicate keys and
-//! second documents, and records key path → location ([`Spans`]) → serde
+//! Pipeline (src/model/load.rs): at most [`MAX_FILE_BYTES`] → UTF-8 check
+//! (a leading BOM dropped) → a yaml-rust2 event pass that caps nesting at
+//! [`MAX_DEPTH`] and alias expansion at [`MAX_ALIASES`] / [`MAX_NODES`],
+//! refuses control characters ([`text`]), duplicate keys and second
+//! documents, and records key path → location ([`Spans`]) → serde
 //! (`deny_unknown_fields`) through serde_path_to_error for schema errors →
 //! semantic validation that collects every error ([`ModelErrors`]).
 //!
@@ -26,32 +28,48 @@
 //!   profile is `Site::profile` (skipped by serde).
 //! - A profile with `nominal.frequency_hz` different from the rig's is
 //!   refused where it is used (rig trip profile, write/read settings).
+//! - Input limits (README "Input limits"): test and step counts, step and
+//!   plan durations in `plan_bounds`; the island load's ratings
+//!   against `balance_load` and the sweep in `island_load`.
 
+mod aliases;
 mod check;
 pub mod error;
+mod island_load;
 mod load;
 mod ordered;
 pub mod plan;
+mod plan_bounds;
 mod plan_check;
 mod plan_load;
+mod plan_steps;
 pub mod profile;
 pub mod rig;
 mod rig_load;
+mod rig_transport;
 pub mod site;
 mod site_load;
 pub mod spans;
+pub mod text;
 
+pub use aliases::{MAX_ALIASES, MAX_NODES};
 pub use error::{Location, ModelError, ModelErrors};
+pub use load::MAX_FILE_BYTES;
 pub use plan::*;
+pub use plan_bounds::{
+    show_duration, step_duration_s, sweep_extent, MAX_ENTER_SERVICE_DELAY_S, MAX_ISLAND_POINTS,
+    MAX_PLAN_DURATION_S, MAX_RAMP_STEPS, MAX_STEPS, MAX_STEPS_PER_TEST, MAX_STEP_DURATION_S,
+    MAX_TESTS, MIN_RAMP_STEP_S,
+};
 pub use plan_check::check_plan_against_rig;
 pub use plan_load::{load_plan, parse_plan};
 pub use profile::{load_profile, parse_profile, GridProfile};
 pub use rig::*;
-pub use rig_load::{
-    load_rig, load_rig_with, parse_rig, parse_rig_with, DEFAULT_EMULATED_BAUD, STANDARD_BAUDS,
-};
+pub use rig_load::{load_rig, load_rig_with, parse_rig, parse_rig_with};
+pub use rig_transport::{DEFAULT_EMULATED_BAUD, STANDARD_BAUDS};
 pub use site::{
     ChargerUnit, DateError, Installation, Installer, IsoDate, ProfileRef, Site, Vehicle,
 };
 pub use site_load::{load_site, parse_site, MAX_SITE_ID_CHARS, MAX_TEXT_CHARS, VIN_CHARS};
 pub use spans::{Spans, MAX_DEPTH};
+pub use text::MAX_LINE_CHARS;

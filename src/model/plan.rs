@@ -21,6 +21,12 @@ impl Plan {
     pub fn location(&self, key_path: &str) -> super::Location {
         self.spans.location(key_path)
     }
+
+    /// How long the plan takes by its own numbers (waits, ramps, expect
+    /// timeouts, island points): simulated time on the emulated rig.
+    pub fn nominal_duration_s(&self) -> f64 {
+        super::plan_bounds::nominal_duration_s(self)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -248,6 +254,10 @@ fn default_qf() -> f64 {
 fn default_residual() -> f64 {
     0.02
 }
+
+/// How far beyond 95–105 % a sweep with `extend_while_rising` may go: the
+/// runner extends each end by 1 % points up to 100 ± (5 + this) %.
+pub const EXTEND_LIMIT_PCT: f64 = 20.0;
 
 /// Open S3 and measure clearing time at each reactive-load point.
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]

@@ -8,8 +8,9 @@ use super::rig::{DeviceSpec, Rig, Role};
 
 /// Every `device:` names a rig device of a role the step allows; `island`
 /// finds its switch, recorder and charger; setpoints stay within the rig's
-/// safety limits (refused as [`ModelError::SafetyLimit`] pointing at both
-/// the step and the limit's declaration). Profiles were resolved at load.
+/// safety limits and the island load within its ratings (refused as
+/// [`ModelError::SafetyLimit`] pointing at both the step and the limit's
+/// declaration). Profiles were resolved at load.
 pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors> {
     let mut c = Checker::new(&plan.spans);
     for (ti, t) in plan.tests.iter().enumerate() {
@@ -18,6 +19,7 @@ pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors>
             check_step(&mut c, rig, &sk, step);
         }
     }
+    super::island_load::check_island_load(&mut c, plan, rig);
     c.finish()
 }
 

@@ -1,11 +1,14 @@
 //! Loading a plan and validating what the plan alone can tell.
 
-use super::check::{show, Checker};
+use super::check::Checker;
 use super::error::{ModelError, ModelErrors};
 use super::load::{parse_doc, read_text};
 use super::plan::*;
-use super::profile::check_profile_ref;
+use super::plan_bounds;
+use super::plan_steps::validate_step;
+use super::profile::{check_profile_ref, GridProfile};
 use super::spans::Spans;
+use super::text::one_line;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,13 +91,17 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
     let (raw, spans): (RawPlan, Spans) = parse_doc(source_name, text, PLAN_KEYS)?;
     let base = source_name.parent().unwrap_or(Path::new(""));
     let mut c = Checker::new(&spans);
+    plan_bounds::check_counts(&mut c, &raw.tests, |t| t.steps.len())?;
     let mut nested: Vec<ModelError> = Vec::new();
+    let mut profiles = Profiles::new();
     if raw.plan.trim().is_empty() {
         c.invalid(
             "plan",
             "the plan name is empty",
             "name the plan, e.g. `plan: IEEE 1547.1 unintentional islanding`",
         );
+    } else {
+        one_line(&mut c, "plan", &raw.plan);
     }
     if raw.tests.is_empty() {
         c.invalid(
@@ -123,8 +130,11 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
                 ),
                 "test names must be unique within a plan",
             );
-        } else {
+        } else if one_line(&mut c, &format!("{tk}.name"), &t.name) {
             names.insert(t.name.clone(), ti);
+        }
+        if let Some(clause) = &t.clause {
+            one_line(&mut c, &format!("{tk}.clause"), clause);
         }
         if t.steps.is_empty() {
             c.invalid(
@@ -136,7 +146,7 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
         let mut steps = Vec::new();
         for (si, s) in t.steps.into_iter().enumerate() {
             let sk = format!("{tk}.steps[{si}]");
-            if let Some(step) = convert_step(&mut c, &mut nested, &sk, s, base) {
+            if let Some(step) = convert_step(&mut c, &mut nested, &mut profiles, &sk, s, base) {
                 validate_step(&mut c, &sk, &step);
                 steps.push(step);
             }
@@ -147,6 +157,7 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
             steps,
         });
     }
+    plan_bounds::check_total_duration(&mut c, &tests);
     c.errors.extend(nested);
     c.finish()?;
     Ok(Plan {
@@ -158,9 +169,36 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
     })
 }
 
+/// Profiles the plan names, loaded once per path: a plan naming the same
+/// profile in every step reads and validates it once.
+type Profiles = HashMap<PathBuf, Option<GridProfile>>;
+
+fn profile_ref(
+    c: &mut Checker,
+    nested: &mut Vec<ModelError>,
+    profiles: &mut Profiles,
+    key: &str,
+    path: &Path,
+) -> Option<GridProfile> {
+    if let Some(loaded) = profiles.get(path) {
+        if loaded.is_none() {
+            c.invalid(
+                key,
+                format!("profile {} is invalid", path.display()),
+                "see the errors reported where the plan first names it",
+            );
+        }
+        return loaded.clone();
+    }
+    let loaded = check_profile_ref(c, nested, key, path, "the plan file");
+    profiles.insert(path.to_path_buf(), loaded.clone());
+    loaded
+}
+
 fn convert_step(
     c: &mut Checker,
     nested: &mut Vec<ModelError>,
+    profiles: &mut Profiles,
     sk: &str,
     s: RawStep,
     base: &Path,
@@ -177,13 +215,8 @@ fn convert_step(
     }
     if let Some(x) = s.write_settings {
         let profile = x.profile.and_then(|p| {
-            check_profile_ref(
-                c,
-                nested,
-                &format!("{sk}.write_settings.profile"),
-                &base.join(p),
-                "the plan file",
-            )
+            let key = format!("{sk}.write_settings.profile");
+            profile_ref(c, nested, profiles, &key, &base.join(p))
         });
         found.push(Step::WriteSettings(WriteSettingsStep {
             device: x.device,
@@ -194,13 +227,8 @@ fn convert_step(
     }
     if let Some(x) = s.read_settings {
         let compare_profile = x.compare_profile.and_then(|p| {
-            check_profile_ref(
-                c,
-                nested,
-                &format!("{sk}.read_settings.compare_profile"),
-                &base.join(p),
-                "the plan file",
-            )
+            let key = format!("{sk}.read_settings.compare_profile");
+            profile_ref(c, nested, profiles, &key, &base.join(p))
         });
         found.push(Step::ReadSettings(ReadSettingsStep {
             device: x.device,
@@ -254,264 +282,4 @@ fn convert_step(
         return None;
     }
     found.pop()
-}
-
-fn opt_positive(c: &mut Checker, k: &str, v: Option<f64>) {
-    if let Some(v) = v {
-        c.positive(k, v);
-    }
-}
-
-fn opt_finite(c: &mut Checker, k: &str, v: Option<f64>) {
-    if let Some(v) = v {
-        c.finite(k, v);
-    }
-}
-
-/// Checks that need no rig: numbers finite and in range, the right key combinations.
-fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
-    let k = |f: &str| format!("{sk}.{}.{f}", step.kind());
-    if let Some(d) = step.device() {
-        if d.trim().is_empty() {
-            c.invalid(
-                &k("device"),
-                "empty device name",
-                "name a device of the rig",
-            );
-        }
-    }
-    match step {
-        Step::Set(s) => {
-            opt_positive(c, &k("voltage_v"), s.voltage_v);
-            opt_positive(c, &k("frequency_hz"), s.frequency_hz);
-            opt_finite(c, &k("power_w"), s.power_w);
-            if let Some(p) = s.power_pct {
-                c.within(&k("power_pct"), p, -100.0, 100.0, " %");
-            }
-            for (n, v) in [("p_w", s.p_w), ("ql_var", s.ql_var), ("qc_var", s.qc_var)] {
-                if let Some(v) = v {
-                    c.non_negative(&k(n), v);
-                }
-            }
-            if s.power_w.is_some() && s.power_pct.is_some() {
-                c.invalid(
-                    &k("power_pct"),
-                    "both power_w and power_pct",
-                    "give exactly one of power_w, power_pct",
-                );
-            }
-            let any = s.voltage_v.is_some()
-                || s.frequency_hz.is_some()
-                || s.output.is_some()
-                || s.power_w.is_some()
-                || s.power_pct.is_some()
-                || s.p_w.is_some()
-                || s.ql_var.is_some()
-                || s.qc_var.is_some()
-                || s.input.is_some();
-            if !any {
-                c.invalid(&format!("{sk}.set"), "the set step sets nothing", "add a quantity: voltage_v, frequency_hz, output (grid); power_w or power_pct (charger); p_w, ql_var, qc_var, input (load)");
-            }
-        }
-        Step::Ramp(r) => {
-            let n = [r.voltage_v, r.frequency_hz, r.power_w]
-                .iter()
-                .filter(|v| v.is_some())
-                .count();
-            if n != 1 {
-                c.invalid(
-                    &format!("{sk}.ramp"),
-                    "a ramp moves exactly one quantity",
-                    "give one of voltage_v, frequency_hz (grid) or power_w (charger)",
-                );
-            }
-            opt_positive(c, &k("voltage_v"), r.voltage_v);
-            opt_positive(c, &k("frequency_hz"), r.frequency_hz);
-            opt_finite(c, &k("power_w"), r.power_w);
-            let over_ok = c.non_negative(&k("over_s"), r.over_s);
-            if c.positive(&k("step_s"), r.step_s)
-                && over_ok
-                && r.over_s > 0.0
-                && r.step_s > r.over_s
-            {
-                c.invalid(
-                    &k("step_s"),
-                    format!("step_s {} is longer than over_s {}", r.step_s, r.over_s),
-                    "expected step_s <= over_s",
-                );
-            }
-        }
-        Step::Wait(w) => {
-            c.non_negative(&k("s"), w.s);
-        }
-        Step::WriteSettings(w) => {
-            if let Some(d) = w.enter_service_delay_s {
-                c.non_negative(&k("enter_service_delay_s"), d);
-            }
-            if w.profile.is_none()
-                && w.anti_islanding.is_none()
-                && w.enter_service_delay_s.is_none()
-            {
-                // A profile that failed to load is already reported.
-                if !c.spans.contains(&k("profile")) {
-                    c.invalid(
-                        &format!("{sk}.write_settings"),
-                        "nothing to write",
-                        "give any of profile, anti_islanding, enter_service_delay_s",
-                    );
-                }
-            }
-        }
-        Step::ReadSettings(_) | Step::Close(_) | Step::Open(_) => {}
-        Step::BalanceLoad(b) => {
-            // IEEE 1547.1-2020 §5.10.2 uses Qf = 1.0; allow practical RLC range.
-            c.within(&k("quality_factor"), b.quality_factor, 0.1, 10.0, "");
-            if c.positive(&k("max_residual_pu"), b.max_residual_pu) && b.max_residual_pu >= 1.0 {
-                c.invalid(
-                    &k("max_residual_pu"),
-                    format!("{} pu", b.max_residual_pu),
-                    "expected a small fraction of rating, e.g. 0.02",
-                );
-            }
-        }
-        Step::Island(i) => {
-            if !i.reclose
-                && (i.reactive_load_pct.len() > 1 || i.extend_while_rising || i.rerun_longest > 0)
-            {
-                c.invalid(
-                    &k("reclose"),
-                    "`reclose: false` leaves S3 open after the first point",
-                    "use a single load point without extend_while_rising or rerun_longest",
-                );
-            }
-            if i.reactive_load_pct.is_empty() {
-                c.invalid(
-                    &k("reactive_load_pct"),
-                    "no load points",
-                    "give e.g. [95, 96, …, 105], or omit for [100]",
-                );
-            }
-            for (n, p) in i.reactive_load_pct.iter().enumerate() {
-                c.within(
-                    &format!("{}[{n}]", k("reactive_load_pct")),
-                    *p,
-                    50.0,
-                    150.0,
-                    " %",
-                );
-            }
-            if i.watch_s.is_finite() && i.watch_s < 0.5 || !i.watch_s.is_finite() {
-                c.invalid(
-                    &k("watch_s"),
-                    format!("{} s", show(i.watch_s)),
-                    "expected at least 0.5 s",
-                );
-            }
-            if c.positive(&k("max_clearing_time_s"), i.max_clearing_time_s)
-                && i.watch_s.is_finite()
-                && i.max_clearing_time_s > i.watch_s
-            {
-                c.invalid(
-                    &k("max_clearing_time_s"),
-                    format!(
-                        "{} s is longer than watch_s {} s",
-                        i.max_clearing_time_s, i.watch_s
-                    ),
-                    "watch at least as long as the pass limit",
-                );
-            }
-            c.non_negative(&k("settle_s"), i.settle_s);
-            if i.rerun_longest as usize > i.reactive_load_pct.len() {
-                c.invalid(
-                    &k("rerun_longest"),
-                    format!(
-                        "{} is more than the {} load points",
-                        i.rerun_longest,
-                        i.reactive_load_pct.len()
-                    ),
-                    "expected at most the number of points (Sandia reruns 3)",
-                );
-            }
-        }
-        Step::Expect(e) => validate_expect(c, sk, e),
-        Step::Ev(e) => {
-            if let Some(a) = e.charge_current_a {
-                // CHAdeMO 0x102 byte 3 carries the request in whole amperes.
-                c.within(&format!("{sk}.ev.charge_current_a"), a, 0.0, 255.0, "");
-                if e.action != super::plan::EvAction::StartCharge {
-                    c.invalid(
-                        &format!("{sk}.ev.charge_current_a"),
-                        "`charge_current_a` only goes with `action: start_charge`",
-                        "remove it, or use action: start_charge",
-                    );
-                }
-            }
-        }
-        Step::Flash(_) => {}
-        Step::EvLimits(l) => {
-            let k = |key: &str| format!("{sk}.ev_limits.{key}");
-            let mut any = false;
-            for (key, v, hi) in [
-                ("max_charge_current_a", l.max_charge_current_a, 255.0),
-                ("max_discharge_current_a", l.max_discharge_current_a, 255.0),
-                ("min_discharge_soc_pct", l.min_discharge_soc_pct, 100.0),
-                ("min_discharge_voltage_v", l.min_discharge_voltage_v, 1000.0),
-            ] {
-                if let Some(v) = v {
-                    any = true;
-                    c.within(&k(key), v, 0.0, hi, "");
-                }
-            }
-            if !any {
-                c.invalid(
-                    &format!("{sk}.ev_limits"),
-                    "no limit to change",
-                    "give any of max_charge_current_a, max_discharge_current_a, min_discharge_soc_pct, min_discharge_voltage_v",
-                );
-            }
-        }
-    }
-}
-
-fn validate_expect(c: &mut Checker, sk: &str, e: &ExpectStep) {
-    let k = |f: &str| format!("{sk}.expect.{f}");
-    c.non_negative(&k("within_s"), e.within_s);
-    if e.quantity.is_bool() {
-        if e.equals.is_none() {
-            c.invalid(
-                &k("quantity"),
-                format!("{} is true/false: give `equals`", e.quantity.name()),
-                "e.g. `equals: false`",
-            );
-        }
-        if e.value.is_some() || e.tolerance.is_some() {
-            c.invalid(
-                &k("value"),
-                format!(
-                    "{} is true/false: value/tolerance do not apply",
-                    e.quantity.name()
-                ),
-                "use `equals: true|false`",
-            );
-        }
-    } else {
-        if e.equals.is_some() {
-            c.invalid(
-                &k("equals"),
-                format!("{} is a number: `equals` does not apply", e.quantity.name()),
-                "use `value` and `tolerance`",
-            );
-        }
-        match (e.value, e.tolerance) {
-            (Some(v), Some(t)) => {
-                c.finite(&k("value"), v);
-                c.non_negative(&k("tolerance"), t);
-            }
-            _ => c.invalid(
-                &format!("{sk}.expect"),
-                format!("{} needs both `value` and `tolerance`", e.quantity.name()),
-                "e.g. `value: 11500, tolerance: 230`",
-            ),
-        }
-    }
 }

@@ -6,6 +6,7 @@ use super::error::{ModelError, ModelErrors};
 use super::load::{parse_doc, read_text};
 use super::rig::Nominal;
 use super::spans::Spans;
+use super::text::one_line;
 use crate::der::{EnterService, TripFunction, TripSettings};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub fn parse_profile(source_name: &Path, text: &str) -> Result<GridProfile, Mode
             "the profile name is empty",
             "name it, e.g. `IEEE 1547-2018 Category II defaults`",
         );
+    } else {
+        one_line(&mut c, "profile", &raw.profile);
     }
     if raw.source.trim().is_empty() {
         c.invalid(
@@ -65,6 +68,8 @@ pub fn parse_profile(source_name: &Path, text: &str) -> Result<GridProfile, Mode
             "the source is empty",
             "cite the document and tables the values come from",
         );
+    } else {
+        one_line(&mut c, "source", &raw.source);
     }
     if let Some(n) = raw.nominal {
         c.within("nominal.voltage_v", n.voltage_v, 100.0, 480.0, " V");
@@ -225,7 +230,8 @@ fn validate_enter_service(c: &mut Checker, es: &EnterService) {
             "expected frequency_min_hz < frequency_max_hz",
         );
     }
-    c.non_negative(&format!("{k}.delay_s"), es.delay_s);
+    let max_delay_s = super::plan_bounds::MAX_ENTER_SERVICE_DELAY_S;
+    c.within(&format!("{k}.delay_s"), es.delay_s, 0.0, max_delay_s, " s");
 }
 
 /// Resolves and loads a profile referenced from another file. A missing file

@@ -309,9 +309,27 @@ fn default_transfer_time_s() -> f64 {
 pub struct Ratings {
     pub voltage_max_v: Option<f64>,
     pub current_max_a: Option<f64>,
+    /// Charger: rated real power. Island load: largest resistive load P.
     pub power_w: Option<f64>,
     pub frequency_min_hz: Option<f64>,
     pub frequency_max_hz: Option<f64>,
+    /// Island load: largest inductive (QL) and capacitive (QC) load, each.
+    pub reactive_var: Option<f64>,
+}
+
+/// The emulated RLC island load's largest P when the rig gives no
+/// `ratings.power_w` (a 15 kW load covers an 11.5 kW charger at Qf 1.0
+/// through a 125 % sweep point).
+pub const EMULATED_LOAD_POWER_W: f64 = 15_000.0;
+/// The emulated RLC island load's largest QL and QC, each, without ratings.
+pub const EMULATED_LOAD_REACTIVE_VAR: f64 = 15_000.0;
+
+impl Ratings {
+    /// An island load's largest QL and QC: `reactive_var`, else `power_w`
+    /// (RLC test loads are commonly rated alike in R, L and C).
+    pub fn reactive_max_var(&self) -> Option<f64> {
+        self.reactive_var.or(self.power_w)
+    }
 }
 
 /// Driver-specific options.

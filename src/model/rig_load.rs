@@ -5,19 +5,13 @@ use super::error::ModelErrors;
 use super::load::{parse_doc, read_text};
 use super::ordered::OrderedMap;
 use super::rig::*;
+use super::rig_transport::{validate_transport, RawTransport, TRANSPORT_FORMS};
 use super::spans::Spans;
+use super::text::one_line;
 use crate::der::AntiIslanding;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Baud rates a serial device may use (the standard UART set).
-pub const STANDARD_BAUDS: [u32; 11] = [
-    1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600,
-];
-
-/// Baud of `{ emulated: serial }` when the rig omits it.
-pub const DEFAULT_EMULATED_BAUD: u32 = 115_200;
 
 const RIG_KEYS: &str =
     "a rig: a mapping with keys rig, nominal, plant, safety_limits, safe_state, devices";
@@ -79,26 +73,6 @@ struct RawFirmware {
     memory_map: Vec<FlashRegionSpec>,
     signing_key: Option<String>,
     security_secret: Option<String>,
-}
-
-#[derive(Deserialize, Clone, Copy, PartialEq)]
-#[serde(rename_all = "snake_case")]
-enum EmulatedKind {
-    Serial,
-    Tcp,
-    Can,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename = "transport")]
-struct RawTransport {
-    emulated: Option<EmulatedKind>,
-    serial: Option<String>,
-    tcp: Option<String>,
-    socketcan: Option<String>,
-    slcan: Option<String>,
-    baud: Option<u32>,
-    bit_rate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +165,8 @@ pub fn parse_rig_with(
                 "empty device name",
                 "name each device, e.g. `grid`, `charger`, `s3`",
             );
+        } else {
+            one_line(&mut c, &key, &name);
         }
         if let Some(spec) = validate_device(&mut c, &key, d, base, drivers) {
             order.push(name.clone());
@@ -219,6 +195,8 @@ fn validate_top(c: &mut Checker, raw: &RawRig) {
             "the rig name is empty",
             "give the rig a name, e.g. `rig: lab-a`",
         );
+    } else {
+        one_line(c, "rig", &raw.rig);
     }
     let n = raw.nominal;
     // 100..480 V covers 120/208/230/240/277/480 V services.
@@ -310,6 +288,7 @@ fn validate_device(
         ("power_w", r.power_w),
         ("frequency_min_hz", r.frequency_min_hz),
         ("frequency_max_hz", r.frequency_max_hz),
+        ("reactive_var", r.reactive_var),
     ] {
         if let Some(v) = v {
             c.positive(&format!("{key}.ratings.{k}"), v);
@@ -354,6 +333,18 @@ fn validate_device(
             "a 0 ms timeout",
             "expected at least 1 ms",
         );
+    }
+    if let Some(id) = &d.identity {
+        for (k, v) in [
+            ("manufacturer", &id.manufacturer),
+            ("model", &id.model),
+            ("serial", &id.serial),
+            ("firmware", &id.firmware),
+        ] {
+            if let Some(v) = v {
+                one_line(c, &format!("{key}.identity.{k}"), v);
+            }
+        }
     }
     let emulated = transport.as_ref().is_some_and(|t| t.is_emulated());
     if d.identity.is_some() && transport.is_some() && !emulated {
@@ -483,6 +474,8 @@ fn validate_device(
             (None, Some(p)) => {
                 if p.chip.trim().is_empty() {
                     c.invalid(&format!("{fk}.probe.chip"), "empty chip name", "a probe-rs target name, e.g. STM32G474RETx");
+                } else {
+                    one_line(c, &format!("{fk}.probe.chip"), &p.chip);
                 }
                 Some(FlashMethod::Probe { chip: p.chip, selector: p.selector })
             }
@@ -504,6 +497,7 @@ fn validate_device(
         }
         for (i, r) in f.memory_map.iter().enumerate() {
             let rk = format!("{fk}.memory_map[{i}]");
+            one_line(c, &format!("{rk}.name"), &r.name);
             if r.length == 0 || r.sector_size == 0 || r.length % r.sector_size != 0 {
                 c.invalid(&rk, format!("region `{}`: length {} is not a whole number of {}-byte sectors", r.name, r.length, r.sector_size), "length must be a non-zero multiple of sector_size");
             }
@@ -544,192 +538,6 @@ fn validate_device(
             .or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
         firmware,
     })
-}
-
-const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }, and for CAN { emulated: can, bit_rate: 500000 }, { socketcan: can0 }, { slcan: /dev/ttyACM0, bit_rate: 500000 }";
-
-/// Classic CAN bit rates an SLCAN adapter can set (S0–S8, Lawicel CANUSB manual).
-pub const CAN_BIT_RATES: [u32; 9] = [
-    10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 800_000, 1_000_000,
-];
-
-fn validate_transport(c: &mut Checker, key: &str, t: &RawTransport) -> Option<TransportSpec> {
-    let kinds = [
-        t.emulated.is_some(),
-        t.serial.is_some(),
-        t.tcp.is_some(),
-        t.socketcan.is_some(),
-        t.slcan.is_some(),
-    ]
-    .iter()
-    .filter(|&&b| b)
-    .count();
-    if kinds != 1 {
-        c.invalid(
-            key,
-            "give exactly one of `emulated`, `serial`, `tcp`, `socketcan`, `slcan`",
-            TRANSPORT_FORMS,
-        );
-        return None;
-    }
-    let baud_key = format!("{key}.baud");
-    let check_baud = |c: &mut Checker, baud: u32| {
-        if STANDARD_BAUDS.contains(&baud) {
-            true
-        } else {
-            let valid: Vec<String> = STANDARD_BAUDS.iter().map(|b| b.to_string()).collect();
-            c.invalid(
-                &baud_key,
-                format!("{baud} is not a standard baud rate"),
-                format!("expected one of {}", valid.join(", ")),
-            );
-            false
-        }
-    };
-    let no_baud = |c: &mut Checker, what: &str| {
-        if t.baud.is_some() {
-            c.invalid(
-                &baud_key,
-                format!("`baud` does not apply to {what}"),
-                "remove `baud`",
-            );
-            false
-        } else {
-            true
-        }
-    };
-    let is_can =
-        t.emulated == Some(EmulatedKind::Can) || t.socketcan.is_some() || t.slcan.is_some();
-    let bit_rate = t.bit_rate.unwrap_or(500_000);
-    if let Some(b) = t.bit_rate {
-        if !is_can {
-            c.invalid(
-                &format!("{key}.bit_rate"),
-                "`bit_rate` is for CAN transports",
-                "remove `bit_rate`",
-            );
-            return None;
-        }
-        if !CAN_BIT_RATES.contains(&b) {
-            let valid: Vec<String> = CAN_BIT_RATES.iter().map(|b| b.to_string()).collect();
-            c.invalid(
-                &format!("{key}.bit_rate"),
-                format!("{b} bit/s is not a CAN bit rate an adapter can set"),
-                format!("expected one of {}", valid.join(", ")),
-            );
-            return None;
-        }
-    }
-    if t.emulated == Some(EmulatedKind::Can) {
-        if t.baud.is_some() {
-            c.invalid(
-                &format!("{key}.baud"),
-                "`baud` does not apply to an emulated CAN bus",
-                "use `bit_rate`",
-            );
-            return None;
-        }
-        return Some(TransportSpec::EmulatedCan { bit_rate });
-    }
-    if let Some(interface) = &t.socketcan {
-        if t.baud.is_some() || t.bit_rate.is_some() {
-            c.invalid(
-                key,
-                "a SocketCAN interface's bit rate is set with `ip link`, not here",
-                "remove `baud` and `bit_rate`",
-            );
-            return None;
-        }
-        if interface.trim().is_empty() || interface.len() > 15 {
-            c.invalid(
-                &format!("{key}.socketcan"),
-                format!("`{interface}` is not a network interface name"),
-                "expected e.g. can0 or vcan0 (at most 15 characters)",
-            );
-            return None;
-        }
-        return Some(TransportSpec::SocketCan {
-            interface: interface.clone(),
-        });
-    }
-    if let Some(port) = &t.slcan {
-        let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);
-        if port.trim().is_empty() {
-            c.invalid(
-                &format!("{key}.slcan"),
-                "empty serial port",
-                "expected a device path such as /dev/ttyACM0",
-            );
-            return None;
-        }
-        return check_baud(c, baud).then(|| TransportSpec::Slcan {
-            port: port.clone(),
-            bit_rate,
-            baud,
-        });
-    }
-    match (t.emulated, &t.serial, &t.tcp) {
-        (Some(EmulatedKind::Serial), _, _) => {
-            let baud = t.baud.unwrap_or(DEFAULT_EMULATED_BAUD);
-            check_baud(c, baud).then_some(TransportSpec::EmulatedSerial { baud })
-        }
-        (Some(EmulatedKind::Tcp), _, _) => {
-            no_baud(c, "an emulated TCP link").then_some(TransportSpec::EmulatedTcp)
-        }
-        (None, Some(port), _) => {
-            let ok_port = if port.trim().is_empty() {
-                c.invalid(
-                    &format!("{key}.serial"),
-                    "empty serial port",
-                    "expected a device path such as /dev/ttyUSB0 or COM3",
-                );
-                false
-            } else {
-                true
-            };
-            match t.baud {
-                None => {
-                    c.invalid(
-                        key,
-                        "a serial transport needs `baud`",
-                        "add e.g. `baud: 115200`",
-                    );
-                    None
-                }
-                Some(baud) => (check_baud(c, baud) && ok_port).then(|| TransportSpec::Serial {
-                    port: port.clone(),
-                    baud,
-                }),
-            }
-        }
-        (None, None, Some(addr)) => {
-            let ok_addr = valid_host_port(addr);
-            if !ok_addr {
-                c.invalid(
-                    &format!("{key}.tcp"),
-                    format!("`{addr}` is not host:port"),
-                    "expected e.g. \"192.0.2.10:5025\" or \"gridsim.lab:5025\"",
-                );
-            }
-            (no_baud(c, "a TCP link") && ok_addr).then(|| TransportSpec::Tcp { addr: addr.clone() })
-        }
-        _ => None,
-    }
-}
-
-/// `host:port` or `[v6]:port` with a non-zero port.
-fn valid_host_port(addr: &str) -> bool {
-    if addr.parse::<std::net::SocketAddr>().is_ok() {
-        return true;
-    }
-    match addr.rsplit_once(':') {
-        Some((host, port)) => {
-            !host.is_empty()
-                && !host.contains(|ch: char| ch.is_whitespace() || ch == ':')
-                && port.parse::<u16>().is_ok_and(|p| p != 0)
-        }
-        None => false,
-    }
 }
 
 fn validate_roles(c: &mut Checker, roles: &[(String, Role)]) {

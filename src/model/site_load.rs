@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 
 const SITE_KEYS: &str = "a site: a mapping with keys site, charger, ev, installer, commissioned_on";
 
-/// Longest free-text value: keeps report titles and table cells bounded
-/// (our choice; an address line fits easily).
-pub const MAX_TEXT_CHARS: usize = 200;
+/// Longest free-text value: the one-line limit of every file ([`super::text`]).
+pub const MAX_TEXT_CHARS: usize = super::text::MAX_LINE_CHARS;
 
 /// Longest site id (the id names the report and its files).
 pub const MAX_SITE_ID_CHARS: usize = 64;
@@ -154,26 +153,15 @@ fn is_yaml_null(value: &str) -> bool {
 
 /// Free text printed in the report: one line, not blank, bounded.
 fn text_field(c: &mut Checker, key: &str, value: &str) -> bool {
-    let hint = format!("expected one line of text, 1 to {MAX_TEXT_CHARS} characters");
     if value.trim().is_empty() || is_yaml_null(value) {
-        c.invalid(key, "the value is empty", hint);
-        false
-    } else if let Some(ch) = value.chars().find(|ch| ch.is_control()) {
         c.invalid(
             key,
-            format!("control character {:?} in the text", ch),
-            format!("{hint}, no line breaks or tabs"),
-        );
-        false
-    } else if value.chars().count() > MAX_TEXT_CHARS {
-        c.invalid(
-            key,
-            format!("{} characters is too long", value.chars().count()),
-            hint,
+            "the value is empty",
+            format!("expected one line of text, 1 to {MAX_TEXT_CHARS} characters"),
         );
         false
     } else {
-        true
+        super::text::one_line(c, key, value)
     }
 }
 

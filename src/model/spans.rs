@@ -1,10 +1,14 @@
 //! Key-path → location map built from yaml-rust2's marked event stream
 //! before serde sees the text. The same pass caps nesting depth (so nothing
-//! downstream recurses unboundedly), finds duplicate keys and multiple
-//! documents. yaml-rust2's parser is an explicit state machine: it keeps its
-//! own stack, so a hostile file cannot overflow ours.
+//! downstream recurses unboundedly) and what aliases expand to
+//! (`aliases.rs`), refuses control characters in any key or value
+//! ([`super::text`]), finds duplicate keys and multiple documents.
+//! yaml-rust2's parser is an explicit state machine: it keeps its own
+//! stack, so a hostile file cannot overflow ours.
 
+use super::aliases::{NodeBudget, Refusal, MAX_ALIASES, MAX_NODES};
 use super::error::{Location, ModelError, ModelErrors};
+use super::text;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use yaml_rust2::parser::{Event, Parser};
@@ -115,6 +119,7 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
     let mut errors = Vec::new();
     let mut documents = 0usize;
     let mut has_content = false;
+    let mut budget = NodeBudget::default();
     loop {
         let (event, marker) = parser
             .next_token()
@@ -140,6 +145,8 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
         );
         let mut node_path: Option<String> = None;
         let mut is_key = false;
+        // Key path of the key this event is, for its errors.
+        let mut key_path: Option<String> = None;
         if is_node_start {
             match stack.last_mut() {
                 None => {
@@ -180,6 +187,7 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
                                 map.entry(join_key(path, &key)).or_insert(p);
                             }
                         }
+                        key_path = Some(join_key(path, &key));
                         *pending_key = Some(key);
                     }
                     Some(key) => {
@@ -196,6 +204,27 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
                     node_path = Some(p);
                 }
             }
+        }
+        let here = || node_path.clone().or(key_path.clone()).unwrap_or_default();
+        if let Event::Scalar(value, ..) = &event {
+            if let Some((position, c)) = text::first_refused(value) {
+                errors.push(refused_char(file, &marker, here(), is_key, position, c));
+            }
+        }
+        let counted = match &event {
+            Event::Scalar(_, _, anchor, _) => budget.node(*anchor, false),
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                budget.node(*anchor, true)
+            }
+            Event::Alias(anchor) => budget.alias(*anchor),
+            Event::MappingEnd | Event::SequenceEnd => {
+                budget.end();
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(why) = counted {
+            return Err(over_budget(file, text, &marker, here(), why).into());
         }
         match event {
             Event::StreamEnd => break,
@@ -250,6 +279,78 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
         has_content,
         errors,
     })
+}
+
+/// A key or value holding a character [`text::is_refused`] refuses.
+fn refused_char(
+    file: &Path,
+    marker: &Marker,
+    key_path: String,
+    is_key: bool,
+    position: usize,
+    c: char,
+) -> ModelError {
+    ModelError::Invalid {
+        at: at(file, marker),
+        key_path,
+        message: format!(
+            "{} at position {position} of the {}",
+            text::describe(c),
+            if is_key { "key" } else { "value" }
+        ),
+        hint: "text in rig, plan, site and profile files may not hold control characters \
+               (other than tab and line feed) or bidirectional controls: a terminal or report \
+               would act on them"
+            .into(),
+    }
+}
+
+/// An alias (or node) beyond what the file may stand for, at that node.
+fn over_budget(
+    file: &Path,
+    text: &str,
+    marker: &Marker,
+    key_path: String,
+    why: Refusal,
+) -> ModelError {
+    let alias = alias_name(text, marker);
+    let message = match why {
+        Refusal::TooManyAliases => {
+            format!("alias `{alias}` is one too many: a file may use at most {MAX_ALIASES} aliases")
+        }
+        Refusal::Recursive => format!("alias `{alias}` is inside the node it names"),
+        Refusal::TooManyNodes => format!(
+            "the file stands for more than {MAX_NODES} values here (keys, values, mappings and \
+             sequences, each alias counted as what it repeats)"
+        ),
+    };
+    ModelError::Invalid {
+        at: at(file, marker),
+        key_path,
+        message,
+        hint: "write the structure out, or split the plan; an alias is a copy of everything its \
+               anchor names (README: Input limits)"
+            .into(),
+    }
+}
+
+/// `*name` as written at `marker`, or `*…` when the text does not show it.
+fn alias_name(text: &str, marker: &Marker) -> String {
+    let line = text
+        .lines()
+        .nth(marker.line().saturating_sub(1))
+        .unwrap_or("");
+    let rest: String = line.chars().skip(marker.col()).take(64).collect();
+    match rest.strip_prefix('*') {
+        Some(name) => {
+            let name: String = name
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}'))
+                .collect();
+            format!("*{name}")
+        }
+        None => "*…".into(),
+    }
 }
 
 /// A node finished: advance the parent sequence. (A parent map needs

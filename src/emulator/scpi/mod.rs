@@ -41,8 +41,8 @@ impl Default for ScpiRatings {
             voltage_max_v: 300.0,
             frequency_min_hz: 40.0,
             frequency_max_hz: 70.0,
-            power_max_w: 15_000.0,
-            reactive_max_var: 15_000.0,
+            power_max_w: crate::model::EMULATED_LOAD_POWER_W,
+            reactive_max_var: crate::model::EMULATED_LOAD_REACTIVE_VAR,
             s3_channel: 1001,
         }
     }
