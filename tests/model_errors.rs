@@ -552,3 +552,69 @@ fn profile_for_another_grid_frequency_is_refused() {
     );
     find(&e, "tests[0].steps[2].read_settings.compare_profile");
 }
+
+#[test]
+fn a_trip_step_is_checked_before_the_run() {
+    let bad = plan_errs(
+        "plan: p\ntests:\n  - name: t\n    steps:\n      - trip: { device: grid, voltage_v: 96, frequency_hz: 62.5, max_clearing_time_s: 0.2 }\n      - trip: { device: grid, frequency_hz: 62.5, max_clearing_time_s: 0.2, min_clearing_time_s: 0.3 }\n      - trip: { device: grid, frequency_hz: 62.5, max_clearing_time_s: 0.2, watch_s: 0.25 }\n      - trip: { device: grid, frequency_hz: 62.5, max_clearing_time_s: -1 }\n",
+    );
+    let text = bad.render();
+    assert!(
+        find(&bad, "tests[0].steps[0].trip")
+            .to_string()
+            .contains("give exactly one of voltage_v, frequency_hz"),
+        "{text}"
+    );
+    assert!(
+        find(&bad, "tests[0].steps[1].trip.min_clearing_time_s")
+            .to_string()
+            .contains("longer than max_clearing_time_s"),
+        "{text}"
+    );
+    let watch = find(&bad, "tests[0].steps[2].trip.watch_s");
+    assert_eq!((watch.location().line, watch.location().column), (7, 77));
+    find(&bad, "tests[0].steps[3].trip.max_clearing_time_s");
+    assert_eq!(bad.len(), 4, "{text}");
+
+    // Against the rig: the grid's role, the safety limits, the recorder's
+    // capture, and a recorder on the rig at all.
+    let rig = load_rig(&rig_file()).unwrap();
+    let plan = parse_plan(
+        Path::new("p.yaml"),
+        "plan: p\ntests:\n  - name: t\n    steps:\n      - trip: { device: charger, frequency_hz: 62.5, max_clearing_time_s: 0.2 }\n      - trip: { device: grid, frequency_hz: 64, max_clearing_time_s: 0.2 }\n      - trip: { device: grid, voltage_v: 96, max_clearing_time_s: 10 }\n",
+    )
+    .unwrap();
+    let e = check_plan_against_rig(&plan, &rig).unwrap_err();
+    let text = e.render();
+    assert!(
+        text.contains("`charger` is a charger, which cannot take `trip`"),
+        "{text}"
+    );
+    assert!(
+        matches!(
+            find(&e, "tests[0].steps[1].trip.frequency_hz"),
+            ModelError::SafetyLimit { .. }
+        ),
+        "{text}"
+    );
+    assert!(
+        find(&e, "tests[0].steps[2].trip.max_clearing_time_s")
+            .to_string()
+            .contains("longer than the emulated recorder captures"),
+        "{text}"
+    );
+    let no_scope = RIG.replace("  scope:\n    role: waveform_recorder\n    driver: keysight-infiniivision\n    transport: { emulated: tcp }\n", "");
+    let rig = parse_rig(&rig_file(), &no_scope).unwrap();
+    let plan = parse_plan(
+        Path::new("p.yaml"),
+        "plan: p\ntests:\n  - name: t\n    steps:\n      - trip: { device: grid, frequency_hz: 62.5, max_clearing_time_s: 0.2 }\n",
+    )
+    .unwrap();
+    let e = check_plan_against_rig(&plan, &rig).unwrap_err();
+    assert!(
+        e.render()
+            .contains("the trip step needs a waveform_recorder"),
+        "{}",
+        e.render()
+    );
+}

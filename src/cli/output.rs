@@ -39,6 +39,23 @@ pub fn island_row(m: &IslandMeasurement) -> String {
     )
 }
 
+/// `  trip frequency_hz 60 → 62.7: ceased after 0.165 s (limits 0.000–0.177 s) PASS`
+pub fn trip_line(m: &crate::exec::results::TripMeasurement) -> String {
+    format!(
+        "  trip {} {} → {}: {} (limits {:.3}–{:.3} s) {}",
+        m.quantity,
+        m.from,
+        m.to,
+        match m.clearing_time_s {
+            Some(t) => format!("ceased after {t:.4} s"),
+            None => "did not cease".to_string(),
+        },
+        m.min_clearing_time_s,
+        m.max_clearing_time_s,
+        verdict(m.verdict)
+    )
+}
+
 pub fn island_header() -> String {
     format!(
         "  {:>9} {:>10} {:>14} {:>16}  verdict",

@@ -319,6 +319,7 @@ fn print_event(event: &RunEvent, printed_header: &mut bool) {
             }
             println!("{}", output::island_row(measurement));
         }
+        RunEvent::Trip { measurement, .. } => println!("{}", output::trip_line(measurement)),
         RunEvent::Expectation(e) => println!(
             "  expect {}.{} = {} (measured {} after {:.2} s) {}",
             e.device,

@@ -15,6 +15,7 @@ pub mod kind {
     pub const STEP: &str = "step";
     pub const EXCHANGE: &str = "exchange";
     pub const ISLAND: &str = "island";
+    pub const TRIP: &str = "trip";
     pub const EXPECTATION: &str = "expectation";
     pub const SETTINGS: &str = "settings";
     pub const FLASH: &str = "flash";
@@ -30,6 +31,7 @@ pub struct RunRecorder {
     evidence: Evidence,
     nominal_frequency_hz: f64,
     islands: usize,
+    trips: usize,
 }
 
 impl RunRecorder {
@@ -38,6 +40,7 @@ impl RunRecorder {
             evidence,
             nominal_frequency_hz,
             islands: 0,
+            trips: 0,
         }
     }
 
@@ -57,11 +60,31 @@ impl RunRecorder {
                 capture,
             } => {
                 self.islands += 1;
-                let waveform = self.write_waveform(measurement.clearing_time_s, capture);
+                let file = format!("waveforms/island-{:03}.csv", self.islands);
+                let waveform = self.write_waveform(&file, measurement.clearing_time_s, capture);
                 (
                     kind::ISLAND,
                     json!({
                         "measurement": value(serde_json::to_value(measurement)),
+                        "waveform": waveform,
+                    }),
+                )
+            }
+            RunEvent::Trip {
+                measurement,
+                capture,
+                t0_s,
+            } => {
+                self.trips += 1;
+                let file = format!("waveforms/trip-{:03}.csv", self.trips);
+                // The file's time 0 is the capture's trigger; the step is at t0_s.
+                let end_s = measurement.clearing_time_s.map(|t| t + t0_s);
+                let waveform = self.write_waveform(&file, end_s, capture);
+                (
+                    kind::TRIP,
+                    json!({
+                        "measurement": value(serde_json::to_value(measurement)),
+                        "t0_s": t0_s,
                         "waveform": waveform,
                     }),
                 )
@@ -89,16 +112,17 @@ impl RunRecorder {
         self.evidence.record(k, data);
     }
 
-    /// `waveforms/island-NNN.csv`, written and synced before the record
-    /// that names it and its digest.
+    /// `waveforms/island-NNN.csv` or `trip-NNN.csv`, written and synced
+    /// before the record that names it and its digest; `end_s` (after the
+    /// trigger) is when the event cleared.
     fn write_waveform(
         &mut self,
-        clearing_time_s: Option<f64>,
+        file: &str,
+        end_s: Option<f64>,
         capture: &crate::device::Capture,
     ) -> Value {
-        let file = format!("waveforms/island-{:03}.csv", self.islands);
-        let csv = island_csv(capture, clearing_time_s, self.nominal_frequency_hz);
-        match self.evidence.write_file(&file, csv.as_bytes()) {
+        let csv = island_csv(capture, end_s, self.nominal_frequency_hz);
+        match self.evidence.write_file(file, csv.as_bytes()) {
             Ok(sha256) => json!({ "file": file, "sha256": sha256 }),
             Err(e) => {
                 self.evidence.note_error(format!("{file}: {e}"));

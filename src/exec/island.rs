@@ -12,7 +12,8 @@ use crate::model::{IslandStep, EXTEND_LIMIT_PCT};
 use std::time::Duration;
 
 /// Captured before the trigger, for the pre-island frequency.
-const PRE_TRIGGER: Duration = Duration::from_millis(500);
+pub(crate) const PRE_TRIGGER: Duration =
+    Duration::from_millis((crate::model::RECORDER_PRE_TRIGGER_S * 1000.0) as u64);
 /// Frequency drift smaller than this is reported as none.
 const DRIFT_DEADBAND_HZ: f64 = 0.05;
 
@@ -206,7 +207,7 @@ fn sort_key(m: &IslandMeasurement) -> f64 {
 /// enter-service delay after the previous island, or a V2H charger still
 /// forming its home island before it resynchronises), bounded by its delay
 /// plus a margin.
-fn wait_energized(r: &mut Runner) -> Result<(), StepError> {
+pub(crate) fn wait_energized(r: &mut Runner) -> Result<(), StepError> {
     let on_grid = |s: crate::device::ChargerStatus| s.energized && s.connected;
     if on_grid(r.rig.devices.charger.status()?) {
         return Ok(());

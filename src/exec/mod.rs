@@ -13,6 +13,7 @@ pub mod runner;
 pub mod safe_state;
 mod setpoints;
 pub mod settings;
+mod trip;
 
 pub use results::{RunResult, Verdict};
 pub use runner::{RunEvent, Runner};

@@ -50,6 +50,25 @@ pub struct IslandMeasurement {
     pub verdict: Verdict,
 }
 
+/// One `trip` step: the grid stepped to an abnormal value and the time the
+/// charger took to cease energising, from the recorder's capture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripMeasurement {
+    /// `voltage_v` or `frequency_hz`.
+    pub quantity: String,
+    /// The grid's setting before the step, and the abnormal value.
+    pub from: f64,
+    pub to: f64,
+    /// t_c − t_0; null when the charger still energised at the end of the watch.
+    pub clearing_time_s: Option<f64>,
+    /// ± how well t_0 is known: half the time between commanding the
+    /// recorder's trigger and the grid's acknowledging its step.
+    pub t0_uncertainty_s: f64,
+    pub min_clearing_time_s: f64,
+    pub max_clearing_time_s: f64,
+    pub verdict: Verdict,
+}
+
 /// A measured value checked by an `expect` step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Expectation {
@@ -81,6 +100,9 @@ pub struct TestResult {
     /// Why it failed or aborted.
     pub reason: Option<String>,
     pub islands: Vec<IslandMeasurement>,
+    /// Grid disturbances of `trip` steps and the charger's clearing times.
+    #[serde(default)]
+    pub trips: Vec<TripMeasurement>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     /// Firmware updates a `flash` step made, with the version read back.

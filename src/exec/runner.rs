@@ -28,6 +28,13 @@ pub enum RunEvent<'a> {
         measurement: &'a super::results::IslandMeasurement,
         capture: &'a crate::device::Capture,
     },
+    /// One grid disturbance of a `trip` step, with its capture; `t0_s` is
+    /// the step's instant after the capture's trigger.
+    Trip {
+        measurement: &'a super::results::TripMeasurement,
+        capture: &'a crate::device::Capture,
+        t0_s: f64,
+    },
     Expectation(&'a Expectation),
     Settings(&'a SettingsReading),
     Flash(&'a crate::device::flasher::FlashReport),
@@ -151,6 +158,7 @@ impl<'r> Runner<'r> {
             verdict: Verdict::Pass,
             reason: None,
             islands: Vec::new(),
+            trips: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
             flashes: Vec::new(),
@@ -180,17 +188,27 @@ impl<'r> Runner<'r> {
                 .iter()
                 .filter(|m| m.verdict != Verdict::Pass)
                 .count();
+            let failed_trips = result
+                .trips
+                .iter()
+                .filter(|m| m.verdict != Verdict::Pass)
+                .count();
             let failed_expect = result
                 .expectations
                 .iter()
                 .filter(|e| e.verdict != Verdict::Pass)
                 .count();
             let mismatches: usize = result.settings.iter().map(|s| s.mismatches.len()).sum();
-            if failed_points + failed_expect + mismatches > 0 {
+            if failed_points + failed_trips + failed_expect + mismatches > 0 {
                 result.verdict = Verdict::Fail;
+                let trips = if result.trips.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {failed_trips} trip(s) outside their clearing times")
+                };
                 result.reason = Some(format!(
                     "{failed_points} island point(s) over the limit or not cleared, \
-                     {failed_expect} expectation(s) not met, {mismatches} setting mismatch(es)"
+                     {failed_expect} expectation(s) not met, {mismatches} setting mismatch(es){trips}"
                 ));
             }
         }
@@ -289,6 +307,11 @@ impl<'r> Runner<'r> {
             }
             Step::BalanceLoad(s) => self.balance_load(s),
             Step::Island(s) => IslandRun::new(self, s).run(&mut result.islands),
+            Step::Trip(s) => {
+                let m = super::trip::run_trip(self, s)?;
+                result.trips.push(m);
+                Ok(())
+            }
             Step::Close(_) => Ok(self.rig.devices.island_switch.close()?),
             Step::Open(_) => Ok(self.rig.devices.island_switch.open()?),
             Step::Expect(s) => {

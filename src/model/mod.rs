@@ -59,7 +59,7 @@ pub use plan::*;
 pub use plan_bounds::{
     show_duration, step_duration_s, sweep_extent, MAX_ENTER_SERVICE_DELAY_S, MAX_ISLAND_POINTS,
     MAX_PLAN_DURATION_S, MAX_RAMP_STEPS, MAX_STEPS, MAX_STEPS_PER_TEST, MAX_STEP_DURATION_S,
-    MAX_TESTS, MIN_RAMP_STEP_S,
+    MAX_TESTS, MIN_RAMP_STEP_S, RECORDER_PRE_TRIGGER_S,
 };
 pub use plan_check::check_plan_against_rig;
 pub use plan_load::{load_plan, parse_plan};

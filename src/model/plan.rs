@@ -50,6 +50,7 @@ pub enum Step {
     ReadSettings(ReadSettingsStep),
     BalanceLoad(BalanceLoadStep),
     Island(IslandStep),
+    Trip(TripStep),
     Close(SwitchStep),
     Open(SwitchStep),
     Expect(ExpectStep),
@@ -78,6 +79,7 @@ impl Step {
             Step::ReadSettings(_) => "read_settings",
             Step::BalanceLoad(_) => "balance_load",
             Step::Island(_) => "island",
+            Step::Trip(_) => "trip",
             Step::Close(_) => "close",
             Step::Open(_) => "open",
             Step::Expect(_) => "expect",
@@ -100,6 +102,7 @@ impl Step {
             Step::Ev(s) => Some(&s.device),
             Step::EvLimits(s) => Some(&s.device),
             Step::Flash(s) => Some(&s.device),
+            Step::Trip(s) => Some(&s.device),
             Step::Wait(_) | Step::Island(_) => None,
         }
     }
@@ -294,6 +297,42 @@ fn default_points() -> Vec<f64> {
 
 fn default_settle() -> f64 {
     1.0
+}
+
+/// A step of the grid to an abnormal voltage or frequency, with the
+/// charger's cessation timed from the recorder's capture: IEEE 1547.1-2020
+/// §5.4.2/§5.4.3 (over/undervoltage trip) and §5.5.2/§5.5.3 (over/under-
+/// frequency trip), "the clearing time shall be measured from the time t0
+/// to tc" (Annex A.3), to the recorder's resolution rather than a poll's.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename = "trip")]
+pub struct TripStep {
+    /// The grid simulator.
+    pub device: String,
+    /// The abnormal value; exactly one of `voltage_v`, `frequency_hz`.
+    pub voltage_v: Option<f64>,
+    pub frequency_hz: Option<f64>,
+    /// The charger must have ceased to energise within this of the step
+    /// (its clearing-time setting plus the tolerance the plan allows).
+    pub max_clearing_time_s: f64,
+    /// …and not before this (ride-through up to it); 0 by default.
+    #[serde(default)]
+    pub min_clearing_time_s: f64,
+    /// How long the recorder watches after the step; by default 1.5 × the
+    /// longest clearing time (1547.1 §5.4.2 h): "hold … not less than 1.5
+    /// times the clearing time setting"), at least 0.5 s.
+    pub watch_s: Option<f64>,
+    /// Return the grid to its value before the step after the watch.
+    #[serde(default = "default_reclose")]
+    pub restore: bool,
+}
+
+impl TripStep {
+    /// The watch the step runs: `watch_s`, or its default.
+    pub fn watch_s(&self) -> f64 {
+        self.watch_s
+            .unwrap_or((1.5 * self.max_clearing_time_s).max(0.5))
+    }
 }
 
 /// Close or open the island switch.

@@ -22,6 +22,15 @@ pub const MIN_RAMP_STEP_S: f64 = 0.001;
 pub const MAX_RAMP_STEPS: f64 = 100_000.0;
 /// Most reactive-load points one island step lists.
 pub const MAX_ISLAND_POINTS: usize = 1_000;
+/// A trip step watches at least this long beyond its `max_clearing_time_s`:
+/// the capture must show the current staying off (a nominal cycle at 50 Hz
+/// is 20 ms) to call it ceased.
+pub const CEASED_QUIET_S: f64 = 0.1;
+/// Seconds the recorder captures before its trigger in `island` and `trip`.
+pub const RECORDER_PRE_TRIGGER_S: f64 = 0.5;
+/// The longest capture the emulated recorder takes (its timebase range, the
+/// waveform history the plant keeps): pre-trigger plus watch must fit.
+pub const EMULATED_RECORDER_MAX_CAPTURE_S: f64 = 10.0;
 /// Longest a plan may take by its own numbers ([`Plan::nominal_duration_s`]).
 pub const MAX_PLAN_DURATION_S: f64 = 7.0 * 86_400.0;
 /// IEEE 1547-2018 §4.10.3 Table 4: the enter-service delay is adjustable
@@ -156,6 +165,7 @@ pub fn step_duration_s(step: &Step) -> f64 {
         Step::Ramp(r) => s(r.over_s),
         Step::Expect(e) => s(e.within_s),
         Step::Island(i) => sweep_extent(i).0 as f64 * (s(i.settle_s) + s(i.watch_s)),
+        Step::Trip(t) => s(t.watch_s()),
         _ => 0.0,
     }
 }

@@ -37,6 +37,7 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
         Step::Ramp(_) => &[Role::GridSimulator, Role::Charger],
         Step::WriteSettings(_) | Step::ReadSettings(_) => &[Role::Charger],
         Step::BalanceLoad(_) => &[Role::IslandLoad],
+        Step::Trip(_) => &[Role::GridSimulator],
         Step::Close(_) | Step::Open(_) => &[Role::IslandSwitch],
         Step::Expect(_) => &[
             Role::GridSimulator,
@@ -64,20 +65,54 @@ fn names_with_roles<'a>(rig: &'a Rig, roles: &[Role]) -> Vec<&'a str> {
 
 fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     let kind = step.kind();
-    if let Step::Island(_) = step {
-        for role in [Role::IslandSwitch, Role::WaveformRecorder, Role::Charger] {
-            if rig.device_by_role(role).is_none() {
-                c.invalid(
-                    &format!("{sk}.island"),
-                    format!(
-                        "the island step needs {}, and rig {} has none",
-                        role.with_article(),
-                        rig.source.display()
-                    ),
-                    format!("add a device with `role: {role}` to the rig"),
-                );
-            }
+    let needs: &[Role] = match step {
+        Step::Island(_) => &[Role::IslandSwitch, Role::WaveformRecorder, Role::Charger],
+        Step::Trip(_) => &[Role::WaveformRecorder, Role::Charger],
+        _ => &[],
+    };
+    for role in needs {
+        if rig.device_by_role(*role).is_none() {
+            c.invalid(
+                &format!("{sk}.{kind}"),
+                format!(
+                    "the {kind} step needs {}, and rig {} has none",
+                    role.with_article(),
+                    rig.source.display()
+                ),
+                format!("add a device with `role: {role}` to the rig"),
+            );
         }
+    }
+    let watch_s = match step {
+        Step::Island(i) => Some((i.watch_s, "watch_s")),
+        Step::Trip(t) => Some((
+            t.watch_s(),
+            if t.watch_s.is_some() {
+                "watch_s"
+            } else {
+                "max_clearing_time_s"
+            },
+        )),
+        _ => None,
+    };
+    if let (Some((watch_s, key)), Some((_, recorder))) =
+        (watch_s, rig.device_by_role(Role::WaveformRecorder))
+    {
+        let most = super::plan_bounds::EMULATED_RECORDER_MAX_CAPTURE_S
+            - super::plan_bounds::RECORDER_PRE_TRIGGER_S;
+        if recorder.transport.is_emulated() && watch_s > most {
+            c.invalid(
+                &format!("{sk}.{kind}.{key}"),
+                format!("a {watch_s} s watch is longer than the emulated recorder captures"),
+                format!(
+                    "the emulated recorder keeps {} s, {} s of it before the trigger: watch at most {most} s",
+                    super::plan_bounds::EMULATED_RECORDER_MAX_CAPTURE_S,
+                    super::plan_bounds::RECORDER_PRE_TRIGGER_S
+                ),
+            );
+        }
+    }
+    if let Step::Island(_) = step {
         return;
     }
     let Some(name) = step.device() else { return };
@@ -153,6 +188,14 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
         Step::ReadSettings(r) => {
             if let Some(p) = &r.compare_profile {
                 check_profile_nominal(c, rig, &format!("{sk}.read_settings.compare_profile"), p);
+            }
+        }
+        Step::Trip(t) => {
+            if let Some(v) = t.voltage_v {
+                limit_voltage(c, rig, &format!("{sk}.trip.voltage_v"), v);
+            }
+            if let Some(f) = t.frequency_hz {
+                limit_frequency(c, rig, &format!("{sk}.trip.frequency_hz"), f);
             }
         }
         Step::Expect(e) => {

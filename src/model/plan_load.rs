@@ -44,6 +44,7 @@ struct RawStep {
     read_settings: Option<RawReadSettings>,
     balance_load: Option<BalanceLoadStep>,
     island: Option<IslandStep>,
+    trip: Option<TripStep>,
     close: Option<SwitchStep>,
     open: Option<SwitchStep>,
     expect: Option<ExpectStep>,
@@ -60,7 +61,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, close, open, expect, ev, ev_limits, flash";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -240,6 +241,9 @@ fn convert_step(
     }
     if let Some(x) = s.island {
         found.push(Step::Island(x));
+    }
+    if let Some(x) = s.trip {
+        found.push(Step::Trip(x));
     }
     if let Some(x) = s.close {
         found.push(Step::Close(x));

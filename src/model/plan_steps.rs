@@ -195,6 +195,7 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 );
             }
         }
+        Step::Trip(t) => validate_trip(c, sk, t),
         Step::Expect(e) => validate_expect(c, sk, e),
         Step::Ev(e) => {
             if let Some(a) = e.charge_current_a {
@@ -232,6 +233,66 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 );
             }
         }
+    }
+}
+
+fn validate_trip(c: &mut Checker, sk: &str, t: &TripStep) {
+    let k = |f: &str| format!("{sk}.trip.{f}");
+    match (t.voltage_v, t.frequency_hz) {
+        (Some(v), None) => {
+            c.positive(&k("voltage_v"), v);
+        }
+        (None, Some(f)) => {
+            c.positive(&k("frequency_hz"), f);
+        }
+        _ => c.invalid(
+            &format!("{sk}.trip"),
+            "a trip step steps one quantity of the grid",
+            "give exactly one of voltage_v, frequency_hz",
+        ),
+    }
+    let max_ok = c.positive(&k("max_clearing_time_s"), t.max_clearing_time_s);
+    if c.non_negative(&k("min_clearing_time_s"), t.min_clearing_time_s)
+        && max_ok
+        && t.min_clearing_time_s > t.max_clearing_time_s
+    {
+        c.invalid(
+            &k("min_clearing_time_s"),
+            format!(
+                "{} s is longer than max_clearing_time_s {} s",
+                show(t.min_clearing_time_s),
+                show(t.max_clearing_time_s)
+            ),
+            "the charger must cease between the two",
+        );
+    }
+    let watch_s = t.watch_s();
+    let key = if t.watch_s.is_some() {
+        k("watch_s")
+    } else {
+        k("max_clearing_time_s")
+    };
+    if !watch_s.is_finite() {
+        c.invalid(
+            &key,
+            format!("{} s", show(watch_s)),
+            "expected a finite time",
+        );
+    } else if max_ok && watch_s < t.max_clearing_time_s + plan_bounds::CEASED_QUIET_S {
+        c.invalid(
+            &key,
+            format!(
+                "watching {} s cannot show a cessation at up to {} s",
+                show(watch_s),
+                show(t.max_clearing_time_s)
+            ),
+            format!(
+                "watch at least {} s longer than max_clearing_time_s (the current must stay off a while to count as ceased)",
+                plan_bounds::CEASED_QUIET_S
+            ),
+        );
+    } else {
+        plan_bounds::duration(c, &key, watch_s);
     }
 }
 

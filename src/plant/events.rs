@@ -1,8 +1,39 @@
 //! Ground truth of island events: when S3 opened, and the instant after
 //! which PCC voltage and inverter current stayed below 0.05 pu (IEEE
-//! 1547.1-2020 §5.10: the clearing time ends when both are below 0.05 pu).
+//! 1547.1-2020 §5.10: the clearing time ends when both are below 0.05 pu);
+//! and of grid steps and the charger's cessations, for trip tests.
 
-use super::{step_time, IslandEvent};
+use super::{step_time, CeaseReason, IslandEvent};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Grid steps and cessations kept (the most recent): a long run does not
+/// grow them without bound.
+const KEPT_EVENTS: usize = 256;
+
+/// When the grid's setting changed and when the charger ceased, as the
+/// plant saw them (for tests of what the instruments measure).
+#[derive(Default)]
+pub(crate) struct EventTruth {
+    pub grid_steps: VecDeque<Duration>,
+    pub cessations: VecDeque<(Duration, CeaseReason)>,
+}
+
+impl EventTruth {
+    pub fn grid_step(&mut self, at: Duration) {
+        if self.grid_steps.len() == KEPT_EVENTS {
+            self.grid_steps.pop_front();
+        }
+        self.grid_steps.push_back(at);
+    }
+
+    pub fn ceased(&mut self, at: Duration, why: CeaseReason) {
+        if self.cessations.len() == KEPT_EVENTS {
+            self.cessations.pop_front();
+        }
+        self.cessations.push_back((at, why));
+    }
+}
 
 pub(crate) struct IslandTruth {
     pub events: Vec<IslandEvent>,

@@ -82,7 +82,7 @@ pub use v2h::{
     SYNC_VOLTAGE_TOL_PU, VOLTAGE_LOOP_TAU_S,
 };
 
-use events::IslandTruth;
+use events::{EventTruth, IslandTruth};
 use grid::Grid;
 use history::History;
 use inverter::CurrentSource;
@@ -205,6 +205,7 @@ pub struct Plant {
     i_inv_a: f64,
     history: History,
     truth: IslandTruth,
+    event_truth: EventTruth,
     agents: agents::Agents,
     sim_time: SimTime,
     dc: dc::DcSide,
@@ -232,6 +233,7 @@ impl Plant {
             i_inv_a: 0.0,
             history: History::new(rate_hz),
             truth: IslandTruth::new(v_nom, rating_w / v_nom, f_nom, rate_hz),
+            event_truth: EventTruth::default(),
             agents: agents::Agents::default(),
             sim_time: SimTime::default(),
             dc: dc::DcSide::new(dt_s, f_nom),
@@ -342,8 +344,18 @@ impl Plant {
             f_pll_hz: self.source.frequency_hz(),
             pll_pinned: self.source.pll.at_range_limit(),
         };
-        self.protection
-            .step(&reading, &ai, &self.config.inverter.enter_service);
+        let was_energized = self.protection.energized();
+        if !self
+            .protection
+            .step(&reading, &ai, &self.config.inverter.enter_service)
+            && was_energized
+        {
+            let why = self
+                .protection
+                .cease_reason()
+                .unwrap_or(CeaseReason::Disabled);
+            self.event_truth.ceased(self.now(), why);
+        }
         self.history.record(self.step, v, i_inv);
         self.truth.sample(self.step, v, i_inv, self.rate_hz);
         if !mid_closed || self.v2h.backup.enabled {
@@ -353,9 +365,11 @@ impl Plant {
 
     pub fn set_grid_voltage_v(&mut self, v_rms: f64) {
         self.grid.voltage_v = v_rms;
+        self.event_truth.grid_step(self.now());
     }
     pub fn set_grid_frequency_hz(&mut self, hz: f64) {
         self.grid.frequency_hz = hz;
+        self.event_truth.grid_step(self.now());
     }
     pub fn set_grid_output(&mut self, on: bool) {
         self.grid.on = on;
@@ -479,5 +493,15 @@ impl Plant {
     }
     pub fn island_events(&self) -> &[IslandEvent] {
         &self.truth.events
+    }
+    /// Ground truth: when the grid's voltage or frequency setting changed
+    /// (it acts from the next step), the most recent 256.
+    pub fn grid_steps(&self) -> impl Iterator<Item = Duration> + '_ {
+        self.event_truth.grid_steps.iter().copied()
+    }
+    /// Ground truth: when the charger ceased to energise on its protection
+    /// (the current of that step still flowed), the most recent 256.
+    pub fn cessations(&self) -> impl Iterator<Item = (Duration, CeaseReason)> + '_ {
+        self.event_truth.cessations.iter().copied()
     }
 }

@@ -31,6 +31,13 @@ struct IslandRecord {
 }
 
 #[derive(Deserialize)]
+struct TripRecord {
+    measurement: crate::exec::results::TripMeasurement,
+    t0_s: f64,
+    waveform: Option<FileRef>,
+}
+
+#[derive(Deserialize)]
 struct EquipmentRecord {
     devices: Vec<Equipment>,
 }
@@ -111,6 +118,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     started_s: r.t_s,
                     duration_s: None,
                     islands: Vec::new(),
+                    trips: Vec::new(),
                     expectations: Vec::new(),
                     settings: Vec::new(),
                     flashes: Vec::new(),
@@ -123,6 +131,16 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     t.islands.push(IslandEvent {
                         measurement: i.measurement,
                         waveform: i.waveform,
+                    })
+                }),
+                Err(_) => false,
+            },
+            kind::TRIP => match serde_json::from_value::<TripRecord>(d.clone()) {
+                Ok(x) => current(&mut report.tests, |t| {
+                    t.trips.push(TripEvent {
+                        measurement: x.measurement,
+                        t0_s: x.t0_s,
+                        waveform: x.waveform,
                     })
                 }),
                 Err(_) => false,

@@ -384,6 +384,9 @@ fn test_detail(h: &mut String, n: usize, t: &TestReport, waveforms: &BTreeMap<St
     if !t.islands.is_empty() {
         islands(h, t, waveforms);
     }
+    if !t.trips.is_empty() {
+        trips(h, t, waveforms);
+    }
     let samples: Vec<(f64, f64, f64)> = t
         .power
         .iter()
@@ -394,6 +397,56 @@ fn test_detail(h: &mut String, n: usize, t: &TestReport, waveforms: &BTreeMap<St
             h,
             "<figure>{plot}<figcaption>Charger AC power (export positive) against the setpoint the plan commanded, {} samples.</figcaption></figure>",
             samples.len()
+        );
+    }
+}
+
+/// `voltage_v 240 → 96 V`, `frequency_hz 60 → 62.7 Hz`.
+fn trip_change(m: &crate::exec::results::TripMeasurement) -> String {
+    let unit = if m.quantity == "voltage_v" { "V" } else { "Hz" };
+    format!("{} {} → {} {unit}", m.quantity, m.from, m.to)
+}
+
+fn trips(h: &mut String, t: &TestReport, waveforms: &BTreeMap<String, String>) {
+    h.push_str("<table>\n<tr><th>#</th><th>Grid step</th><th>Clearing time</th><th>Limits</th><th>Verdict</th><th>Waveform</th></tr>\n");
+    for (k, x) in t.trips.iter().enumerate() {
+        let m = &x.measurement;
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.3}–{:.3} s</td><td>{}</td><td>{}</td></tr>",
+            k + 1,
+            esc(&trip_change(m)),
+            m.clearing_time_s
+                .map(|c| format!("{c:.4} s ± {:.4} s", m.t0_uncertainty_s))
+                .unwrap_or_else(|| "did not cease".into()),
+            m.min_clearing_time_s,
+            m.max_clearing_time_s,
+            verdict(m.verdict.into()),
+            x.waveform
+                .as_ref()
+                .map(|w| format!("<code>{}</code>", esc(&w.file)))
+                .unwrap_or_default()
+        );
+    }
+    h.push_str("</table>\n");
+    for (k, x) in t.trips.iter().enumerate() {
+        let Some(w) = &x.waveform else { continue };
+        let m = &x.measurement;
+        let Some(plot) = waveforms
+            .get(&w.file)
+            .and_then(|csv| svg::trip_plot(csv, x.t0_s, m.clearing_time_s, "grid step"))
+        else {
+            continue;
+        };
+        let _ = writeln!(
+            h,
+            "<figure>{plot}<figcaption>Trip {}: {}, clearing time {} (from <code>{}</code>).</figcaption></figure>",
+            k + 1,
+            esc(&trip_change(m)),
+            m.clearing_time_s
+                .map(|c| format!("{c:.4} s"))
+                .unwrap_or_else(|| "did not cease".into()),
+            esc(&w.file)
         );
     }
 }

@@ -105,6 +105,21 @@ pub fn render(report: &Report) -> String {
                 }
             ));
         }
+        for x in &t.trips {
+            let m = &x.measurement;
+            out.push(format!(
+                "trip {} {} -> {}: clearing time {} (limits {}-{} s, {})",
+                m.quantity,
+                m.from,
+                m.to,
+                m.clearing_time_s
+                    .map(|c| format!("{c:.4} s"))
+                    .unwrap_or_else(|| "none".into()),
+                m.min_clearing_time_s,
+                m.max_clearing_time_s,
+                m.verdict.as_str()
+            ));
+        }
         for e in &t.expectations {
             out.push(format!(
                 "expect {}.{} = {}: measured {} ({})",

@@ -118,6 +118,16 @@ pub struct IslandEvent {
     pub waveform: Option<FileRef>,
 }
 
+/// A `trip` step's measurement and its waveform (time 0 at the capture's
+/// trigger; the grid stepped at `t0_s`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripEvent {
+    #[serde(flatten)]
+    pub measurement: crate::exec::results::TripMeasurement,
+    pub t0_s: f64,
+    pub waveform: Option<FileRef>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PowerSample {
     pub t_s: f64,
@@ -134,6 +144,10 @@ pub struct TestReport {
     pub started_s: f64,
     pub duration_s: Option<f64>,
     pub islands: Vec<IslandEvent>,
+    /// Left out of report.json when empty: reports of plans without trip
+    /// steps keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trips: Vec<TripEvent>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     pub flashes: Vec<FlashReport>,

@@ -60,6 +60,44 @@ fn parse_csv(text: &str) -> Waveform {
 
 /// The island event's plot; `None` when the CSV has no samples.
 pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
+    event_plot(
+        csv,
+        &Event {
+            title: "island event",
+            start_label: "S3 open",
+            start_s: 0.0,
+            cleared_s: clearing_time_s,
+            x_label: "time from S3 opening (s)",
+        },
+    )
+}
+
+/// What a waveform plot marks: the event's start and when it cleared, in
+/// the CSV's time (seconds from the capture's trigger).
+pub struct Event<'a> {
+    pub title: &'a str,
+    pub start_label: &'a str,
+    pub start_s: f64,
+    pub cleared_s: Option<f64>,
+    pub x_label: &'a str,
+}
+
+/// A trip step's waveform: the grid's step at `t0_s` after the trigger,
+/// cessation `clearing_time_s` after it.
+pub fn trip_plot(csv: &str, t0_s: f64, clearing_time_s: Option<f64>, step: &str) -> Option<String> {
+    event_plot(
+        csv,
+        &Event {
+            title: "trip test",
+            start_label: step,
+            start_s: t0_s,
+            cleared_s: clearing_time_s.map(|c| c + t0_s),
+            x_label: "time from the recorder's trigger (s)",
+        },
+    )
+}
+
+pub fn event_plot(csv: &str, e: &Event) -> Option<String> {
     let w = parse_csv(csv);
     let (t0, t1) = (*w.t.first()?, *w.t.last()?);
     if t1 <= t0 {
@@ -91,11 +129,11 @@ pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
         px: (LEFT, WIDTH - RIGHT),
         py: (215.0, 300.0),
     };
-    let mut s = open_svg(height, "island event");
+    let mut s = open_svg(height, e.title);
     axes(&mut s, &top, "V", true);
     right_axis(&mut s, &top, i_peak / v_peak, "A");
     axes(&mut s, &bottom, "Hz", true);
-    x_axis(&mut s, &bottom, "time from S3 opening (s)");
+    x_axis(&mut s, &bottom, e.x_label);
     let v: Vec<(f64, f64)> = w.t.iter().copied().zip(w.v.iter().copied()).collect();
     let scale = v_peak / i_peak;
     let i: Vec<(f64, f64)> =
@@ -117,14 +155,14 @@ pub fn island_plot(csv: &str, clearing_time_s: Option<f64>) -> Option<String> {
         "#2ca02c",
         "",
     );
-    marker(&mut s, &top, &bottom, 0.0, "S3 open", "#444");
-    match clearing_time_s.filter(|c| c.is_finite() && *c <= t1) {
+    marker(&mut s, &top, &bottom, e.start_s, e.start_label, "#444");
+    match e.cleared_s.filter(|c| c.is_finite() && *c <= t1) {
         Some(c) => marker(
             &mut s,
             &top,
             &bottom,
             c,
-            &format!("cleared {c:.3} s"),
+            &format!("cleared {:.3} s", c - e.start_s),
             "#9467bd",
         ),
         None => {
