@@ -163,10 +163,8 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
     }
 }
 
-#[test]
-fn a_hung_grid_simulator_does_not_keep_the_safe_state_from_s3() {
-    let log = Log::default();
-    let mut rig = fake_rig(&log, true);
+/// Runs the safe state on its own thread; fails if it does not end.
+fn safe_state_bounded(mut rig: ConnectedRig) -> Vec<String> {
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     std::thread::spawn(move || {
@@ -181,15 +179,38 @@ fn a_hung_grid_simulator_does_not_keep_the_safe_state_from_s3() {
         "{:?}",
         start.elapsed()
     );
+    errors
+}
+
+#[test]
+fn a_hung_grid_simulator_does_not_hang_the_safe_state_nor_get_s3_closed_onto_it() {
+    let log = Log::default();
+    let errors = safe_state_bounded(fake_rig(&log, true));
     let log = log.lock().unwrap().clone();
-    // Charger first, then the grid (given up on after its first action),
-    // then S3 all the same.
-    assert_eq!(log, ["charger 0", "grid voltage", "s3 close"]);
+    // Charger first, then the grid (given up on after its first action);
+    // S3 is not closed onto a grid whose setting nobody confirmed.
+    assert_eq!(log, ["charger 0", "grid voltage"]);
     let text = errors.join("\n");
     assert!(text.contains("device `grid`"), "{text}");
     assert!(
         text.contains("grid frequency"),
         "the skipped actions are named: {text}"
+    );
+    assert!(
+        text.contains("device `s3`: left as it was, not closed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_safe_state_that_opens_s3_still_opens_it_when_the_grid_hangs() {
+    let log = Log::default();
+    let mut rig = fake_rig(&log, true);
+    rig.facts.safe_state.island_switch = v2x_hil::model::SwitchState::Open;
+    safe_state_bounded(rig);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["charger 0", "grid voltage", "s3 open"]
     );
 }
 

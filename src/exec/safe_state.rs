@@ -92,9 +92,19 @@ pub fn drive_to_safe_state(rig: &mut ConnectedRig, end_ev_session: bool) -> Vec<
         GridSafeState::Off => vec![("grid output off", Box::new(|g| g.set_output(false)))],
     };
     let lost = Box::new(Lost::new(&grid));
+    let before = errors.len();
     act(&mut d.grid, lost, &grid, actions, deadline, &mut errors);
+    let grid_confirmed = errors.len() == before;
 
     let actions: Vec<Action<dyn IslandSwitch>> = match safe.island_switch {
+        // Never close S3 onto a grid simulator that did not confirm its
+        // safe setting: it may be at an abnormal voltage or frequency.
+        SwitchState::Closed if !grid_confirmed => {
+            errors.push(format!(
+                "safe state: device `{s3}`: left as it was, not closed: the grid simulator `{grid}` did not confirm its safe setting, and S3 must not close onto a grid at an unknown setting"
+            ));
+            return errors;
+        }
         SwitchState::Closed => vec![("close S3", Box::new(|s| s.close()))],
         SwitchState::Open => vec![("open S3", Box::new(|s| s.open()))],
     };
