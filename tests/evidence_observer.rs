@@ -4,27 +4,16 @@
 //! it is written for.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod cli_common;
-use cli_common::root;
+use cli_common::{root, spawn_v2x};
 
 /// Plans written for a rig other than the built-in emulated one.
 const PLAN_RIGS: &[(&str, &str)] = &[
     ("v2g-vehicle-limits.yaml", "rigs/emulated-low-limit-ev.yaml"),
     ("faults.yaml", "rigs/emulated-faults.yaml"),
 ];
-
-fn spawn(args: &[String]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 fn document(out: &Output, what: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -60,8 +49,8 @@ fn every_shipped_plan_measures_the_same_with_and_without_out() {
         let mut kept = args.clone();
         kept.extend(["--out".to_string(), out_dir.display().to_string()]);
         // Both at once: two processes, two cores.
-        let plain = spawn(&args);
-        let with_out = spawn(&kept);
+        let plain = spawn_v2x(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let with_out = spawn_v2x(&kept.iter().map(String::as_str).collect::<Vec<_>>());
         let plain = plain.wait_with_output().unwrap();
         let with_out = with_out.wait_with_output().unwrap();
         assert_eq!(

@@ -138,27 +138,13 @@ impl<'a, 'r> IslandRun<'a, 'r> {
         recorder.arm(PRE_TRIGGER, watch)?;
         r.rig.devices.island_switch.open()?;
         r.sleep(watch)?;
-        let deadline = r.rig.clock.now() + Duration::from_secs(5);
-        while !r
-            .rig
-            .devices
-            .recorder
-            .as_mut()
-            .map(|rec| rec.is_complete())
-            .transpose()?
-            .unwrap_or(false)
-        {
-            if r.rig.clock.now() >= deadline {
+        let capture = match wait_for_capture(r) {
+            Ok(c) => c,
+            Err(e) => {
+                // Do not leave the island standing on a recorder fault.
                 r.rig.devices.island_switch.close()?;
-                return Err(StepError::Abort(
-                    "the recorder did not complete its capture".into(),
-                ));
+                return Err(e);
             }
-            r.sleep(POLL)?;
-        }
-        let capture = match r.rig.devices.recorder.as_mut() {
-            Some(rec) => rec.fetch()?,
-            None => return Err(StepError::Abort("the recorder went away".into())),
         };
         if self.step.reclose {
             r.rig.devices.island_switch.close()?;
@@ -195,6 +181,31 @@ impl<'a, 'r> IslandRun<'a, 'r> {
             capture: &capture,
         });
         Ok(m)
+    }
+}
+
+/// How long the recorder may take to finish its capture after the watch.
+const CAPTURE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Waits for the armed recorder's capture to complete and fetches it.
+pub(crate) fn wait_for_capture(r: &mut Runner) -> Result<crate::device::Capture, StepError> {
+    let deadline = r.rig.clock.now() + CAPTURE_DEADLINE;
+    loop {
+        let rec = r
+            .rig
+            .devices
+            .recorder
+            .as_mut()
+            .ok_or_else(|| StepError::Abort("the rig has no waveform recorder".into()))?;
+        if rec.is_complete()? {
+            return Ok(rec.fetch()?);
+        }
+        if r.rig.clock.now() >= deadline {
+            return Err(StepError::Abort(
+                "the recorder did not complete its capture".into(),
+            ));
+        }
+        r.sleep(POLL)?;
     }
 }
 

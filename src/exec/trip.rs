@@ -12,14 +12,11 @@
 //! latency; a LAN round trip, well under a cycle, on hardware).
 
 use super::analysis::cessation_after;
-use super::island::{wait_energized, PRE_TRIGGER};
+use super::island::{wait_energized, wait_for_capture, PRE_TRIGGER};
 use super::results::{TripMeasurement, Verdict};
-use super::runner::{RunEvent, Runner, StepError, POLL};
+use super::runner::{RunEvent, Runner, StepError};
 use crate::model::TripStep;
 use std::time::Duration;
-
-/// The recorder must finish its capture this long after the watch.
-const CAPTURE_DEADLINE: Duration = Duration::from_secs(5);
 
 pub(crate) fn run_trip(r: &mut Runner, s: &TripStep) -> Result<TripMeasurement, StepError> {
     let facts = r.rig.facts.clone();
@@ -95,25 +92,4 @@ fn step_grid(r: &mut Runner, quantity: &str, value: f64) -> Result<(), StepError
         r.grid_frequency_hz = value;
     }
     Ok(())
-}
-
-fn wait_for_capture(r: &mut Runner) -> Result<crate::device::Capture, StepError> {
-    let deadline = r.rig.clock.now() + CAPTURE_DEADLINE;
-    loop {
-        let rec = r
-            .rig
-            .devices
-            .recorder
-            .as_mut()
-            .ok_or_else(|| StepError::Abort("the recorder went away".into()))?;
-        if rec.is_complete()? {
-            return Ok(rec.fetch()?);
-        }
-        if r.rig.clock.now() >= deadline {
-            return Err(StepError::Abort(
-                "the recorder did not complete its capture".into(),
-            ));
-        }
-        r.sleep(POLL)?;
-    }
 }
