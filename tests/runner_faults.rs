@@ -160,6 +160,8 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
             roles,
             firmware: None,
         },
+        faults: None,
+        evidence: None,
     }
 }
 

@@ -239,3 +239,72 @@ fn random_bytes_never_panic_any_instrument() {
         assert_eq!(send(inst.as_mut(), &mut pl, "*OPC?\n"), "1\n", "{driver}");
     }
 }
+
+/// The protection latch a `grid_fault` trips (README "Faults"): output
+/// off, settings refused with -300 until `OUTP:PROT:CLE` or `*RST`; the
+/// output then stays off until switched on.
+#[test]
+fn a_tripped_grid_simulator_refuses_settings_until_its_protection_is_cleared() {
+    for driver in GRID_DRIVERS {
+        for clear in ["OUTP:PROT:CLE\n", "*RST\n"] {
+            let p = plant();
+            let mut pl = lock_plant(&p);
+            let mut i = instrument(driver);
+            let i = i.as_mut();
+            pl.trip_grid_source();
+            assert!(!pl.grid_output(), "{driver}");
+            assert_eq!(send(i, &mut pl, "STAT:QUES:COND?\n"), "2\n", "{driver}");
+            send(i, &mut pl, "OUTP ON\n");
+            assert_eq!(
+                send(i, &mut pl, "SYST:ERR?\n"),
+                "-300,\"Device-specific error;output protection tripped\"\n",
+                "{driver}"
+            );
+            assert!(!pl.grid_output(), "{driver}: on while tripped");
+            // Switching off is always taken.
+            send(i, &mut pl, "OUTP OFF\n");
+            assert_eq!(send(i, &mut pl, "SYST:ERR?\n"), "0,\"No error\"\n");
+            send(i, &mut pl, clear);
+            assert_eq!(send(i, &mut pl, "STAT:QUES:COND?\n"), "0\n", "{driver}");
+            assert!(
+                !pl.grid_output(),
+                "{driver}: {clear} switched the output on"
+            );
+            send(i, &mut pl, "OUTP ON\n");
+            assert_eq!(send(i, &mut pl, "SYST:ERR?\n"), "0,\"No error\"\n");
+            assert!(pl.grid_output(), "{driver}");
+        }
+    }
+}
+
+/// `link_errors`: every instrument command fails with -240 and a query
+/// gets no reply; the error queue and the common commands still answer.
+#[test]
+fn an_instrument_with_a_hardware_fault_answers_with_errors() {
+    // A query each instrument knows.
+    let query = |driver: &str| match driver {
+        "keysight-ac6900" => "MEAS:VOLT:AC?\n",
+        "chroma-61800" => "MEAS:VOLT:ACDC?\n",
+        "keysight-34970a" => "ROUT:CLOS? (@101)\n",
+        "keysight-34980a" => "ROUT:CLOS? (@1001)\n",
+        d if RECORDER_DRIVERS.contains(&d) => ":TIM:RANG?\n",
+        _ => "MEAS:VOLT?\n",
+    };
+    for driver in all_drivers() {
+        let p = plant();
+        let mut pl = lock_plant(&p);
+        let mut i = instrument(driver);
+        let i = i.as_mut();
+        assert_ne!(send(i, &mut pl, query(driver)), "", "{driver}");
+        i.set_hardware_fault(true);
+        assert_eq!(send(i, &mut pl, query(driver)), "", "{driver}");
+        assert_eq!(
+            send(i, &mut pl, "SYST:ERR?\n"),
+            "-240,\"Hardware error\"\n",
+            "{driver}"
+        );
+        assert_eq!(send(i, &mut pl, "*OPC?\n"), "1\n", "{driver}");
+        i.set_hardware_fault(false);
+        assert_eq!(send(i, &mut pl, "SYST:ERR?\n"), "0,\"No error\"\n");
+    }
+}

@@ -43,6 +43,11 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
+    if !rig.faults.is_empty() {
+        output::warning(
+            "the rig's `faults:` are injected by `run`, not by `emulate`: they are left out here",
+        );
+    }
     let emulated = match EmulatedRig::build(&rig) {
         Ok(e) => Arc::new(e),
         Err(e) => {

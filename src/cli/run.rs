@@ -75,6 +75,12 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         },
     };
+    if args.out.is_none() && fills_the_disk(&plan, &rig) {
+        // The run goes on as it would with --out, but for this one fault.
+        output::warning(
+            "disk_full: this run keeps no evidence (no --out), so there is no evidence disk to fill; the fault does nothing",
+        );
+    }
     if let Some(key) = &args.sign_key {
         if let Err(e) = crate::report::sign::check_private_key(key) {
             output::error(&e.to_string());
@@ -185,6 +191,21 @@ pub fn run(args: RunArgs) -> ExitCode {
         Verdict::Fail => ExitCode::TestFailed,
         Verdict::Aborted => ExitCode::Aborted,
     }
+}
+
+/// Whether the plan or the rig injects `disk_full`.
+fn fills_the_disk(plan: &crate::model::Plan, rig: &crate::model::Rig) -> bool {
+    use crate::model::{FaultKind, Step};
+    let in_plan = plan
+        .tests
+        .iter()
+        .flat_map(|t| &t.steps)
+        .any(|s| matches!(s, Step::Fault(f) if f.kind == FaultKind::DiskFull));
+    in_plan
+        || rig
+            .faults
+            .iter()
+            .any(|f| f.fault.kind == FaultKind::DiskFull)
 }
 
 /// Creates the folder and its journal, and records what the run is about
@@ -329,6 +350,7 @@ fn print_event(event: &RunEvent, printed_header: &mut bool) {
             e.after_s,
             output::verdict(e.verdict)
         ),
+        RunEvent::ExpectedAbort { reason, .. } => println!("  aborted as expected: {reason}"),
         RunEvent::TestFinished(t) => println!("{}\n", output::test_line(t)),
         _ => {}
     }

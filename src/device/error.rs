@@ -55,6 +55,14 @@ impl DeviceError {
         }
     }
 
+    /// The rig-file name of the device, when the error is labelled with it.
+    pub fn device_name(&self) -> Option<&str> {
+        match self {
+            DeviceError::At { label, .. } => Some(&label.name),
+            _ => None,
+        }
+    }
+
     /// Whether the device did not answer at all (timeout, closed or failed
     /// link): asking it again would only wait again.
     pub fn is_unresponsive(&self) -> bool {

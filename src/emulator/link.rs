@@ -1,7 +1,10 @@
 //! The in-memory link between a driver and an emulated instrument, and the
 //! simulated clock. Bytes take the time the configured bit rate takes, and
 //! that time passes in the plant: a slow serial query lets the physics run.
+//! An injected link fault ([`LinkFault`]) makes the link silent, closed, or
+//! the instrument answer with errors.
 
+use super::faults::{LinkFault, LinkMode};
 use super::{lock_plant, Instrument, SharedPlant};
 use crate::exec::clock::{Clock, ClockKind, Periodic, PeriodicTask};
 use crate::plant::{Agent, Plant, SimTime};
@@ -17,6 +20,9 @@ pub struct SimLink {
     byte_time: Duration,
     rx: VecDeque<(Duration, u8)>,
     name: String,
+    fault: Option<LinkFault>,
+    /// The mode the link was last used in.
+    mode: LinkMode,
 }
 
 impl SimLink {
@@ -36,7 +42,29 @@ impl SimLink {
             byte_time,
             rx: VecDeque::new(),
             name: name.into(),
+            fault: None,
+            mode: LinkMode::Up,
         }
+    }
+
+    /// The link obeys `fault` from now on.
+    pub fn with_fault(mut self, fault: LinkFault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// The injected mode now; on a change the instrument is told, and a
+    /// link that stops carrying bytes loses what was on its way back.
+    fn mode(&mut self) -> LinkMode {
+        let mode = self.fault.as_ref().map_or(LinkMode::Up, LinkFault::mode);
+        if mode != self.mode {
+            self.instrument.set_hardware_fault(mode == LinkMode::Errors);
+            if matches!(mode, LinkMode::Silent | LinkMode::Closed) {
+                self.rx.clear();
+            }
+            self.mode = mode;
+        }
+        mode
     }
 
     fn bytes_time(&self, n: usize) -> Duration {
@@ -46,10 +74,18 @@ impl SimLink {
 
 impl ByteLink for SimLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        let mode = self.mode();
+        if mode == LinkMode::Closed {
+            return Err(TransportError::Closed);
+        }
         let tx_time = self.bytes_time(bytes.len());
         let mut plant = lock_plant(&self.plant);
         let arrived = plant.now() + tx_time;
         plant.advance_to(arrived);
+        if mode == LinkMode::Silent {
+            // Taken by the wire, lost at an instrument that stopped answering.
+            return Ok(());
+        }
         let reply = self.instrument.receive(bytes, &mut plant);
         let mut t = plant.now() + self.instrument.reply_latency();
         // A reply can only start after the previous one finished on the wire.
@@ -64,6 +100,9 @@ impl ByteLink for SimLink {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        if self.mode() == LinkMode::Closed {
+            return Err(TransportError::Closed);
+        }
         let mut plant = lock_plant(&self.plant);
         let deadline = plant.now() + timeout;
         let Some(&(first, _)) = self.rx.front() else {

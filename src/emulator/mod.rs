@@ -4,6 +4,7 @@
 
 pub mod bootloader;
 pub mod chademo_charger;
+pub mod faults;
 pub mod link;
 pub mod rig;
 pub mod scpi;
@@ -31,6 +32,10 @@ pub trait Instrument: Send {
     fn reply_latency(&self) -> Duration {
         Duration::from_micros(500)
     }
+    /// An injected hardware failure (README "Faults", `link_errors`): while
+    /// on, the instrument answers what it is asked with its protocol's
+    /// error. Instruments without one ignore it.
+    fn set_hardware_fault(&mut self, _on: bool) {}
 }
 
 /// Locks the plant even if a previous holder panicked: the plant's state is

@@ -44,11 +44,16 @@ pub struct Record {
 }
 
 /// Appends records; every `append` is on disk (fsync) before it returns.
+/// After a failed append it takes no more: what reached the disk is the
+/// journal, a verifiable prefix (a torn last line at worst), and a later
+/// record glued to a torn one would break the chain.
 pub struct JournalWriter {
     file: File,
     path: PathBuf,
     seq: u64,
     prev: String,
+    /// Why an append failed, once one has.
+    failed: Option<String>,
 }
 
 impl JournalWriter {
@@ -69,6 +74,7 @@ impl JournalWriter {
             path: path.to_path_buf(),
             seq: 0,
             prev: GENESIS.to_string(),
+            failed: None,
         })
     }
 
@@ -78,6 +84,34 @@ impl JournalWriter {
 
     /// Writes one record and syncs it to disk.
     pub fn append(
+        &mut self,
+        t_s: f64,
+        clock: &str,
+        kind: &str,
+        data: serde_json::Value,
+    ) -> Result<(), JournalError> {
+        if let Some(why) = &self.failed {
+            return Err(JournalError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other(format!(
+                    "the journal ends at its last complete record after a failed write ({why})"
+                )),
+            });
+        }
+        let result = self.write_record(t_s, clock, kind, data);
+        if let Err(e) = &result {
+            self.failed = Some(e.to_string());
+        }
+        result
+    }
+
+    /// Refuses every later append, as after a failed write: `reason` is
+    /// why (the emulated disk_full fault uses it).
+    pub fn fail(&mut self, reason: String) {
+        self.failed.get_or_insert(reason);
+    }
+
+    fn write_record(
         &mut self,
         t_s: f64,
         clock: &str,

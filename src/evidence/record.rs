@@ -24,6 +24,10 @@ pub mod kind {
     pub const SAFE_STATE: &str = "safe_state";
     pub const ABORTED: &str = "aborted";
     pub const RUN_FINISHED: &str = "run_finished";
+    /// A fault injected into or cleared from an emulated rig.
+    pub const FAULT: &str = "fault";
+    /// An `expect_abort` test's abort, as it expected.
+    pub const EXPECTED_ABORT: &str = "expected_abort";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -108,6 +112,10 @@ impl RunRecorder {
                 (kind::TEST_FINISHED, value(serde_json::to_value(t)))
             }
             RunEvent::SafeState { errors } => (kind::SAFE_STATE, json!({ "errors": errors })),
+            RunEvent::ExpectedAbort { test, reason } => (
+                kind::EXPECTED_ABORT,
+                json!({ "test": test, "reason": reason }),
+            ),
         };
         self.evidence.record(k, data);
     }

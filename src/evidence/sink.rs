@@ -9,6 +9,7 @@ use crate::firmware::verify::{hex_lower, sha256_hex};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -27,9 +28,12 @@ struct Inner {
     clock_kind: ClockKind,
     /// When the folder was created (RFC 3339, UTC): time zero of a wall clock.
     started_utc: String,
-    /// The first write that failed: the run reports it at the end instead
-    /// of failing a measurement over a full disk.
+    /// The first write that failed: the runner stops the run at its next
+    /// check (README "Faults": a run whose evidence cannot be kept stops).
     first_error: Mutex<Option<String>>,
+    /// The emulated `disk_full` fault: while set, every evidence write
+    /// fails with ENOSPC, as on a full disk.
+    disk_full: AtomicBool,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -50,6 +54,7 @@ impl Evidence {
                 clock_kind,
                 started_utc: crate::report::time::utc_now_rfc3339(),
                 first_error: Mutex::new(None),
+                disk_full: AtomicBool::new(false),
             }),
         })
     }
@@ -88,7 +93,16 @@ impl Evidence {
         };
         let t_s = self.now_s();
         let result = match self.inner.journal.lock() {
-            Ok(mut j) => j.append(t_s, clock, kind, data).map_err(|e| e.to_string()),
+            Ok(mut j) => match self.disk_space() {
+                Err(e) => {
+                    let e = format!("{JOURNAL_FILE}: {e}");
+                    j.fail(e.clone());
+                    Err(e)
+                }
+                Ok(()) => j
+                    .append(t_s, clock, kind, data)
+                    .map_err(|e| format!("{JOURNAL_FILE}: {}", io_detail(&e))),
+            },
             Err(_) => Err("the journal's lock was poisoned".to_string()),
         };
         if let Err(e) = result {
@@ -108,6 +122,7 @@ impl Evidence {
     /// Writes a new evidence file (never over an existing one), synced, and
     /// returns its SHA-256 for the journal record that refers to it.
     pub fn write_file(&self, relative: &str, bytes: &[u8]) -> Result<String, std::io::Error> {
+        self.disk_space()?;
         let path = self.inner.dir.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -129,6 +144,41 @@ impl Evidence {
 
     pub fn first_error(&self) -> Option<String> {
         self.inner.first_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// The emulated full disk on or off (the `disk_full` fault). Writes
+    /// that failed meanwhile stay failed: the journal takes no record after
+    /// a failed one.
+    pub fn set_disk_full(&self, full: bool) {
+        self.inner.disk_full.store(full, Ordering::SeqCst);
+    }
+
+    /// `Err(ENOSPC)` while the emulated disk is full.
+    pub fn disk_space(&self) -> Result<(), std::io::Error> {
+        if self.inner.disk_full.load(Ordering::SeqCst) {
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A journal error without the folder's path: the reason is the same
+/// wherever the folder is (and `--json` stays the same with any `--out`).
+fn io_detail(e: &super::journal::JournalError) -> String {
+    match e {
+        super::journal::JournalError::Io { source, .. } => source.to_string(),
+        e => e.to_string(),
+    }
+}
+
+impl crate::exec::faults::EvidenceHealth for Evidence {
+    fn write_error(&self) -> Option<String> {
+        self.first_error().or_else(|| {
+            self.disk_space()
+                .err()
+                .map(|e| format!("{JOURNAL_FILE}: {e}"))
+        })
     }
 }
 
@@ -181,5 +231,26 @@ mod tests {
         assert_eq!(v.records[0].kind, "exchange");
         assert_eq!(v.records[0].data["reply"], "ACME,1,2,3");
         assert!(Evidence::create(dir.path(), ClockKind::Wall).is_err());
+    }
+
+    #[test]
+    fn a_full_disk_stops_every_write_and_the_journal_after_it() {
+        use crate::exec::faults::EvidenceHealth;
+        let dir = tempfile::tempdir().unwrap();
+        let ev = Evidence::create(dir.path(), ClockKind::Wall).unwrap();
+        ev.record("one", serde_json::json!({}));
+        assert_eq!(ev.write_error(), None);
+        ev.set_disk_full(true);
+        let full = "journal.jsonl: No space left on device (os error 28)";
+        assert_eq!(ev.write_error().as_deref(), Some(full));
+        ev.record("two", serde_json::json!({}));
+        assert!(ev.write_file("waveforms/a.csv", b"x").is_err());
+        // Space again: the journal still takes nothing after its failed record.
+        ev.set_disk_full(false);
+        ev.record("three", serde_json::json!({}));
+        assert_eq!(ev.write_error().as_deref(), Some(full));
+        let v = super::super::journal::verify(&dir.path().join(JOURNAL_FILE)).unwrap();
+        let kinds: Vec<&str> = v.records.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["one"]);
     }
 }

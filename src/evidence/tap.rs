@@ -64,7 +64,11 @@ impl TappedLink {
         );
         // One write per line, unbuffered: a killed run keeps every line
         // the kernel accepted.
-        if let Err(e) = file.write_all(line.as_bytes()) {
+        let written = self
+            .evidence
+            .disk_space()
+            .and_then(|()| file.write_all(line.as_bytes()));
+        if let Err(e) = written {
             self.evidence
                 .note_error(format!("transcript of {}: {e}", self.device));
             self.transcript = None;

@@ -4,6 +4,8 @@ pub mod analysis;
 mod balance;
 pub mod clock;
 mod expect;
+mod expect_abort;
+pub mod faults;
 pub mod firmware;
 mod island;
 mod lost;

@@ -99,6 +99,9 @@ pub struct TestResult {
     pub verdict: Verdict,
     /// Why it failed or aborted.
     pub reason: Option<String>,
+    /// A test with `expect_abort` that passed: the abort it expected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_abort: Option<String>,
     pub islands: Vec<IslandMeasurement>,
     /// Grid disturbances of `trip` steps and the charger's clearing times.
     #[serde(default)]

@@ -41,4 +41,9 @@ pub struct ConnectedRig {
     pub devices: Devices,
     pub clock: Arc<dyn Clock>,
     pub facts: RigFacts,
+    /// Fault injection, on an emulated rig (`fault:` and `clear:` steps).
+    pub faults: Option<Box<dyn super::faults::FaultInjector>>,
+    /// The run's evidence, when it keeps any: the runner stops once it
+    /// can no longer be written.
+    pub evidence: Option<Arc<dyn super::faults::EvidenceHealth>>,
 }

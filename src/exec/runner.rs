@@ -48,6 +48,13 @@ pub enum RunEvent<'a> {
     SafeState {
         errors: &'a [String],
     },
+    /// A test with `expect_abort` aborted on its injected fault as it
+    /// expected, the rest of the rig reached its safe state, and the run
+    /// goes on.
+    ExpectedAbort {
+        test: &'a str,
+        reason: &'a str,
+    },
 }
 
 /// Why a step did not complete.
@@ -55,13 +62,22 @@ pub enum RunEvent<'a> {
 pub(crate) enum StepError {
     /// The test's condition was not met: the test fails, the run goes on.
     Fail(String),
-    /// The rig cannot go on (device fault, timeout, interrupt): the run stops.
+    /// The rig cannot go on (timeout, interrupt, evidence): the run stops.
     Abort(String),
+    /// A device failed (named when its error carries its label): the run
+    /// stops, unless the test expected it of an injected fault.
+    Device {
+        device: Option<String>,
+        message: String,
+    },
 }
 
 impl From<DeviceError> for StepError {
     fn from(e: DeviceError) -> Self {
-        StepError::Abort(e.to_string())
+        StepError::Device {
+            device: e.device_name().map(String::from),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -84,6 +100,10 @@ pub struct Runner<'r> {
     /// Set by the first charger power command: from then on the charger's
     /// response is worth sampling.
     pub(crate) power_commanded: bool,
+    /// `fault:` steps the current test has run.
+    pub(crate) faults_injected: usize,
+    /// The device whose failure aborted the current test, if one did.
+    pub(crate) abort_device: Option<String>,
 }
 
 impl<'r> Runner<'r> {
@@ -102,6 +122,8 @@ impl<'r> Runner<'r> {
             grid_frequency_hz: f,
             balanced_load: None,
             power_commanded: false,
+            faults_injected: 0,
+            abort_device: None,
         }
     }
 
@@ -119,12 +141,25 @@ impl<'r> Runner<'r> {
                 name: &test.name,
                 clause: test.clause.as_deref(),
             });
+            self.faults_injected = 0;
+            self.abort_device = None;
             let outcome = self.run_test(test);
+            let (outcome, settled) = if test.expect_abort {
+                self.settle_expected_abort(test, outcome, &mut result.safe_state_errors)
+            } else {
+                (outcome, false)
+            };
             let aborted = outcome.verdict == Verdict::Aborted;
-            if outcome.verdict != Verdict::Pass {
+            if !aborted {
+                // Before a failed test's safe state: what the test broke
+                // is restored first, so the next test starts whole.
+                self.end_test_faults();
+            }
+            if outcome.verdict != Verdict::Pass && !settled {
                 let errors = drive_to_safe_state(self.rig, aborted);
                 (self.observe)(RunEvent::SafeState { errors: &errors });
                 result.safe_state_errors.extend(errors);
+                self.after_safe_state();
             }
             (self.observe)(RunEvent::TestFinished(&outcome));
             if aborted {
@@ -157,6 +192,7 @@ impl<'r> Runner<'r> {
             clause: test.clause.clone(),
             verdict: Verdict::Pass,
             reason: None,
+            expected_abort: None,
             islands: Vec::new(),
             trips: Vec::new(),
             expectations: Vec::new(),
@@ -178,6 +214,12 @@ impl<'r> Runner<'r> {
                 Err(StepError::Abort(why)) => {
                     result.verdict = Verdict::Aborted;
                     result.reason = Some(format!("{at}: {why}"));
+                    break;
+                }
+                Err(StepError::Device { device, message }) => {
+                    result.verdict = Verdict::Aborted;
+                    result.reason = Some(format!("{at}: {message}"));
+                    self.abort_device = device;
                     break;
                 }
             }
@@ -266,11 +308,13 @@ impl<'r> Runner<'r> {
         }
     }
 
+    /// An interrupt, or evidence that can no longer be written: checked
+    /// between steps and inside every long step.
     pub(crate) fn check_interrupt(&self) -> Result<(), StepError> {
         if self.interrupt.load(Ordering::SeqCst) {
             Err(StepError::Abort("interrupted".into()))
         } else {
-            Ok(())
+            self.check_evidence()
         }
     }
 
@@ -340,6 +384,8 @@ impl<'r> Runner<'r> {
                 result.flashes.push(report);
                 Ok(())
             }
+            Step::Fault(f) => self.inject_fault(f),
+            Step::Clear(c) => self.clear_faults(c),
             Step::EvLimits(s) => Ok(self.ev()?.set_limits(EvLimitsUpdate {
                 max_charge_current_a: s.max_charge_current_a,
                 max_discharge_current_a: s.max_discharge_current_a,

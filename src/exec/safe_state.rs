@@ -29,11 +29,32 @@ type Action<D> = (
     Box<dyn FnOnce(&mut D) -> Result<(), DeviceError> + Send>,
 );
 
+/// One thing that did not go as asked, and the device whose failure it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafeStateProblem {
+    /// The device's rig-file name (S3 left open because the grid
+    /// simulator did not confirm its setting counts against the grid).
+    pub device: String,
+    pub message: String,
+}
+
 /// Returns the problems met; empty when the rig reached its safe state.
 /// `end_ev_session`: also stop the vehicle's charging session (on an abort
 /// and at the end of a run; after a failed test the session stays up at 0 W
 /// so the next test can go on).
 pub fn drive_to_safe_state(rig: &mut ConnectedRig, end_ev_session: bool) -> Vec<String> {
+    drive_to_safe_state_by_device(rig, end_ev_session)
+        .into_iter()
+        .map(|p| p.message)
+        .collect()
+}
+
+/// [`drive_to_safe_state`], each problem with its device (an expected
+/// abort checks that only the faulted device fell short).
+pub fn drive_to_safe_state_by_device(
+    rig: &mut ConnectedRig,
+    end_ev_session: bool,
+) -> Vec<SafeStateProblem> {
     let deadline = DEVICE_DEADLINE;
     let safe = rig.facts.safe_state;
     let (v, f) = (rig.facts.nominal_voltage_v, rig.facts.nominal_frequency_hz);
@@ -100,9 +121,13 @@ pub fn drive_to_safe_state(rig: &mut ConnectedRig, end_ev_session: bool) -> Vec<
         // Never close S3 onto a grid simulator that did not confirm its
         // safe setting: it may be at an abnormal voltage or frequency.
         SwitchState::Closed if !grid_confirmed => {
-            errors.push(format!(
-                "safe state: device `{s3}`: left as it was, not closed: the grid simulator `{grid}` did not confirm its safe setting, and S3 must not close onto a grid at an unknown setting"
-            ));
+            // The grid's failure, not the switch's: it counts against the grid.
+            errors.push(SafeStateProblem {
+                device: grid.clone(),
+                message: format!(
+                    "safe state: device `{s3}`: left as it was, not closed: the grid simulator `{grid}` did not confirm its safe setting, and S3 must not close onto a grid at an unknown setting"
+                ),
+            });
             return errors;
         }
         SwitchState::Closed => vec![("close S3", Box::new(|s| s.close()))],
@@ -136,8 +161,9 @@ fn act<D: ?Sized + Send + 'static>(
     device: &str,
     actions: Vec<Action<D>>,
     deadline: Duration,
-    errors: &mut Vec<String>,
+    problems: &mut Vec<SafeStateProblem>,
 ) {
+    let mut errors = Problems { device, problems };
     let names: Vec<&'static str> = actions.iter().map(|(what, _)| *what).collect();
     let mut taken = std::mem::replace(slot, stand_in);
     let (tx, rx) = mpsc::channel::<Report<D>>();
@@ -197,5 +223,20 @@ fn act<D: ?Sized + Send + 'static>(
             "safe state: {}: device `{device}` {why}",
             left.join(", ")
         )),
+    }
+}
+
+/// One device's problems, as they are found.
+struct Problems<'a> {
+    device: &'a str,
+    problems: &'a mut Vec<SafeStateProblem>,
+}
+
+impl Problems<'_> {
+    fn push(&mut self, message: String) {
+        self.problems.push(SafeStateProblem {
+            device: self.device.to_string(),
+            message,
+        });
     }
 }

@@ -35,6 +35,7 @@
 mod aliases;
 mod check;
 pub mod error;
+pub mod fault;
 mod island_load;
 mod load;
 mod ordered;
@@ -54,6 +55,7 @@ pub mod text;
 
 pub use aliases::{MAX_ALIASES, MAX_NODES};
 pub use error::{Location, ModelError, ModelErrors};
+pub use fault::{ClearSpec, FaultKind, FaultSpec, ScheduledFault};
 pub use load::MAX_FILE_BYTES;
 pub use plan::*;
 pub use plan_bounds::{

@@ -36,6 +36,10 @@ pub struct TestSpec {
     /// Clause of the standard this test gives evidence for.
     pub clause: Option<String>,
     pub steps: Vec<Step>,
+    /// The test passes when one of its steps aborts on a device an
+    /// injected fault is on, and the rest of the rig then reaches its safe
+    /// state (README "Faults"); it needs a `fault:` step.
+    pub expect_abort: bool,
 }
 
 /// One step. In YAML a single-key mapping: `- set: { … }`.
@@ -57,6 +61,10 @@ pub enum Step {
     Ev(EvStep),
     EvLimits(EvLimitsStep),
     Flash(FlashStep),
+    /// Injects a fault now (emulated rigs only).
+    Fault(super::fault::FaultSpec),
+    /// Ends injected faults.
+    Clear(super::fault::ClearSpec),
 }
 
 /// Updates the charger's firmware through its bootloader, as `v2x-hil flash`.
@@ -86,10 +94,13 @@ impl Step {
             Step::Ev(_) => "ev",
             Step::EvLimits(_) => "ev_limits",
             Step::Flash(_) => "flash",
+            Step::Fault(_) => "fault",
+            Step::Clear(_) => "clear",
         }
     }
 
-    /// The device the step names (`island` and `wait` name none).
+    /// The device the step names (`island` and `wait` name none; `fault`
+    /// and `clear` are checked against the rig on their own).
     pub fn device(&self) -> Option<&str> {
         match self {
             Step::Set(s) => Some(&s.device),
@@ -103,7 +114,7 @@ impl Step {
             Step::EvLimits(s) => Some(&s.device),
             Step::Flash(s) => Some(&s.device),
             Step::Trip(s) => Some(&s.device),
-            Step::Wait(_) | Step::Island(_) => None,
+            Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => None,
         }
     }
 }

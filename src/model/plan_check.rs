@@ -47,7 +47,7 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::EvSimulator,
             Role::HomeLoad,
         ],
-        Step::Wait(_) | Step::Island(_) => &[],
+        Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => &[],
     }
 }
 
@@ -65,6 +65,15 @@ fn names_with_roles<'a>(rig: &'a Rig, roles: &[Role]) -> Vec<&'a str> {
 
 fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     let kind = step.kind();
+    match step {
+        Step::Fault(f) => {
+            return super::fault::check_against_rig(c, rig, &format!("{sk}.fault"), f);
+        }
+        Step::Clear(x) => {
+            return super::fault::check_clear_against_rig(c, rig, &format!("{sk}.clear"), x);
+        }
+        _ => {}
+    }
     let needs: &[Role] = match step {
         Step::Island(_) => &[Role::IslandSwitch, Role::WaveformRecorder, Role::Charger],
         Step::Trip(_) => &[Role::WaveformRecorder, Role::Charger],

@@ -28,6 +28,8 @@ struct RawPlan {
 struct RawTest {
     name: String,
     clause: Option<String>,
+    #[serde(default)]
+    expect_abort: bool,
     steps: Vec<RawStep>,
 }
 
@@ -51,6 +53,8 @@ struct RawStep {
     ev: Option<EvStep>,
     ev_limits: Option<EvLimitsStep>,
     flash: Option<RawFlash>,
+    fault: Option<super::fault::FaultSpec>,
+    clear: Option<super::fault::ClearSpec>,
 }
 
 #[derive(Deserialize)]
@@ -61,7 +65,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -152,10 +156,14 @@ pub fn parse_plan(source_name: &Path, text: &str) -> Result<Plan, ModelErrors> {
                 steps.push(step);
             }
         }
+        if t.expect_abort {
+            super::fault::check_expect_abort(&mut c, &format!("{tk}.expect_abort"), &steps);
+        }
         tests.push(TestSpec {
             name: t.name,
             clause: t.clause,
             steps,
+            expect_abort: t.expect_abort,
         });
     }
     plan_bounds::check_total_duration(&mut c, &tests);
@@ -274,6 +282,12 @@ fn convert_step(
     }
     if let Some(x) = s.ev_limits {
         found.push(Step::EvLimits(x));
+    }
+    if let Some(x) = s.fault {
+        found.push(Step::Fault(x));
+    }
+    if let Some(x) = s.clear {
+        found.push(Step::Clear(x));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();

@@ -211,6 +211,8 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::Flash(_) => {}
+        Step::Fault(f) => super::fault::validate_fields(c, &format!("{sk}.fault"), f),
+        Step::Clear(x) => super::fault::validate_clear(c, &format!("{sk}.clear"), x),
         Step::EvLimits(l) => {
             let k = |key: &str| format!("{sk}.ev_limits.{key}");
             let mut any = false;

@@ -470,6 +470,8 @@ pub struct Rig {
     pub devices: BTreeMap<String, DeviceSpec>,
     /// Device names in file order.
     pub device_order: Vec<String>,
+    /// Faults the emulated rig injects at simulated instants (README "Faults").
+    pub faults: Vec<super::fault::ScheduledFault>,
     pub source: PathBuf,
     pub spans: Spans,
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const RIG_KEYS: &str =
-    "a rig: a mapping with keys rig, nominal, plant, safety_limits, safe_state, devices";
+    "a rig: a mapping with keys rig, nominal, plant, safety_limits, safe_state, devices, faults";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "rig")]
@@ -27,6 +27,8 @@ struct RawRig {
     #[serde(default)]
     safe_state: SafeState,
     devices: OrderedMap<RawDevice>,
+    #[serde(default)]
+    faults: Vec<super::fault::RawScheduledFault>,
 }
 
 #[derive(Deserialize)]
@@ -174,8 +176,9 @@ pub fn parse_rig_with(
         }
     }
     validate_roles(&mut c, &roles);
+    let faults = super::fault::rig_faults(&mut c, raw.faults);
     c.finish()?;
-    Ok(Rig {
+    let rig = Rig {
         name: raw.rig,
         nominal: raw.nominal,
         plant: raw.plant,
@@ -183,9 +186,14 @@ pub fn parse_rig_with(
         safe_state: raw.safe_state,
         devices,
         device_order: order,
+        faults,
         source: source_name.to_path_buf(),
         spans,
-    })
+    };
+    let mut c = Checker::new(&rig.spans);
+    super::fault::check_rig_faults(&mut c, &rig);
+    c.finish()?;
+    Ok(rig)
 }
 
 fn validate_top(c: &mut Checker, raw: &RawRig) {

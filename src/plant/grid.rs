@@ -1,5 +1,7 @@
 //! The ideal grid source: v_g = √2·V·sin θ, θ integrated from the settable
-//! frequency so a frequency step is phase continuous.
+//! frequency so a frequency step is phase continuous. Its output stage has
+//! a protection latch, as an AC source's does: once tripped the output is
+//! off and stays off until the latch is cleared.
 
 use std::f64::consts::{PI, SQRT_2, TAU};
 
@@ -7,6 +9,8 @@ pub(crate) struct Grid {
     pub voltage_v: f64,
     pub frequency_hz: f64,
     pub on: bool,
+    /// The source's own protection has tripped (latched).
+    pub tripped: bool,
     /// Phase in [0, 2π); t = 0 is an upward zero crossing.
     theta: f64,
 }
@@ -25,6 +29,7 @@ impl Grid {
             voltage_v,
             frequency_hz,
             on: true,
+            tripped: false,
             theta: 0.0,
         }
     }
@@ -52,5 +57,25 @@ impl Grid {
             v_quad: a * c,
             omega,
         }
+    }
+}
+
+impl super::Plant {
+    /// The grid simulator's output stage trips on its own protection (an
+    /// injected `grid_fault`): output off at once, latched: it cannot be
+    /// switched on again until [`Self::clear_grid_protection`].
+    pub fn trip_grid_source(&mut self) {
+        self.grid.on = false;
+        self.grid.tripped = true;
+    }
+
+    /// Clears the protection latch (what `OUTPut:PROTection:CLEar` or
+    /// `*RST` does); the output stays off until switched on.
+    pub fn clear_grid_protection(&mut self) {
+        self.grid.tripped = false;
+    }
+
+    pub fn grid_protection_tripped(&self) -> bool {
+        self.grid.tripped
     }
 }

@@ -371,8 +371,9 @@ impl Plant {
         self.grid.frequency_hz = hz;
         self.event_truth.grid_step(self.now());
     }
+    /// Off always; on only while the source's protection is not tripped.
     pub fn set_grid_output(&mut self, on: bool) {
-        self.grid.on = on;
+        self.grid.on = on && !self.grid.tripped;
     }
     pub fn grid_voltage_v(&self) -> f64 {
         self.grid.voltage_v

@@ -174,7 +174,9 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             kind::TEST_FINISHED => match serde_json::from_value::<TestResult>(d.clone()) {
                 Ok(done) => current(&mut report.tests, |t| {
                     t.verdict = done.verdict.into();
-                    t.reason = done.reason;
+                    t.reason = done
+                        .reason
+                        .or(done.expected_abort.map(|a| format!("expected abort: {a}")));
                     t.duration_s = Some(done.duration_s);
                 }),
                 Err(_) => false,
@@ -190,7 +192,9 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 }
                 Err(_) => false,
             },
-            kind::STEP | kind::EXCHANGE | kind::SAFE_STATE => true,
+            kind::STEP | kind::EXCHANGE | kind::SAFE_STATE | kind::FAULT | kind::EXPECTED_ABORT => {
+                true
+            }
             _ => false,
         };
         if !ok {
@@ -233,6 +237,9 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 .unwrap_or_else(|| "no record".into());
             let why = match &report.aborted {
                 Some(a) => format!("the run was aborted ({a}) before it finished"),
+                None if records.last().is_some_and(fills_the_disk) => {
+                    "the journal ends where the evidence disk filled (an injected disk_full): the run stopped, and what came after could not be written".to_string()
+                }
                 None => "the journal ends before the run finished (the process was killed or lost power)"
                     .to_string(),
             };
@@ -253,6 +260,11 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         report.status = Status::Incomplete;
     }
     report
+}
+
+/// An injected `disk_full` beginning: nothing after it reaches the journal.
+fn fills_the_disk(r: &Record) -> bool {
+    r.kind == kind::FAULT && r.data["action"] == "begins" && r.data["fault"]["kind"] == "disk_full"
 }
 
 /// The report is about the charger the site file names: its serial must

@@ -5,6 +5,7 @@
 //! and `emulator`: the runner only receives the role traits
 //! ([`ConnectedRig`]), and never sees how they were reached.
 
+mod faults;
 mod identify;
 mod named;
 mod roles;
@@ -160,12 +161,21 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
 
     let mut roles = roles::Roles::default();
     let mut infos = Vec::new();
+    // An emulated rig can have faults injected: its links and the EV's
+    // node are built able to fail.
+    let wiring = emulation
+        .as_ref()
+        .map(|e| faults::Wiring::new(rig, e, options));
     for (name, spec) in rig.devices_in_order() {
         if spec.role == Role::EvSimulator {
-            let bus = transports::open_can(name, spec, emulation.as_ref(), options)?;
+            let mut bus = transports::open_can(name, spec, emulation.as_ref(), options)?;
+            if let Some(w) = &wiring {
+                bus = w.ev_node(bus);
+            }
             roles.add_ev(name, spec, bus, &clock);
         } else {
-            let link = transports::open_link(name, spec, emulation.as_ref())?;
+            let fault = wiring.as_ref().and_then(|w| w.link(name));
+            let link = transports::open_link(name, spec, emulation.as_ref(), fault)?;
             let link = taps::transcript(link, name, spec, options)?;
             roles.add_link_device(name, spec, link)?;
         }
@@ -196,6 +206,11 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         firmware: charger_spec.firmware.clone(),
     };
     let (devices, charger_rating_w) = roles.into_devices(flasher)?;
+    let injector = wiring.map(faults::Wiring::into_injector);
+    let evidence = options
+        .evidence
+        .clone()
+        .map(|e| Arc::new(e) as Arc<dyn crate::exec::faults::EvidenceHealth>);
     Ok(Connection {
         rig: ConnectedRig {
             devices,
@@ -204,6 +219,8 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
                 charger_rating_w,
                 ..facts
             },
+            faults: injector,
+            evidence,
         },
         devices: infos,
         plant: emulation.as_ref().map(|e| e.plant.clone()),

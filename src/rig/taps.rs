@@ -66,8 +66,13 @@ pub(super) fn record_whole_wire(
     };
     let mut writer = CandumpWriter::new(candump);
     let interface = bus.name().to_string();
+    let evidence = options.evidence.clone();
     bus.set_monitor(Some(Box::new(
         move |r: &crate::transport::can::Received| {
+            // The emulated full disk (disk_full) takes these writes too.
+            if evidence.as_ref().is_some_and(|e| e.disk_space().is_err()) {
+                return;
+            }
             let _ = writer.write(&LogRecord {
                 timestamp: r.timestamp,
                 interface: interface.clone(),

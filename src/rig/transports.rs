@@ -5,6 +5,7 @@
 use super::taps::{open_traces, record_whole_wire, recorded};
 use super::{ConnectError, ConnectOptions};
 use crate::device::{self, DeviceLabel};
+use crate::emulator::faults::LinkFault;
 use crate::emulator::rig::{EmulatedRig, EmulatorError, LinkKind};
 use crate::emulator::SimLink;
 use crate::exec::clock::Clock;
@@ -82,30 +83,36 @@ pub(super) fn flasher_label(charger: &str, fw: &FirmwareSpec) -> DeviceLabel {
     }
 }
 
+/// `fault`: on an emulated rig, the handle that injects this link's faults.
 pub(super) fn open_link(
     name: &str,
     spec: &DeviceSpec,
     emulation: Option<&EmulatedRig>,
+    fault: Option<LinkFault>,
 ) -> Result<Box<dyn ByteLink>, ConnectError> {
+    let sim = |link: SimLink| match &fault {
+        Some(f) => link.with_fault(f.clone()),
+        None => link,
+    };
     let transport_err = |source| ConnectError::Transport {
         device: name.to_string(),
         source,
     };
     Ok(match (&spec.transport, emulation) {
-        (TransportSpec::EmulatedSerial { baud }, Some(e)) => Box::new(SimLink::new(
+        (TransportSpec::EmulatedSerial { baud }, Some(e)) => Box::new(sim(SimLink::new(
             e.plant.clone(),
             e.instrument(name, spec, LinkKind::of(&spec.transport))?,
             *baud,
             10,
             name,
-        )),
-        (TransportSpec::EmulatedTcp, Some(e)) => Box::new(SimLink::new(
+        ))),
+        (TransportSpec::EmulatedTcp, Some(e)) => Box::new(sim(SimLink::new(
             e.plant.clone(),
             e.instrument(name, spec, LinkKind::of(&spec.transport))?,
             EMULATED_LAN_BIT_RATE,
             8,
             name,
-        )),
+        ))),
         (TransportSpec::Serial { port, baud }, _) => {
             Box::new(SerialLink::open(port, *baud).map_err(transport_err)?)
         }

@@ -60,6 +60,12 @@ pub struct ScpiInstrument<D: ScpiDevice> {
     resolver: PathResolver,
     /// Standard Event Status Register (IEEE 488.2 §11.5.1).
     esr: u8,
+    /// An injected hardware failure: every instrument command fails with
+    /// -240 "Hardware error" (SCPI-99 §21.8.10: a legal command that could
+    /// not be executed because of a hardware problem); the common and
+    /// SYSTem commands, which the interface answers, still work, so the
+    /// error queue can be read.
+    hardware_fault: bool,
 }
 
 impl<D: ScpiDevice> ScpiInstrument<D> {
@@ -76,6 +82,7 @@ impl<D: ScpiDevice> ScpiInstrument<D> {
             errors: VecDeque::new(),
             resolver: PathResolver::default(),
             esr: 0,
+            hardware_fault: false,
         }
     }
 
@@ -192,6 +199,9 @@ impl<D: ScpiDevice> ScpiInstrument<D> {
                     self.common(&name, *query, &unit, plant, &mut out)
                 }
                 header => match self.resolver.resolve(header, &self.table) {
+                    Ok(r) if r.index < self.device_len && self.hardware_fault => {
+                        Err(ErrorCode::HARDWARE_ERROR)
+                    }
                     Ok(r) if r.index < self.device_len => {
                         self.device.execute(r.index, &unit, plant, &mut out)
                     }
@@ -234,5 +244,9 @@ impl<D: ScpiDevice> Instrument for ScpiInstrument<D> {
 
     fn reply_latency(&self) -> Duration {
         self.device.reply_latency()
+    }
+
+    fn set_hardware_fault(&mut self, on: bool) {
+        self.hardware_fault = on;
     }
 }

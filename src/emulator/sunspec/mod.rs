@@ -39,6 +39,10 @@ pub struct ChargerServer {
     identity: Identity,
     controls: Controls,
     splitter: Splitter,
+    /// An injected hardware failure: every request is answered with
+    /// exception 04, Server Device Failure (Modbus Application Protocol
+    /// V1.1b3 §7: an unrecoverable error while performing the action).
+    hardware_fault: bool,
 }
 
 impl ChargerServer {
@@ -57,12 +61,17 @@ impl ChargerServer {
             identity,
             controls: Controls::new(da),
             splitter,
+            hardware_fault: false,
         }
     }
 
     /// Answers one request PDU against the plant.
     pub fn handle_pdu(&mut self, pdu: &[u8], plant: &mut Plant) -> Option<Vec<u8>> {
         let function = *pdu.first()?;
+        if self.hardware_fault {
+            let code = ExceptionCode::ServerDeviceFailure;
+            return Some(Response::Exception { function, code }.to_bytes());
+        }
         let request = match Request::decode(pdu) {
             Ok(r) => r,
             Err(e) => {
@@ -146,6 +155,10 @@ impl ChargerServer {
 }
 
 impl Instrument for ChargerServer {
+    fn set_hardware_fault(&mut self, on: bool) {
+        self.hardware_fault = on;
+    }
+
     fn receive(&mut self, bytes: &[u8], plant: &mut Plant) -> Vec<u8> {
         let mut out = Vec::new();
         match &mut self.splitter {

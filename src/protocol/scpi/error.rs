@@ -35,7 +35,9 @@ impl ErrorCode {
     pub const SETTINGS_CONFLICT: ErrorCode = ErrorCode::new(-221, "Settings conflict");
     pub const DATA_OUT_OF_RANGE: ErrorCode = ErrorCode::new(-222, "Data out of range");
     pub const DATA_STALE: ErrorCode = ErrorCode::new(-230, "Data corrupt or stale");
+    pub const HARDWARE_ERROR: ErrorCode = ErrorCode::new(-240, "Hardware error");
     // §21.8.11 device-specific errors (-300..-399).
+    pub const DEVICE_SPECIFIC_ERROR: ErrorCode = ErrorCode::new(-300, "Device-specific error");
     pub const QUEUE_OVERFLOW: ErrorCode = ErrorCode::new(-350, "Queue overflow");
     pub const INPUT_BUFFER_OVERRUN: ErrorCode = ErrorCode::new(-363, "Input buffer overrun");
     // §21.8.12 query errors (-400..-499).
