@@ -82,18 +82,22 @@ struct Outcome {
 }
 
 fn run_in_process(faults: Vec<String>, keep_evidence: bool) -> Outcome {
+    run_plan_in_process(PLAN, faults, keep_evidence)
+}
+
+fn run_plan_in_process(plan: &'static str, faults: Vec<String>, keep_evidence: bool) -> Outcome {
     let (tx, rx) = mpsc::channel();
     // A thread of its own, so a hang fails the test instead of stalling it.
     std::thread::spawn(move || {
-        let _ = tx.send(run_now(&faults, keep_evidence));
+        let _ = tx.send(run_now(plan, &faults, keep_evidence));
     });
     rx.recv_timeout(BOUND).expect("the run did not end")
 }
 
-fn run_now(faults: &[String], keep_evidence: bool) -> Outcome {
+fn run_now(plan: &str, faults: &[String], keep_evidence: bool) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let rig = parse_rig(&dir.path().join("rig.yaml"), &rig_text(faults)).unwrap();
-    let plan = parse_plan(Path::new("plan.yaml"), PLAN).unwrap();
+    let plan = parse_plan(Path::new("plan.yaml"), plan).unwrap();
     check_plan_against_rig(&plan, &rig).unwrap();
     let evidence =
         keep_evidence.then(|| Evidence::create(dir.path(), ClockKind::Simulated).unwrap());
@@ -279,6 +283,32 @@ fn a_full_evidence_disk_stops_the_run_with_the_journal_a_verifiable_prefix() {
     // Without evidence there is no disk to fill: the run goes on.
     let o = run_in_process(vec!["{ at_s: 4, kind: disk_full }".into()], false);
     assert_eq!(o.result.verdict(), Verdict::Pass);
+}
+
+/// Every test passes, but S3 stops answering after its last step: the
+/// run's own safe state cannot close it, and a run that leaves its rig
+/// short of the safe state is not a pass (exit 3, verdict aborted).
+#[test]
+fn a_passing_run_whose_final_safe_state_fails_is_not_a_pass() {
+    const SHORT: &str = "\
+plan: short
+tests:
+  - name: up
+    steps:
+      - set: { device: grid, voltage_v: 240, frequency_hz: 60, output: on }
+      - close: { device: s3 }
+      - wait: { s: 2 }
+";
+    let o = run_plan_in_process(
+        SHORT,
+        vec!["{ at_s: 1, kind: link_silent, device: s3 }".into()],
+        false,
+    );
+    assert!(o.result.tests.iter().all(|t| t.verdict == Verdict::Pass));
+    assert!(o.result.aborted.is_none());
+    let errors = o.result.safe_state_errors.join("\n");
+    assert!(errors.contains("device `s3`"), "{errors}");
+    assert_eq!(o.result.verdict(), Verdict::Aborted);
 }
 
 #[test]

@@ -87,6 +87,9 @@ pub fn summary(r: &RunResult) -> String {
             crate::exec::clock::ClockKind::Wall => "wall",
         }
     );
+    if r.aborted.is_none() && !r.safe_state_errors.is_empty() {
+        s.push_str("\nthe rig did not reach its safe state at the end of the run:");
+    }
     if let Some(a) = &r.aborted {
         if r.safe_state_errors.is_empty() {
             s.push_str(&format!(

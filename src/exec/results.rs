@@ -128,8 +128,14 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Aborted also when the rig did not reach its safe state, even after
+    /// tests that passed: a device left energised or unanswered is a
+    /// device fault the operator must see (exit 3), not a pass.
     pub fn verdict(&self) -> Verdict {
-        if self.aborted.is_some() || self.tests.iter().any(|t| t.verdict == Verdict::Aborted) {
+        if self.aborted.is_some()
+            || !self.safe_state_errors.is_empty()
+            || self.tests.iter().any(|t| t.verdict == Verdict::Aborted)
+        {
             Verdict::Aborted
         } else if self.tests.iter().any(|t| t.verdict == Verdict::Fail) {
             Verdict::Fail
