@@ -111,6 +111,25 @@ fn at(file: &Path, m: &Marker) -> Location {
     }
 }
 
+/// Moves a parser's position into `text`: at the end of a file without a
+/// final newline both YAML parsers end the last line themselves and report
+/// line N+1 (found by fuzzing), a line the file does not have, for a syntax
+/// error there or an empty node that ends the file. Lines break
+/// at CR LF, CR or LF, as YAML's do; the farthest position is just after
+/// the last character of a line.
+pub(crate) fn clamp_to_text(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let lengths: Vec<usize> = text
+        .split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .map(|l| l.chars().count())
+        .collect();
+    match lengths.get(line.max(1) - 1) {
+        Some(&len) => (line.max(1), column.clamp(1, len + 1)),
+        // Past the last line: the end of the file.
+        None => (lengths.len(), lengths.last().map_or(1, |&len| len + 1)),
+    }
+}
+
 /// Scans `text`, returning spans or the first syntax / depth error.
 pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
     let mut parser = Parser::new_from_str(text);
@@ -124,7 +143,11 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
         let (event, marker) = parser
             .next_token()
             .map_err(|e| ModelError::Syntax {
-                at: at(file, e.marker()),
+                at: {
+                    let mut a = at(file, e.marker());
+                    (a.line, a.column) = clamp_to_text(text, a.line, a.column);
+                    a
+                },
                 // yaml-rust2 caps its own flow nesting; say it in our terms.
                 message: if e.info().contains("recursion limit") {
                     format!(
@@ -270,6 +293,10 @@ pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
             Event::Scalar(..) | Event::Alias(_) if !is_key => child_done(&mut stack),
             _ => {}
         }
+    }
+    // An empty node at the very end sits where the parser ended the last line.
+    for p in map.values_mut() {
+        *p = clamp_to_text(text, p.0, p.1);
     }
     Ok(Scan {
         spans: Spans {
