@@ -66,3 +66,13 @@ fn an_empty_node_that_ends_the_file_is_located_inside_it() {
     assert_inside(plan, &e);
     assert!(e.render().contains("steps[1]"), "{}", e.render());
 }
+
+/// `model_rig`: a duplicate empty key whose second copy ends a file broken
+/// into lines by CR alone was located on the line after the last.
+#[test]
+fn a_duplicate_key_that_ends_the_file_is_located_inside_it() {
+    let rig = "?\r\r\r?\r ";
+    let e = parse_rig(Path::new("/nonexistent-v2x-hil-fuzz/rig.yaml"), rig).unwrap_err();
+    assert_inside(rig, &e);
+    assert!(e.render().contains("duplicate key"), "{}", e.render());
+}
