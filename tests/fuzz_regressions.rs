@@ -75,4 +75,10 @@ fn a_duplicate_key_that_ends_the_file_is_located_inside_it() {
     let e = parse_rig(Path::new("/nonexistent-v2x-hil-fuzz/rig.yaml"), rig).unwrap_err();
     assert_inside(rig, &e);
     assert!(e.render().contains("duplicate key"), "{}", e.render());
+
+    // `model_site`: the same with LF lines before the CR-only ones.
+    let site =
+        "esit:\n+++++t?lety: iE\r?\rty: iE\resit:\n+++++t?lety: iE\r?\rty: iE\r?\r\r\r?\r\r\r ";
+    let e = parse_site(Path::new("/nonexistent-v2x-hil-fuzz/site.yaml"), site).unwrap_err();
+    assert_inside(site, &e);
 }
