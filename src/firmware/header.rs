@@ -223,12 +223,30 @@ pub fn check_image(image: &Image) -> Result<FirmwareHeader, HeaderError> {
             actual: image.end_address().saturating_sub(body_start) as usize,
         });
     }
-    let body = image
-        .bytes_at(body_start..body_end, Some(ERASED_BYTE))
-        .map_err(HeaderError::Image)?;
-    header.check_payload(&body)?;
+    // A chunk at a time: a header declaring 4 GiB over a sparse image (a
+    // few bytes at each end of the address space) reads 64 KiB at once,
+    // not 4 GiB of erased flash.
+    let mut computed = 0;
+    let mut at = body_start;
+    while at < body_end {
+        let end = body_end.min(at + CRC_CHUNK);
+        let chunk = image
+            .bytes_at(at..end, Some(ERASED_BYTE))
+            .map_err(HeaderError::Image)?;
+        computed = crc32_update(computed, &chunk);
+        at = end;
+    }
+    if computed != header.payload_crc32 {
+        return Err(HeaderError::PayloadCrc {
+            declared: header.payload_crc32,
+            computed,
+        });
+    }
     Ok(header)
 }
+
+/// Bytes of the image [`check_image`] holds in memory at once.
+const CRC_CHUNK: u64 = 64 * 1024;
 
 /// A valid emulated-charger image of exactly `size` bytes (header included):
 /// header for `version`, then a readable banner, then deterministic
@@ -280,6 +298,36 @@ mod tests {
         assert_eq!(h.version, "1.1.0");
         assert_eq!(h.payload_length, 236);
         h.check_payload(&img[64..]).unwrap();
+    }
+
+    #[test]
+    fn sparse_payload_is_checked_a_chunk_at_a_time() {
+        // Header at 0, a few payload bytes, a gap of erased flash crossing
+        // several 64 KiB chunks, three bytes at the far end.
+        let tail_at: u32 = 0x0012_3457;
+        let payload_len = tail_at + 3 - HEADER_LEN as u32;
+        let mut flat = vec![ERASED_BYTE; (tail_at + 3) as usize];
+        flat[64..68].copy_from_slice(b"code");
+        flat[tail_at as usize..].copy_from_slice(b"end");
+        let h = FirmwareHeader {
+            version: "2.0.0".into(),
+            payload_length: payload_len,
+            payload_crc32: crc32(&flat[64..]),
+        };
+        flat[..64].copy_from_slice(&h.encode().unwrap());
+        let seg = |address: u32, data: &[u8]| crate::firmware::Segment {
+            address,
+            data: data.to_vec(),
+        };
+        let sparse = vec![seg(0, &flat[..68]), seg(tail_at, b"end")];
+        let img = Image::new(sparse, None, crate::firmware::ImageFormat::Bin).unwrap();
+        assert_eq!(check_image(&img), Ok(h));
+        let bad = vec![seg(0, &flat[..68]), seg(tail_at, b"enD")];
+        let img = Image::new(bad, None, crate::firmware::ImageFormat::Bin).unwrap();
+        assert!(matches!(
+            check_image(&img),
+            Err(HeaderError::PayloadCrc { .. })
+        ));
     }
 
     #[test]

@@ -99,6 +99,17 @@ impl ModelError {
         }
     }
 
+    /// Where the error is, to correct it (`None` for `Io`, which has no place).
+    pub(crate) fn location_mut(&mut self) -> Option<&mut Location> {
+        match self {
+            ModelError::Io { .. } => None,
+            ModelError::Syntax { at, .. }
+            | ModelError::Schema { at, .. }
+            | ModelError::Invalid { at, .. }
+            | ModelError::SafetyLimit { at, .. } => Some(at),
+        }
+    }
+
     /// The key path the error is about ("" for the whole document).
     pub fn key_path(&self) -> &str {
         match self {

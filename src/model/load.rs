@@ -90,11 +90,14 @@ pub(crate) fn parse_doc<T: DeserializeOwned>(
             };
             let inner = e.into_inner();
             let at = match inner.location() {
-                Some(l) => Location {
-                    file: file.to_path_buf(),
-                    line: l.line(),
-                    column: l.column(),
-                },
+                Some(l) => {
+                    let (line, column) = spans::clamp_to_text(text, l.line(), l.column());
+                    Location {
+                        file: file.to_path_buf(),
+                        line,
+                        column,
+                    }
+                }
                 None => scan.spans.location(&key_path),
             };
             let message = clean_message(&inner.to_string());

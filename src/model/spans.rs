@@ -111,8 +111,60 @@ fn at(file: &Path, m: &Marker) -> Location {
     }
 }
 
-/// Scans `text`, returning spans or the first syntax / depth error.
+/// Moves a parser's position into `text`: at the end of a file without a
+/// final newline both YAML parsers end the last line themselves and report
+/// line N+1 (found by fuzzing), a line the file does not have, for a syntax
+/// error there, an empty node that ends the file, or a duplicate empty key. Lines break
+/// at CR LF, CR or LF, as YAML's do; the farthest position is just after
+/// the last character of a line.
+pub(crate) fn clamp_to_text(text: &str, line: usize, column: usize) -> (usize, usize) {
+    clamp_to_lines(&line_lengths(text), line, column)
+}
+
+/// Characters in each line of `text`, lines broken as YAML breaks them.
+fn line_lengths(text: &str) -> Vec<usize> {
+    text.split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .map(|l| l.chars().count())
+        .collect()
+}
+
+/// [`clamp_to_text`] with the line lengths counted once (a file has one
+/// position per node: counting per position would be quadratic).
+fn clamp_to_lines(lengths: &[usize], line: usize, column: usize) -> (usize, usize) {
+    match lengths.get(line.max(1) - 1) {
+        Some(&len) => (line.max(1), column.clamp(1, len + 1)),
+        // Past the last line: the end of the file.
+        None => (lengths.len(), lengths.last().map_or(1, |&len| len + 1)),
+    }
+}
+
+/// Scans `text`, returning spans or the first syntax / depth error. Every
+/// position is moved into the text (see [`clamp_to_text`]).
 pub fn scan(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
+    let lengths = line_lengths(text);
+    let clamp = |e: &mut ModelError| {
+        if let Some(at) = e.location_mut() {
+            (at.line, at.column) = clamp_to_lines(&lengths, at.line, at.column);
+        }
+    };
+    match scan_raw(file, text) {
+        Ok(mut scan) => {
+            for p in scan.spans.map.values_mut() {
+                *p = clamp_to_lines(&lengths, p.0, p.1);
+            }
+            scan.errors.iter_mut().for_each(clamp);
+            Ok(scan)
+        }
+        Err(mut errors) => {
+            errors.0.iter_mut().for_each(clamp);
+            Err(errors)
+        }
+    }
+}
+
+/// [`scan`] with the parser's own positions.
+fn scan_raw(file: &Path, text: &str) -> Result<Scan, ModelErrors> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut map: HashMap<String, (usize, usize)> = HashMap::new();

@@ -215,15 +215,13 @@ pub struct Verification {
     pub report_rebuilt: bool,
 }
 
-/// Checks the envelope's signature with the public key, every subject's
-/// digest, that no evidence file is unsigned, and the journal's chain.
-pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, SignError> {
+/// Checks a DSSE envelope's signature with `key` and returns the signed
+/// body. Pure (bytes in, bytes out) so it can be fuzzed and reused: only
+/// an entry whose keyid is this key's and whose Ed25519 signature over
+/// PAE(payloadType, body) verifies counts.
+pub fn verify_envelope(envelope: &[u8], key: &SigningPublicKey) -> Result<Vec<u8>, SignError> {
     let fail = |m: String| SignError::Verify(m);
-    let key = SigningPublicKey::parse(public_key_pem)
-        .map_err(|e| fail(format!("the public key: {e}")))?;
-    let env_path = dir.join(ENVELOPE_FILE);
-    let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
-    let envelope: Value = serde_json::from_slice(&env_bytes)
+    let envelope: Value = serde_json::from_slice(envelope)
         .map_err(|e| fail(format!("{ENVELOPE_FILE} is not JSON: {e}")))?;
     if envelope["payloadType"] != PAYLOAD_TYPE {
         return Err(fail(format!(
@@ -237,7 +235,7 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
         .ok_or_else(|| fail(format!("{ENVELOPE_FILE}: payload is not base64")))?;
     let sigs = envelope["signatures"]
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let pae = pae(PAYLOAD_TYPE, &body);
     // The keyid names the key: a signature entry whose keyid is not this
@@ -253,10 +251,21 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
     });
     if !good {
         return Err(fail(format!(
-            "{ENVELOPE_FILE}: no signature verifies with key {}",
-            key.fingerprint()
+            "{ENVELOPE_FILE}: no signature verifies with key {keyid}"
         )));
     }
+    Ok(body)
+}
+
+/// Checks the envelope's signature with the public key, every subject's
+/// digest, that no evidence file is unsigned, and the journal's chain.
+pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, SignError> {
+    let fail = |m: String| SignError::Verify(m);
+    let key = SigningPublicKey::parse(public_key_pem)
+        .map_err(|e| fail(format!("the public key: {e}")))?;
+    let env_path = dir.join(ENVELOPE_FILE);
+    let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
+    let body = verify_envelope(&env_bytes, &key)?;
     let statement: Value = serde_json::from_slice(&body)
         .map_err(|e| fail(format!("the signed statement is not JSON: {e}")))?;
     let subjects = statement["subject"].as_array().cloned().unwrap_or_default();

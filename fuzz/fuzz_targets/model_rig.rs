@@ -1,0 +1,9 @@
+//! `model::parse_rig` on arbitrary text: never panics, and every error it
+//! reports in this file has a line and column inside the text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    v2x_hil_fuzz::fuzz_loader(data, "rig.yaml", v2x_hil::model::parse_rig);
+});
