@@ -47,15 +47,15 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 2
 fi
 
-jobs_arg=()
-if [ -n "${FUZZ_JOBS:-}" ]; then jobs_arg=(--jobs "$FUZZ_JOBS"); fi
+# cargo fuzz build has no --jobs; cargo reads CARGO_BUILD_JOBS.
+if [ -n "${FUZZ_JOBS:-}" ]; then export CARGO_BUILD_JOBS="$FUZZ_JOBS"; fi
 echo "building ${#targets[@]} target(s) with RUSTC_BOOTSTRAP=1…" >&2
 failed_build=()
 # One cargo invocation for all targets; per target when some are named (or
 # when building all at once failed, to tell which).
-if [ "$all_targets" -eq 0 ] || ! nice -n "$nice_level" cargo fuzz build "${jobs_arg[@]}" >&2; then
+if [ "$all_targets" -eq 0 ] || ! nice -n "$nice_level" cargo fuzz build >&2; then
   for t in "${targets[@]}"; do
-    if ! nice -n "$nice_level" cargo fuzz build "${jobs_arg[@]}" "$t" >&2; then
+    if ! nice -n "$nice_level" cargo fuzz build "$t" >&2; then
       failed_build+=("$t")
     fi
   done
