@@ -134,11 +134,11 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
     ]);
     ConnectedRig {
         devices: Devices {
-            grid: Box::new(Grid {
+            grid: Some(Box::new(Grid {
                 log: log.clone(),
                 hang: grid_hangs,
-            }),
-            island_switch: Box::new(Switch(log.clone())),
+            })),
+            island_switch: Some(Box::new(Switch(log.clone()))),
             load: None,
             recorder: None,
             charger: Box::new(FakeCharger(log.clone())),
@@ -152,6 +152,7 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
             nominal_voltage_v: 240.0,
             nominal_frequency_hz: 60.0,
             charger_rating_w: 11500.0,
+            kind: v2x_hil::model::RigKind::Lab,
             safe_state: v2x_hil::model::SafeState {
                 charger_power_w: 0.0,
                 island_switch: v2x_hil::model::SwitchState::Closed,
@@ -162,6 +163,7 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
         },
         faults: None,
         evidence: None,
+        operator: None,
     }
 }
 
@@ -405,19 +407,13 @@ fn an_interrupt_stops_a_ramp_between_its_steps() {
     let mut c = v2x_hil::rig::connect(&emulated_rig()).unwrap();
     let interrupt = Arc::new(AtomicBool::new(false));
     let calls = Arc::new(AtomicUsize::new(0));
-    let inner = std::mem::replace(
-        &mut c.rig.devices.grid,
-        Box::new(Grid {
-            log: Log::default(),
-            hang: false,
-        }),
-    );
-    c.rig.devices.grid = Box::new(InterruptingGrid {
+    let inner = c.rig.devices.grid.take().unwrap();
+    c.rig.devices.grid = Some(Box::new(InterruptingGrid {
         inner,
         clock: c.rig.clock.clone(),
         calls: calls.clone(),
         interrupt: interrupt.clone(),
-    });
+    }));
     let plan = plan(
         "plan: ramp\ntests:\n  - name: ramp\n    steps:\n      \
          - ramp: { device: grid, frequency_hz: 61.0, over_s: 10, step_s: 0.001 }\n",

@@ -1,16 +1,19 @@
 //! The command line: one file per subcommand; errors from every layer are
 //! rendered here for people, with the exit codes DESIGN.md gives.
 
+mod commission;
 mod emulate;
 mod flash;
 mod keys;
 mod output;
 mod plan_check;
+mod progress;
 mod report;
 mod rig_check;
 mod rig_source;
 mod run;
 mod site_check;
+mod terminal_operator;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -67,6 +70,9 @@ pub enum ColorChoice {
 pub enum Command {
     /// Run a test plan on a rig (the built-in emulated rig by default).
     Run(run::RunArgs),
+    /// Commission an installation: the site's guided, resumable
+    /// commissioning plan, its compliance, a signed report.
+    Commission(commission::CommissionArgs),
     /// Check plans without touching any device.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -161,6 +167,7 @@ pub fn main(cli: Cli) -> ExitCode {
         .try_init();
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Commission(args) => commission::run(args),
         Command::Plan(PlanCommand::Check { plan, rig }) => plan_check::run(&plan, rig.as_deref()),
         Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
         Command::Site(SiteCommand::Check { site }) => site_check::run(&site),

@@ -34,13 +34,42 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
 /// references, safety limits, firmware images — before anything is
 /// connected: a plan the rig refuses never puts a byte on a wire.
 pub fn load_checked(plan_path: &Path, rig_path: Option<&Path>) -> Result<(Plan, Rig), ExitCode> {
+    let rig = super::rig_source::load(rig_path).map_err(|e| {
+        output::error(&e.render());
+        ExitCode::BadInput
+    })?;
+    let plan = load_checked_on(plan_path, &rig, None)?;
+    Ok((plan, rig))
+}
+
+/// Loads the plan, binds it to the run's site (`profile: site`, `serial:
+/// site`, `site_export_pct`) and checks it against the rig.
+pub fn load_checked_on(
+    plan_path: &Path,
+    rig: &Rig,
+    site: Option<&model::Site>,
+) -> Result<Plan, ExitCode> {
+    let plan = model::load_plan(plan_path).map_err(|e| {
+        output::error(&e.render());
+        ExitCode::BadInput
+    })?;
+    check_bound(plan, rig, site)
+}
+
+/// Binds an already parsed plan to the site and checks it against the rig.
+pub fn check_bound(
+    mut plan: Plan,
+    rig: &Rig,
+    site: Option<&model::Site>,
+) -> Result<Plan, ExitCode> {
     let refuse = |message: String| {
         output::error(&message);
         ExitCode::BadInput
     };
-    let rig = super::rig_source::load(rig_path).map_err(|e| refuse(e.render()))?;
-    let plan = model::load_plan(plan_path).map_err(|e| refuse(e.render()))?;
-    model::check_plan_against_rig(&plan, &rig).map_err(|e| refuse(e.render()))?;
-    crate::exec::firmware::preflight(&plan, &rig).map_err(refuse)?;
-    Ok((plan, rig))
+    if let Some(site) = site {
+        plan.bind_site(site);
+    }
+    model::check_plan_against_rig(&plan, rig).map_err(|e| refuse(e.render()))?;
+    crate::exec::firmware::preflight(&plan, rig).map_err(refuse)?;
+    Ok(plan)
 }

@@ -47,34 +47,25 @@ pub fn run(args: RunArgs) -> ExitCode {
     // still ends in the safe state rather than killing the process.
     let interrupt = Interrupt::default();
     let _signal_runtime = watch_signals(&interrupt);
-    let (plan, rig) = match super::plan_check::load_checked(&args.plan, args.rig.as_deref()) {
-        Ok(x) => x,
-        Err(code) => return code,
+    let rig = match super::rig_source::load(args.rig.as_deref()) {
+        Ok(rig) => rig,
+        Err(e) => {
+            output::error(&e.render());
+            return ExitCode::BadInput;
+        }
     };
     let site = match &args.site {
         None => None,
-        Some(path) => match crate::model::load_site(path) {
-            Ok(site) => {
-                // Frequency pickups are absolute hertz: a 50 Hz profile says
-                // nothing about a 60 Hz charger.
-                let nominal = site.profile.as_ref().and_then(|p| p.nominal);
-                if let Some(n) = nominal.filter(|n| n.frequency_hz != rig.nominal.frequency_hz) {
-                    output::error(&format!(
-                        "{}: site.grid_profile: the profile is for a {} Hz grid but the rig is {} Hz",
-                        path.display(),
-                        n.frequency_hz,
-                        rig.nominal.frequency_hz
-                    ));
-                    return ExitCode::BadInput;
-                }
-                Some((path.clone(), site))
-            }
-            Err(e) => {
-                output::error(&e.render());
-                return ExitCode::BadInput;
-            }
+        Some(path) => match load_site_for(path, &rig) {
+            Ok(site) => Some((path.clone(), site)),
+            Err(code) => return code,
         },
     };
+    let plan =
+        match super::plan_check::load_checked_on(&args.plan, &rig, site.as_ref().map(|(_, s)| s)) {
+            Ok(plan) => plan,
+            Err(code) => return code,
+        };
     if args.out.is_none() && fills_the_disk(&plan, &rig) {
         // The run goes on as it would with --out, but for this one fault.
         output::warning(
@@ -99,6 +90,69 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         },
     };
+    execute(Session {
+        args: &args,
+        plan: &plan,
+        rig: &rig,
+        interrupt: &interrupt,
+        evidence,
+        operator: None,
+        progress: false,
+    })
+}
+
+/// Loads the site file, and checks its grid profile is for the rig's grid.
+pub(super) fn load_site_for(
+    path: &Path,
+    rig: &crate::model::Rig,
+) -> Result<crate::model::Site, ExitCode> {
+    let site = crate::model::load_site(path).map_err(|e| {
+        output::error(&e.render());
+        ExitCode::BadInput
+    })?;
+    // Frequency pickups are absolute hertz: a 50 Hz profile says nothing
+    // about a 60 Hz charger.
+    let nominal = site.profile.as_ref().and_then(|p| p.nominal);
+    if let Some(n) = nominal.filter(|n| n.frequency_hz != rig.nominal.frequency_hz) {
+        output::error(&format!(
+            "{}: site.grid_profile: the profile is for a {} Hz grid but the rig is {} Hz",
+            path.display(),
+            n.frequency_hz,
+            rig.nominal.frequency_hz
+        ));
+        return Err(ExitCode::BadInput);
+    }
+    Ok(site)
+}
+
+/// One run (or one resumed session of it), its inputs already checked.
+pub(super) struct Session<'a> {
+    pub args: &'a RunArgs,
+    pub plan: &'a crate::model::Plan,
+    pub rig: &'a crate::model::Rig,
+    pub interrupt: &'a Interrupt,
+    pub evidence: Option<Evidence>,
+    /// The person at a real site (`commission`); an emulated site brings
+    /// its own.
+    pub operator: Option<Box<dyn crate::exec::operator::Operator>>,
+    /// Say which test of how many, and what each wait is for.
+    pub progress: bool,
+}
+
+/// Connects the rig, runs the plan, keeps the evidence and builds (and
+/// signs) the report.
+pub(super) fn execute(session: Session) -> ExitCode {
+    let Session {
+        args,
+        plan,
+        rig,
+        interrupt,
+        evidence,
+        operator,
+        progress,
+    } = session;
+    let plan = plan.clone();
+    let rig = rig.clone();
     let options = ConnectOptions {
         can_log_dir: args.out.clone(),
         evidence: evidence.clone(),
@@ -109,7 +163,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         }),
     };
     let mut connected = match connect_with(&rig, &options) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            if let Some(op) = operator {
+                if c.rig.operator.is_none() {
+                    c.rig.operator = Some(op);
+                }
+            }
+            c
+        }
         Err(e) => {
             output::error(&e.to_string());
             if let Some(ev) = &evidence {
@@ -126,7 +187,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                         "signal": interrupt.signal(),
                     }),
                 );
-                finish_evidence(ev, &args, true);
+                finish_evidence(ev, args, true);
             }
             return ExitCode::Aborted;
         }
@@ -139,6 +200,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     let json = args.json;
     let mut printed_header = false;
+    let mut progress = progress.then(|| super::progress::Progress::new(&plan));
     let mut recorder = evidence
         .clone()
         .map(|e| RunRecorder::new(e, connected.rig.facts.nominal_frequency_hz));
@@ -153,6 +215,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         }
         if !json {
+            if let Some(p) = progress.as_mut() {
+                p.on_event(&event);
+            }
             print_event(&event, &mut printed_header);
         }
     };
@@ -181,7 +246,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         println!("{}", output::summary(&result));
     }
     if let Some(ev) = &evidence {
-        finish_evidence(ev, &args, json);
+        finish_evidence(ev, args, json);
     }
     if interrupt.flag.load(Ordering::SeqCst) {
         return ExitCode::Aborted;
@@ -210,12 +275,25 @@ fn fills_the_disk(plan: &crate::model::Plan, rig: &crate::model::Rig) -> bool {
 
 /// Creates the folder and its journal, and records what the run is about
 /// to do with which inputs (each file's digest).
-fn start_evidence(
+pub(super) fn start_evidence(
     dir: &Path,
     args: &RunArgs,
     plan: &crate::model::Plan,
     rig: &crate::model::Rig,
     site: Option<&(PathBuf, crate::model::Site)>,
+) -> Result<Evidence, String> {
+    start_evidence_with(dir, args, plan, rig, site, Value::Null)
+}
+
+/// [`start_evidence`], with more keys for the run's first record
+/// (`commission` says so, and names its built-in plan and rig by digest).
+pub(super) fn start_evidence_with(
+    dir: &Path,
+    args: &RunArgs,
+    plan: &crate::model::Plan,
+    rig: &crate::model::Rig,
+    site: Option<&(PathBuf, crate::model::Site)>,
+    extra: Value,
 ) -> Result<Evidence, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let emulated = rig.devices.values().any(|d| d.transport.is_emulated());
@@ -265,6 +343,9 @@ fn start_evidence(
             profile["unconfirmed"] = json!(p.unconfirmed);
             started["site_profile"] = profile;
         }
+    }
+    if let (Some(into), Value::Object(more)) = (started.as_object_mut(), extra) {
+        into.extend(more);
     }
     evidence.record(kind::RUN_STARTED, started);
     Ok(evidence)
@@ -371,8 +452,8 @@ pub fn json_document(result: &RunResult) -> serde_json::Value {
 /// Set by SIGINT (Ctrl-C), SIGTERM (CI timeouts, container stops) and
 /// SIGHUP (a closed terminal), with which came first.
 #[derive(Default)]
-struct Interrupt {
-    flag: Arc<AtomicBool>,
+pub(super) struct Interrupt {
+    pub(super) flag: Arc<AtomicBool>,
     signal: Arc<OnceLock<&'static str>>,
 }
 
@@ -387,7 +468,7 @@ impl Interrupt {
 /// the journal, and the run exits 3. Later signals are told that this is
 /// under way (SIGKILL still ends the process at once, the rig as it is).
 #[cfg(unix)]
-fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
+pub(super) fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
     use tokio::signal::unix::{signal, SignalKind};
     let rt = signal_runtime()?;
     // Registered here, before returning: a signal from now on is caught.
@@ -425,7 +506,7 @@ fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
 
 /// Elsewhere only Ctrl-C can be watched.
 #[cfg(not(unix))]
-fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
+pub(super) fn watch_signals(interrupt: &Interrupt) -> Option<tokio::runtime::Runtime> {
     let rt = signal_runtime()?;
     let (flag, which) = (interrupt.flag.clone(), interrupt.signal.clone());
     rt.spawn(async move {

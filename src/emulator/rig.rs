@@ -59,6 +59,9 @@ pub struct EmulatedRig {
     firmware_bus: Option<EmulatedCanBus>,
     /// What the emulated bootloader is doing (tests, `rig check`).
     pub bootloader: Option<Arc<Mutex<BootloaderStatus>>>,
+    /// An emulated site's own vehicle (kept plugged in while the rig lives).
+    site_vehicle: Option<super::site::SiteVehicle>,
+    site: Option<crate::model::EmulatedSite>,
 }
 
 impl EmulatedRig {
@@ -105,15 +108,22 @@ impl EmulatedRig {
                 transfer_time: Duration::from_secs_f64(backup.transfer_time_s),
             });
         }
-        let ev = rig
-            .devices_in_order()
-            .find(|(_, d)| d.role == Role::EvSimulator)
-            .and_then(|(_, d)| match d.transport {
-                TransportSpec::EmulatedCan { bit_rate } => {
-                    Some((d.vehicle.unwrap_or_default(), bit_rate))
-                }
-                _ => None,
-            });
+        // A lab's EV simulator is driven by the plan; a site's vehicle is
+        // the customer's, played here and reached only through the charger.
+        let site = (rig.kind == crate::model::RigKind::Site)
+            .then(|| rig.emulated_site.unwrap_or_default());
+        let ev = match &site {
+            Some(s) => Some((s.vehicle, 500_000)),
+            None => rig
+                .devices_in_order()
+                .find(|(_, d)| d.role == Role::EvSimulator)
+                .and_then(|(_, d)| match d.transport {
+                    TransportSpec::EmulatedCan { bit_rate } => {
+                        Some((d.vehicle.unwrap_or_default(), bit_rate))
+                    }
+                    _ => None,
+                }),
+        };
         let plant = Arc::new(Mutex::new(plant));
         let can_bus = ev.map(|(vehicle, bit_rate)| {
             let mut p = lock_plant(&plant);
@@ -144,12 +154,31 @@ impl EmulatedRig {
             },
             None => None,
         };
+        let site_vehicle = match (&site, &can_bus) {
+            (Some(s), Some(bus)) => Some(super::site::start_site(&plant, s, bus)),
+            _ => None,
+        };
         Ok(EmulatedRig {
             plant,
             can_bus,
             firmware_bus,
             bootloader,
+            site_vehicle,
+            site,
         })
+    }
+
+    /// The installer's hands on an emulated site.
+    pub fn site_operator(&self) -> Option<Box<dyn crate::exec::operator::Operator>> {
+        self.site.as_ref().map(|s| {
+            Box::new(super::site::EmulatedInstaller::new(self.plant.clone(), s))
+                as Box<dyn crate::exec::operator::Operator>
+        })
+    }
+
+    /// Whether this is an emulated site (its vehicle plugged in).
+    pub fn is_site(&self) -> bool {
+        self.site_vehicle.is_some()
     }
 
     pub fn firmware_bus(&self) -> Option<EmulatedCanBus> {

@@ -78,6 +78,44 @@ impl JournalWriter {
         })
     }
 
+    /// Opens an existing journal to go on appending (`commission
+    /// --resume`): the chain is verified first and continues from its last
+    /// complete record. A torn last line (a crash mid-write) is not a
+    /// record: it is cut off, and [`Reopened::torn_tail`] says what was cut,
+    /// for the record that marks the resumption.
+    pub fn reopen(path: &Path) -> Result<(Self, Reopened), JournalError> {
+        let io = |source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let bytes = std::fs::read(path).map_err(io)?;
+        let verified = verify_bytes(path, &bytes)?;
+        let kept = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let torn_tail = (kept < bytes.len()).then(|| TornTail {
+            bytes: bytes.len() - kept,
+            sha256: sha256_hex(bytes.get(kept..).unwrap_or(&[])),
+        });
+        let file = OpenOptions::new().write(true).open(path).map_err(io)?;
+        file.set_len(kept as u64).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        let file = OpenOptions::new().append(true).open(path).map_err(io)?;
+        let writer = JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            seq: verified.records.len() as u64,
+            prev: verified.head.clone(),
+            failed: None,
+        };
+        Ok((
+            writer,
+            Reopened {
+                records: verified.records,
+                torn_tail,
+            },
+        ))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -144,6 +182,22 @@ impl JournalWriter {
         self.seq += 1;
         Ok(())
     }
+}
+
+/// A journal reopened to append to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reopened {
+    /// Every complete record, verified.
+    pub records: Vec<Record>,
+    /// The torn last line that was cut off, if there was one.
+    pub torn_tail: Option<TornTail>,
+}
+
+/// What a crash left half-written at the end of a journal.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TornTail {
+    pub bytes: usize,
+    pub sha256: String,
 }
 
 /// What reading a journal found.
@@ -311,5 +365,36 @@ mod tests {
             }
             let _ = verify_bytes(Path::new("fuzz"), &bytes);
         }
+    }
+
+    #[test]
+    fn a_reopened_journal_cuts_a_torn_line_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 3);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let whole = bytes.len();
+        bytes.extend_from_slice(b"{\"seq\":3,\"prev\":\"ab");
+        std::fs::write(&path, &bytes).unwrap();
+        let (mut w, reopened) = JournalWriter::reopen(&path).unwrap();
+        assert_eq!(reopened.records.len(), 3);
+        let torn = reopened.torn_tail.unwrap();
+        assert_eq!(torn.bytes, bytes.len() - whole);
+        w.append(9.0, "simulated", "resumed", json!({})).unwrap();
+        let v = verify(&path).unwrap();
+        assert_eq!(v.records.len(), 4);
+        assert!(!v.torn_tail);
+        assert_eq!(v.records[3].kind, "resumed");
+        assert_eq!(v.records[3].seq, 3);
+    }
+
+    #[test]
+    fn a_broken_journal_is_not_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal(dir.path(), 3);
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"k\":1", "\"k\":7");
+        std::fs::write(&path, text).unwrap();
+        assert!(JournalWriter::reopen(&path).is_err());
     }
 }

@@ -28,6 +28,14 @@ pub mod kind {
     pub const FAULT: &str = "fault";
     /// An `expect_abort` test's abort, as it expected.
     pub const EXPECTED_ABORT: &str = "expected_abort";
+    /// `commission --resume` went on with an interrupted run.
+    pub const RESUMED: &str = "resumed";
+    /// The installer was asked to do something (site rigs).
+    pub const INSTALLER: &str = "installer";
+    /// An `identify` step's answer.
+    pub const IDENTIFIED: &str = "identified";
+    /// A V2H backup test at a site.
+    pub const BACKUP: &str = "backup";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -64,7 +72,9 @@ impl RunRecorder {
                 capture,
             } => {
                 self.islands += 1;
-                let file = format!("waveforms/island-{:03}.csv", self.islands);
+                let file = self
+                    .evidence
+                    .side_file(&format!("waveforms/island-{:03}", self.islands), "csv");
                 let waveform = self.write_waveform(&file, measurement.clearing_time_s, capture);
                 (
                     kind::ISLAND,
@@ -80,7 +90,9 @@ impl RunRecorder {
                 t0_s,
             } => {
                 self.trips += 1;
-                let file = format!("waveforms/trip-{:03}.csv", self.trips);
+                let file = self
+                    .evidence
+                    .side_file(&format!("waveforms/trip-{:03}", self.trips), "csv");
                 // The file's time 0 is the capture's trigger; the step is at t0_s.
                 let end_s = measurement.clearing_time_s.map(|t| t + t0_s);
                 let waveform = self.write_waveform(&file, end_s, capture);
@@ -112,6 +124,14 @@ impl RunRecorder {
                 (kind::TEST_FINISHED, value(serde_json::to_value(t)))
             }
             RunEvent::SafeState { errors } => (kind::SAFE_STATE, json!({ "errors": errors })),
+            RunEvent::Installer { action, say } => {
+                (kind::INSTALLER, json!({ "action": action, "say": say }))
+            }
+            RunEvent::Identified { device, identity } => (
+                kind::IDENTIFIED,
+                json!({ "device": device, "identity": value(serde_json::to_value(identity)) }),
+            ),
+            RunEvent::Backup(b) => (kind::BACKUP, value(serde_json::to_value(b))),
             RunEvent::ExpectedAbort { test, reason } => (
                 kind::EXPECTED_ABORT,
                 json!({ "test": test, "reason": reason }),

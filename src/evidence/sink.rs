@@ -34,6 +34,12 @@ struct Inner {
     /// The emulated `disk_full` fault: while set, every evidence write
     /// fails with ENOSPC, as on a full disk.
     disk_full: AtomicBool,
+    /// 0 for the run that made the folder; n for its n-th resumption
+    /// (`commission --resume`): side files get `.session-n` in their names.
+    session: u32,
+    /// Where this session's clock starts on the journal's time line: the
+    /// last record's time, so a resumed journal's times never go back.
+    t_offset_s: f64,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -55,8 +61,62 @@ impl Evidence {
                 started_utc: crate::report::time::utc_now_rfc3339(),
                 first_error: Mutex::new(None),
                 disk_full: AtomicBool::new(false),
+                session: 0,
+                t_offset_s: 0.0,
             }),
         })
+    }
+
+    /// Reopens the folder of an interrupted run to go on appending to its
+    /// journal (a torn last line is cut, see [`JournalWriter::reopen`]).
+    /// The records so far come back for the caller to decide what is done.
+    pub fn resume(dir: &Path) -> Result<(Self, super::journal::Reopened), JournalError> {
+        let (journal, reopened) = JournalWriter::reopen(&dir.join(JOURNAL_FILE))?;
+        let first = reopened.records.first();
+        let clock_kind = match first.map(|r| r.clock.as_str()) {
+            Some("wall") => ClockKind::Wall,
+            _ => ClockKind::Simulated,
+        };
+        let started_utc = first
+            .and_then(|r| r.data["started_utc"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(crate::report::time::utc_now_rfc3339);
+        let session = 1 + reopened
+            .records
+            .iter()
+            .filter(|r| r.kind == super::record::kind::RESUMED)
+            .count() as u32;
+        let t_offset_s = reopened.records.iter().map(|r| r.t_s).fold(0.0, f64::max);
+        Ok((
+            Evidence {
+                inner: Arc::new(Inner {
+                    dir: dir.to_path_buf(),
+                    journal: Mutex::new(journal),
+                    clock: OnceLock::new(),
+                    clock_kind,
+                    started_utc,
+                    first_error: Mutex::new(None),
+                    disk_full: AtomicBool::new(false),
+                    session,
+                    t_offset_s,
+                }),
+            },
+            reopened,
+        ))
+    }
+
+    /// `stem.ext`, or `stem.session-n.ext` in a resumed session: a side
+    /// file of an earlier session is never written over.
+    pub fn side_file(&self, stem: &str, ext: &str) -> String {
+        match self.inner.session {
+            0 => format!("{stem}.{ext}"),
+            n => format!("{stem}.session-{n}.{ext}"),
+        }
+    }
+
+    /// 0 for the run that made the folder, n for its n-th resumption.
+    pub fn session(&self) -> u32 {
+        self.inner.session
     }
 
     pub fn dir(&self) -> &Path {
@@ -76,13 +136,16 @@ impl Evidence {
         let _ = self.inner.clock.set(clock);
     }
 
-    /// Time on the rig's clock, in seconds.
+    /// Time on the journal's time line, in seconds: the rig's clock, after
+    /// the time of the sessions before this one.
     pub fn now_s(&self) -> f64 {
-        self.inner
-            .clock
-            .get()
-            .map(|c| c.now().as_secs_f64())
-            .unwrap_or(0.0)
+        self.inner.t_offset_s
+            + self
+                .inner
+                .clock
+                .get()
+                .map(|c| c.now().as_secs_f64())
+                .unwrap_or(0.0)
     }
 
     /// Appends one record (synced before this returns).

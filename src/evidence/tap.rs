@@ -30,7 +30,9 @@ impl TappedLink {
         role: &str,
         evidence: &Evidence,
     ) -> Result<Self, std::io::Error> {
-        let path = evidence.dir().join(format!("{device}.transcript"));
+        let path = evidence
+            .dir()
+            .join(evidence.side_file(device, "transcript"));
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

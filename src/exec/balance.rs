@@ -46,7 +46,7 @@ pub(crate) fn balance_load(
     r.sleep(SETTLE)?;
     let tolerance_w = max_residual_pu * rating;
     for _ in 0..MAX_ITERATIONS {
-        let through_s3 = r.rig.devices.grid.measure()?;
+        let through_s3 = r.rig.devices.grid()?.measure()?;
         if through_s3.power_w.abs() <= tolerance_w && through_s3.reactive_var.abs() <= tolerance_w {
             return Ok(setting);
         }
@@ -59,7 +59,7 @@ pub(crate) fn balance_load(
         }
         r.sleep(SETTLE)?;
     }
-    let m = r.rig.devices.grid.measure()?;
+    let m = r.rig.devices.grid()?.measure()?;
     Err(StepError::Fail(format!(
         "could not balance the island load: {:.0} W and {:.0} var still flow through S3 \
          (limit {:.0} W / var = {max_residual_pu} pu)",

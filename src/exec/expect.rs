@@ -44,7 +44,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
         ))
     };
     Ok(match role {
-        Role::GridSimulator => ac(&d.grid.measure()?, quantity).ok_or_else(unknown)?,
+        Role::GridSimulator => ac(&d.grid()?.measure()?, quantity).ok_or_else(unknown)?,
         Role::Charger => {
             let s = d.charger.status()?;
             match quantity {
@@ -65,7 +65,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
             ac(&load.measure()?, quantity).ok_or_else(unknown)?
         }
         Role::IslandSwitch => match quantity {
-            Quantity::Closed => Reading::Flag(d.island_switch.is_closed()?),
+            Quantity::Closed => Reading::Flag(d.island_switch()?.is_closed()?),
             _ => return Err(unknown()),
         },
         Role::EvSimulator => {

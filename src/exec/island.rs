@@ -130,24 +130,24 @@ impl<'a, 'r> IslandRun<'a, 'r> {
         }
         r.sleep(Duration::from_secs_f64(self.step.settle_s))?;
         wait_energized(r)?;
-        let through_s3 = r.rig.devices.grid.measure()?;
+        let through_s3 = r.rig.devices.grid()?.measure()?;
         let recorder = r.rig.devices.recorder.as_mut().ok_or_else(|| {
             StepError::Abort("the island step needs a waveform recorder on the rig".into())
         })?;
         let watch = Duration::from_secs_f64(self.step.watch_s);
         recorder.arm(PRE_TRIGGER, watch)?;
-        r.rig.devices.island_switch.open()?;
+        r.rig.devices.island_switch()?.open()?;
         r.sleep(watch)?;
         let capture = match wait_for_capture(r) {
             Ok(c) => c,
             Err(e) => {
                 // Do not leave the island standing on a recorder fault.
-                r.rig.devices.island_switch.close()?;
+                r.rig.devices.island_switch()?.close()?;
                 return Err(e);
             }
         };
         if self.step.reclose {
-            r.rig.devices.island_switch.close()?;
+            r.rig.devices.island_switch()?.close()?;
         }
         let analysis = analyse_capture(
             &capture,

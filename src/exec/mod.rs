@@ -1,6 +1,7 @@
 //! The plan runner: steps, assertions, safety interlocks, safe state, clock.
 
 pub mod analysis;
+mod backup;
 mod balance;
 pub mod clock;
 mod expect;
@@ -9,12 +10,14 @@ pub mod faults;
 pub mod firmware;
 mod island;
 mod lost;
+pub mod operator;
 pub mod results;
 pub mod rig;
 pub mod runner;
 pub mod safe_state;
 mod setpoints;
 pub mod settings;
+mod site_steps;
 mod trip;
 
 pub use results::{RunResult, Verdict};

@@ -106,6 +106,9 @@ pub struct TestResult {
     /// Grid disturbances of `trip` steps and the charger's clearing times.
     #[serde(default)]
     pub trips: Vec<TripMeasurement>,
+    /// V2H backup tests at a site (`backup` steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<BackupMeasurement>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     /// Firmware updates a `flash` step made, with the version read back.
@@ -143,4 +146,35 @@ impl RunResult {
             Verdict::Pass
         }
     }
+}
+
+/// A V2H backup test at a site, as polled through the charger (and the
+/// site meter when the rig has one). Without a recorder at a site, each
+/// instant is known to one poll: gaps and delays are given as the bound
+/// a poll allows, with the poll period beside them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupMeasurement {
+    /// Time between two polls: the resolution of every instant below.
+    pub poll_s: f64,
+    /// From the last poll that still saw the utility to the first that saw
+    /// the home formed within tolerance: an upper bound of the gap.
+    pub transfer_gap_s: Option<f64>,
+    pub max_transfer_gap_s: f64,
+    /// The home's supply while carried (charger's AC terminals).
+    pub home_voltage_min_v: Option<f64>,
+    pub home_voltage_max_v: Option<f64>,
+    pub home_frequency_min_hz: Option<f64>,
+    pub home_frequency_max_hz: Option<f64>,
+    /// The load the charger carried (mean of the samples), W.
+    pub home_load_w: Option<f64>,
+    /// Largest voltage the site meter saw at the service while the
+    /// breaker was open: backfeed into the utility's side if not ~0.
+    pub service_voltage_max_v: Option<f64>,
+    /// The charger's enter-service delay setting, read before the test.
+    pub enter_service_delay_s: f64,
+    /// From the utility's return (the meter seeing it, or without a meter
+    /// the installer being asked) to the charger reconnecting.
+    pub reconnect_delay_s: Option<f64>,
+    pub verdict: Verdict,
+    pub reason: Option<String>,
 }

@@ -55,6 +55,18 @@ pub enum RunEvent<'a> {
         test: &'a str,
         reason: &'a str,
     },
+    /// The installer is asked to do something.
+    Installer {
+        action: super::operator::InstallerAction,
+        say: &'a str,
+    },
+    /// An `identify` step's answer.
+    Identified {
+        device: &'a str,
+        identity: &'a crate::device::Identity,
+    },
+    /// A V2H backup test at a site.
+    Backup(&'a super::results::BackupMeasurement),
 }
 
 /// Why a step did not complete.
@@ -70,6 +82,12 @@ pub(crate) enum StepError {
         device: Option<String>,
         message: String,
     },
+}
+
+impl From<super::rig::MissingRole> for StepError {
+    fn from(e: super::rig::MissingRole) -> Self {
+        StepError::Abort(e.to_string())
+    }
 }
 
 impl From<DeviceError> for StepError {
@@ -104,6 +122,9 @@ pub struct Runner<'r> {
     pub(crate) faults_injected: usize,
     /// The device whose failure aborted the current test, if one did.
     pub(crate) abort_device: Option<String>,
+    /// The installer agreed to the charger importing or exporting in the
+    /// current test (site rigs ask once per test).
+    pub(crate) power_confirmed: bool,
 }
 
 impl<'r> Runner<'r> {
@@ -124,6 +145,7 @@ impl<'r> Runner<'r> {
             power_commanded: false,
             faults_injected: 0,
             abort_device: None,
+            power_confirmed: false,
         }
     }
 
@@ -143,6 +165,7 @@ impl<'r> Runner<'r> {
             });
             self.faults_injected = 0;
             self.abort_device = None;
+            self.power_confirmed = false;
             let outcome = self.run_test(test);
             let (outcome, settled) = if test.expect_abort {
                 self.settle_expected_abort(test, outcome, &mut result.safe_state_errors)
@@ -195,6 +218,7 @@ impl<'r> Runner<'r> {
             expected_abort: None,
             islands: Vec::new(),
             trips: Vec::new(),
+            backups: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
             flashes: Vec::new(),
@@ -241,13 +265,21 @@ impl<'r> Runner<'r> {
                 .filter(|e| e.verdict != Verdict::Pass)
                 .count();
             let mismatches: usize = result.settings.iter().map(|s| s.mismatches.len()).sum();
-            if failed_points + failed_trips + failed_expect + mismatches > 0 {
+            let failed_backups = result
+                .backups
+                .iter()
+                .filter(|b| b.verdict != Verdict::Pass)
+                .count();
+            if failed_points + failed_trips + failed_expect + mismatches + failed_backups > 0 {
                 result.verdict = Verdict::Fail;
-                let trips = if result.trips.is_empty() {
+                let mut trips = if result.trips.is_empty() {
                     String::new()
                 } else {
                     format!(", {failed_trips} trip(s) outside their clearing times")
                 };
+                if !result.backups.is_empty() {
+                    trips.push_str(&format!(", {failed_backups} backup test(s) failed"));
+                }
                 result.reason = Some(format!(
                     "{failed_points} island point(s) over the limit or not cleared, \
                      {failed_expect} expectation(s) not met, {mismatches} setting mismatch(es){trips}"
@@ -356,8 +388,8 @@ impl<'r> Runner<'r> {
                 result.trips.push(m);
                 Ok(())
             }
-            Step::Close(_) => Ok(self.rig.devices.island_switch.close()?),
-            Step::Open(_) => Ok(self.rig.devices.island_switch.open()?),
+            Step::Close(_) => Ok(self.rig.devices.island_switch()?.close()?),
+            Step::Open(_) => Ok(self.rig.devices.island_switch()?.open()?),
             Step::Expect(s) => {
                 let e = self.expect(index, s)?;
                 self.emit(RunEvent::Expectation(&e));
@@ -382,6 +414,14 @@ impl<'r> Runner<'r> {
                 let report = self.flash(s)?;
                 self.emit(RunEvent::Flash(&report));
                 result.flashes.push(report);
+                Ok(())
+            }
+            Step::Installer(s) => self.installer(s),
+            Step::Identify(s) => self.identify(s),
+            Step::Backup(s) => {
+                let m = self.backup(s)?;
+                self.emit(RunEvent::Backup(&m));
+                result.backups.push(m);
                 Ok(())
             }
             Step::Fault(f) => self.inject_fault(f),

@@ -104,6 +104,11 @@ pub fn drive_to_safe_state_by_device(
         );
     }
 
+    // A site rig has no grid simulator and no S3: the utility's grid is
+    // never commanded, so the charger's power is its whole safe state.
+    let Some(grid_slot) = d.grid.as_mut() else {
+        return errors;
+    };
     let actions: Vec<Action<dyn GridSimulator>> = match safe.grid {
         GridSafeState::Nominal => vec![
             ("grid voltage", Box::new(move |g| g.set_voltage_v(v))),
@@ -114,9 +119,12 @@ pub fn drive_to_safe_state_by_device(
     };
     let lost = Box::new(Lost::new(&grid));
     let before = errors.len();
-    act(&mut d.grid, lost, &grid, actions, deadline, &mut errors);
+    act(grid_slot, lost, &grid, actions, deadline, &mut errors);
     let grid_confirmed = errors.len() == before;
 
+    let Some(switch_slot) = d.island_switch.as_mut() else {
+        return errors;
+    };
     let actions: Vec<Action<dyn IslandSwitch>> = match safe.island_switch {
         // Never close S3 onto a grid simulator that did not confirm its
         // safe setting: it may be at an abnormal voltage or frequency.
@@ -134,14 +142,7 @@ pub fn drive_to_safe_state_by_device(
         SwitchState::Open => vec![("open S3", Box::new(|s| s.open()))],
     };
     let lost = Box::new(Lost::new(&s3));
-    act(
-        &mut d.island_switch,
-        lost,
-        &s3,
-        actions,
-        deadline,
-        &mut errors,
-    );
+    act(switch_slot, lost, &s3, actions, deadline, &mut errors);
     errors
 }
 

@@ -15,15 +15,15 @@ impl Runner<'_> {
         match role {
             Role::GridSimulator => {
                 if let Some(v) = s.voltage_v {
-                    d.grid.set_voltage_v(v)?;
+                    d.grid()?.set_voltage_v(v)?;
                     self.grid_voltage_v = v;
                 }
                 if let Some(f) = s.frequency_hz {
-                    d.grid.set_frequency_hz(f)?;
+                    d.grid()?.set_frequency_hz(f)?;
                     self.grid_frequency_hz = f;
                 }
                 if let Some(on) = s.output {
-                    d.grid.set_output(on)?;
+                    d.grid()?.set_output(on)?;
                 }
             }
             Role::Charger => {
@@ -34,7 +34,8 @@ impl Runner<'_> {
                     (None, None) => None,
                 };
                 if let Some(p) = p {
-                    d.charger.set_power_w(p)?;
+                    self.confirm_power(p)?;
+                    self.rig.devices.charger.set_power_w(p)?;
                     self.charger_setpoint_w = p;
                     self.power_commanded = true;
                     self.sample_power()?;
@@ -91,7 +92,10 @@ impl Runner<'_> {
                 _ => return Err(StepError::Abort("ramp needs a target".into())),
             },
             Role::Charger => match s.power_w {
-                Some(p) => (self.charger_setpoint_w, p),
+                Some(p) => {
+                    self.confirm_power(p)?;
+                    (self.charger_setpoint_w, p)
+                }
                 None => return Err(StepError::Abort("ramp needs power_w".into())),
             },
             _ => return Err(StepError::Abort("ramp applies to grid or charger".into())),
@@ -109,11 +113,11 @@ impl Runner<'_> {
             let x = from + (to - from) * k as f64 / n as f64;
             match role {
                 Role::GridSimulator if s.voltage_v.is_some() => {
-                    self.rig.devices.grid.set_voltage_v(x)?;
+                    self.rig.devices.grid()?.set_voltage_v(x)?;
                     self.grid_voltage_v = x;
                 }
                 Role::GridSimulator => {
-                    self.rig.devices.grid.set_frequency_hz(x)?;
+                    self.rig.devices.grid()?.set_frequency_hz(x)?;
                     self.grid_frequency_hz = x;
                 }
                 _ => {

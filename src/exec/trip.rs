@@ -85,10 +85,10 @@ pub(crate) fn run_trip(r: &mut Runner, s: &TripStep) -> Result<TripMeasurement, 
 
 fn step_grid(r: &mut Runner, quantity: &str, value: f64) -> Result<(), StepError> {
     if quantity == "voltage_v" {
-        r.rig.devices.grid.set_voltage_v(value)?;
+        r.rig.devices.grid()?.set_voltage_v(value)?;
         r.grid_voltage_v = value;
     } else {
-        r.rig.devices.grid.set_frequency_hz(value)?;
+        r.rig.devices.grid()?.set_frequency_hz(value)?;
         r.grid_frequency_hz = value;
     }
     Ok(())

@@ -43,6 +43,7 @@ pub mod plan;
 mod plan_bounds;
 mod plan_check;
 mod plan_load;
+mod plan_site;
 mod plan_steps;
 pub mod profile;
 pub mod rig;

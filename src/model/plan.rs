@@ -65,6 +65,79 @@ pub enum Step {
     Fault(super::fault::FaultSpec),
     /// Ends injected faults.
     Clear(super::fault::ClearSpec),
+    /// Asks the installer to do something (a site rig's physical actions).
+    Installer(InstallerStep),
+    /// Reads the device's identity and checks its serial.
+    Identify(IdentifyStep),
+    /// V2H backup at a site: the installer opens the main breaker, the
+    /// charger must carry the home, then resynchronise when it closes.
+    Backup(BackupStep),
+}
+
+/// Asks the person at the site; the emulator plays them on an emulated site.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename = "installer")]
+pub struct InstallerStep {
+    pub action: crate::exec::operator::InstallerAction,
+    /// What the installer is told, in plain words.
+    pub say: String,
+}
+
+/// `serial:` is a literal serial or `site` (the site file's `charger.serial`,
+/// bound when the run has a site).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IdentifyStep {
+    pub device: String,
+    /// The serial the device must report; `None` records without checking.
+    pub serial: Option<String>,
+    /// The plan asked for the site's serial (`serial: site`).
+    #[serde(skip)]
+    pub serial_from_site: bool,
+}
+
+/// The V2H backup test at a site (IEEE 1547-2018 §8.2 intentional
+/// islanding, as an installer can check it without a grid simulator): the
+/// installer opens the main breaker; the gap until the charger forms the
+/// home's supply, the home's voltage, frequency and load, the site meter
+/// reading no backfeed; the installer closes it; the delay until the
+/// charger reconnects (its enter-service delay, §4.10.3).
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename = "backup")]
+pub struct BackupStep {
+    /// The charger.
+    pub device: String,
+    /// The site meter at the service entrance, when the rig has one.
+    pub meter: Option<String>,
+    /// Longest acceptable gap from losing the utility to the home's supply.
+    pub max_transfer_gap_s: f64,
+    /// How long the home is carried before the breaker is closed again.
+    #[serde(default = "default_backup_hold_s")]
+    pub hold_s: f64,
+    /// Home voltage and frequency must stay within these of nominal.
+    #[serde(default = "default_backup_voltage_pct")]
+    pub voltage_tolerance_pct: f64,
+    #[serde(default = "default_backup_frequency_hz")]
+    pub frequency_tolerance_hz: f64,
+    /// How long to wait for each of the installer's actions to show, and
+    /// for reconnection beyond the enter-service delay.
+    #[serde(default = "default_backup_wait_s")]
+    pub wait_s: f64,
+}
+
+fn default_backup_hold_s() -> f64 {
+    10.0
+}
+
+fn default_backup_voltage_pct() -> f64 {
+    5.0
+}
+
+fn default_backup_frequency_hz() -> f64 {
+    0.5
+}
+
+fn default_backup_wait_s() -> f64 {
+    120.0
 }
 
 /// Updates the charger's firmware through its bootloader, as `v2x-hil flash`.
@@ -96,6 +169,9 @@ impl Step {
             Step::Flash(_) => "flash",
             Step::Fault(_) => "fault",
             Step::Clear(_) => "clear",
+            Step::Installer(_) => "installer",
+            Step::Identify(_) => "identify",
+            Step::Backup(_) => "backup",
         }
     }
 
@@ -114,6 +190,9 @@ impl Step {
             Step::EvLimits(s) => Some(&s.device),
             Step::Flash(s) => Some(&s.device),
             Step::Trip(s) => Some(&s.device),
+            Step::Identify(s) => Some(&s.device),
+            Step::Backup(s) => Some(&s.device),
+            Step::Installer(_) => None,
             Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => None,
         }
     }
@@ -159,6 +238,9 @@ pub struct SetStep {
     /// Export positive, import negative.
     pub power_w: Option<f64>,
     pub power_pct: Option<f64>,
+    /// Charger: percent of the site's permitted export (`site.export_limit_w`
+    /// of the run's site file); bound to `power_w` before the run.
+    pub site_export_pct: Option<f64>,
     pub p_w: Option<f64>,
     pub ql_var: Option<f64>,
     pub qc_var: Option<f64>,
@@ -227,9 +309,13 @@ pub struct WaitStep {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WriteSettingsStep {
     pub device: String,
-    /// Loaded from the path (relative to the plan file) at plan load time.
+    /// Loaded from the path (relative to the plan file) at plan load time,
+    /// or the site's (`profile: site`) once the run's site is bound.
     #[serde(serialize_with = "profile_name")]
     pub profile: Option<GridProfile>,
+    /// `profile: site`: the run's site file names the profile.
+    #[serde(skip)]
+    pub profile_from_site: bool,
     pub anti_islanding: Option<bool>,
     pub enter_service_delay_s: Option<f64>,
 }
@@ -240,6 +326,9 @@ pub struct ReadSettingsStep {
     pub device: String,
     #[serde(serialize_with = "profile_name")]
     pub compare_profile: Option<GridProfile>,
+    /// `compare_profile: site`.
+    #[serde(skip)]
+    pub profile_from_site: bool,
 }
 
 /// A step's profile is journalled by name; its values are in the plan's
@@ -444,6 +533,9 @@ pub struct ExpectStep {
     pub device: String,
     pub quantity: Quantity,
     pub value: Option<f64>,
+    /// Instead of `value`: percent of the site's permitted export, bound
+    /// to `value` before the run.
+    pub site_export_pct: Option<f64>,
     pub tolerance: Option<f64>,
     pub equals: Option<bool>,
     /// Keep polling up to this long; 0 = checked once.

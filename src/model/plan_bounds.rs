@@ -166,6 +166,9 @@ pub fn step_duration_s(step: &Step) -> f64 {
         Step::Expect(e) => s(e.within_s),
         Step::Island(i) => sweep_extent(i).0 as f64 * (s(i.settle_s) + s(i.watch_s)),
         Step::Trip(t) => s(t.watch_s()),
+        // At most: each installer action and the reconnection may take
+        // `wait_s`, and the home is carried for `hold_s`.
+        Step::Backup(b) => 3.0 * s(b.wait_s) + s(b.hold_s),
         _ => 0.0,
     }
 }

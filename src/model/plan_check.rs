@@ -4,7 +4,7 @@
 use super::check::{list, Checker};
 use super::error::{ModelError, ModelErrors};
 use super::plan::*;
-use super::rig::{DeviceSpec, Rig, Role};
+use super::rig::{DeviceSpec, Rig, RigKind, Role};
 
 /// Every `device:` names a rig device of a role the step allows; `island`
 /// finds its switch, recorder and charger; setpoints stay within the rig's
@@ -20,6 +20,7 @@ pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors>
         }
     }
     super::island_load::check_island_load(&mut c, plan, rig);
+    super::plan_site::check_site_steps(&mut c, plan, rig);
     c.finish()
 }
 
@@ -47,7 +48,23 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::EvSimulator,
             Role::HomeLoad,
         ],
-        Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => &[],
+        Step::Identify(_) | Step::Backup(_) => &[Role::Charger],
+        Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) | Step::Installer(_) => {
+            &[]
+        }
+    }
+}
+
+/// What to do about a step whose role the rig lacks: on a site rig, say
+/// why it can never have it.
+fn missing_role_hint(rig: &Rig, role: Role) -> String {
+    if rig.kind == RigKind::Site && !role.allowed_on_site() {
+        format!(
+            "rig {} is a site rig: the grid there is the utility's and is never commanded, so it has no {role}; run this step on a lab rig",
+            rig.source.display()
+        )
+    } else {
+        format!("add a device with `role: {role}` to the rig")
     }
 }
 
@@ -88,7 +105,7 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
                     role.with_article(),
                     rig.source.display()
                 ),
-                format!("add a device with `role: {role}` to the rig"),
+                missing_role_hint(rig, *role),
             );
         }
     }
@@ -129,14 +146,21 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     let dk = format!("{sk}.{kind}.device");
     let role_names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
     let Some(dev) = rig.devices.get(name) else {
+        let able = names_with_roles(rig, roles);
+        let hint = match roles.iter().find(|r| !r.allowed_on_site()) {
+            Some(role) if able.is_empty() && rig.kind == RigKind::Site => {
+                missing_role_hint(rig, *role)
+            }
+            _ => format!(
+                "devices that can take `{kind}` ({}): {}",
+                role_names.join(", "),
+                list(&able)
+            ),
+        };
         c.invalid(
             &dk,
             format!("no device `{name}` in rig {}", rig.source.display()),
-            format!(
-                "devices that can take `{kind}` ({}): {}",
-                role_names.join(", "),
-                list(&names_with_roles(rig, roles))
-            ),
+            hint,
         );
         return;
     };

@@ -55,7 +55,21 @@ struct RawStep {
     flash: Option<RawFlash>,
     fault: Option<super::fault::FaultSpec>,
     clear: Option<super::fault::ClearSpec>,
+    installer: Option<InstallerStep>,
+    identify: Option<RawIdentify>,
+    backup: Option<BackupStep>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "identify")]
+struct RawIdentify {
+    device: String,
+    serial: Option<String>,
+}
+
+/// What `profile:` / `compare_profile:` / `serial:` write to mean "the
+/// run's site file says".
+pub const FROM_SITE: &str = "site";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "flash")]
@@ -65,7 +79,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -223,25 +237,29 @@ fn convert_step(
         found.push(Step::Wait(x));
     }
     if let Some(x) = s.write_settings {
-        let profile = x.profile.and_then(|p| {
+        let from_site = x.profile.as_deref() == Some(Path::new(FROM_SITE));
+        let profile = x.profile.filter(|_| !from_site).and_then(|p| {
             let key = format!("{sk}.write_settings.profile");
             profile_ref(c, nested, profiles, &key, &base.join(p))
         });
         found.push(Step::WriteSettings(WriteSettingsStep {
             device: x.device,
             profile,
+            profile_from_site: from_site,
             anti_islanding: x.anti_islanding,
             enter_service_delay_s: x.enter_service_delay_s,
         }));
     }
     if let Some(x) = s.read_settings {
-        let compare_profile = x.compare_profile.and_then(|p| {
+        let from_site = x.compare_profile.as_deref() == Some(Path::new(FROM_SITE));
+        let compare_profile = x.compare_profile.filter(|_| !from_site).and_then(|p| {
             let key = format!("{sk}.read_settings.compare_profile");
             profile_ref(c, nested, profiles, &key, &base.join(p))
         });
         found.push(Step::ReadSettings(ReadSettingsStep {
             device: x.device,
             compare_profile,
+            profile_from_site: from_site,
         }));
     }
     if let Some(x) = s.balance_load {
@@ -288,6 +306,20 @@ fn convert_step(
     }
     if let Some(x) = s.clear {
         found.push(Step::Clear(x));
+    }
+    if let Some(x) = s.installer {
+        found.push(Step::Installer(x));
+    }
+    if let Some(x) = s.identify {
+        let from_site = x.serial.as_deref() == Some(FROM_SITE);
+        found.push(Step::Identify(IdentifyStep {
+            device: x.device,
+            serial: x.serial.filter(|_| !from_site),
+            serial_from_site: from_site,
+        }));
+    }
+    if let Some(x) = s.backup {
+        found.push(Step::Backup(x));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();

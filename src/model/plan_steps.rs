@@ -43,6 +43,16 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                     c.non_negative(&k(n), v);
                 }
             }
+            if let Some(p) = s.site_export_pct {
+                c.within(&k("site_export_pct"), p, -100.0, 100.0, " %");
+                if s.power_w.is_some() || s.power_pct.is_some() {
+                    c.invalid(
+                        &k("site_export_pct"),
+                        "site_export_pct with power_w or power_pct",
+                        "give exactly one of power_w, power_pct, site_export_pct",
+                    );
+                }
+            }
             if s.power_w.is_some() && s.power_pct.is_some() {
                 c.invalid(
                     &k("power_pct"),
@@ -55,6 +65,7 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 || s.output.is_some()
                 || s.power_w.is_some()
                 || s.power_pct.is_some()
+                || s.site_export_pct.is_some()
                 || s.p_w.is_some()
                 || s.ql_var.is_some()
                 || s.qc_var.is_some()
@@ -114,6 +125,47 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::ReadSettings(_) | Step::Close(_) | Step::Open(_) => {}
+        Step::Installer(i) => {
+            if i.say.trim().is_empty() {
+                c.invalid(
+                    &k("say"),
+                    "nothing to tell the installer",
+                    "say what to do in plain words, e.g. \"Open the main breaker\"",
+                );
+            }
+        }
+        Step::Identify(i) => {
+            if i.serial.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                c.invalid(
+                    &k("serial"),
+                    "empty serial",
+                    "give the serial the device must report, or `site` for the site file's",
+                );
+            }
+        }
+        Step::Backup(b) => {
+            if c.positive(&k("max_transfer_gap_s"), b.max_transfer_gap_s) {
+                plan_bounds::duration(c, &k("max_transfer_gap_s"), b.max_transfer_gap_s);
+            }
+            plan_bounds::duration(c, &k("hold_s"), b.hold_s);
+            if c.positive(&k("wait_s"), b.wait_s) {
+                plan_bounds::duration(c, &k("wait_s"), b.wait_s);
+            }
+            c.within(
+                &k("voltage_tolerance_pct"),
+                b.voltage_tolerance_pct,
+                0.1,
+                50.0,
+                " %",
+            );
+            c.within(
+                &k("frequency_tolerance_hz"),
+                b.frequency_tolerance_hz,
+                0.01,
+                5.0,
+                " Hz",
+            );
+        }
         Step::BalanceLoad(b) => {
             // IEEE 1547.1-2020 §5.10.2 uses Qf = 1.0; allow practical RLC range.
             c.within(&k("quality_factor"), b.quality_factor, 0.1, 10.0, "");
@@ -309,7 +361,7 @@ fn validate_expect(c: &mut Checker, sk: &str, e: &ExpectStep) {
                 "e.g. `equals: false`",
             );
         }
-        if e.value.is_some() || e.tolerance.is_some() {
+        if e.value.is_some() || e.tolerance.is_some() || e.site_export_pct.is_some() {
             c.invalid(
                 &k("value"),
                 format!(
@@ -327,10 +379,17 @@ fn validate_expect(c: &mut Checker, sk: &str, e: &ExpectStep) {
                 "use `value` and `tolerance`",
             );
         }
-        match (e.value, e.tolerance) {
+        match (e.value.or(e.site_export_pct), e.tolerance) {
             (Some(v), Some(t)) => {
                 c.finite(&k("value"), v);
                 c.non_negative(&k("tolerance"), t);
+                if e.value.is_some() && e.site_export_pct.is_some() {
+                    c.invalid(
+                        &k("site_export_pct"),
+                        "both value and site_export_pct",
+                        "give one of them",
+                    );
+                }
             }
             _ => c.invalid(
                 &format!("{sk}.expect"),

@@ -57,12 +57,85 @@ impl Role {
         format!("{article} {}", self.name())
     }
 
-    /// Roles every rig must have exactly one of (the others: at most one).
-    pub fn required(self) -> bool {
-        matches!(
-            self,
-            Role::GridSimulator | Role::IslandSwitch | Role::Charger
-        )
+    /// Roles every lab rig must have exactly one of (the others: at most
+    /// one). A site rig needs only its charger.
+    pub fn required(self, kind: RigKind) -> bool {
+        match kind {
+            RigKind::Lab => matches!(
+                self,
+                Role::GridSimulator | Role::IslandSwitch | Role::Charger
+            ),
+            RigKind::Site => self == Role::Charger,
+        }
+    }
+
+    /// Whether a site rig may have this role. The grid at a site is the
+    /// utility's and is never commanded (no grid simulator, switch or
+    /// load); the vehicle is the customer's, reached through the charger.
+    pub fn allowed_on_site(self) -> bool {
+        matches!(self, Role::Charger)
+    }
+}
+
+/// What kind of place the rig is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RigKind {
+    /// A test rig: grid simulator, switch S3, loads, EV simulator.
+    #[default]
+    Lab,
+    /// An installation: the charger (and a site meter) on the utility's
+    /// grid, the customer's vehicle plugged in. Nothing commands the grid.
+    Site,
+}
+
+impl RigKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RigKind::Lab => "lab",
+            RigKind::Site => "site",
+        }
+    }
+}
+
+/// What the emulator plays on an emulated site rig that a real site simply
+/// has: the home's own loads, the customer's vehicle plugged into the
+/// charger, and the installer's hands at the main breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmulatedSite {
+    /// The site's loads (behind the charger's transfer switch in V2H).
+    #[serde(default)]
+    pub home_load: SiteLoad,
+    /// The vehicle plugged into the charger (CHAdeMO, discharge permitted).
+    #[serde(default)]
+    pub vehicle: VehicleSpec,
+    /// How long after a prompt the emulated installer does what it asks.
+    #[serde(default = "default_installer_reaction_s")]
+    pub installer_reaction_s: f64,
+}
+
+/// A constant-impedance load: P and Q drawn at nominal voltage.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteLoad {
+    #[serde(default)]
+    pub p_w: f64,
+    #[serde(default)]
+    pub q_var: f64,
+}
+
+fn default_installer_reaction_s() -> f64 {
+    3.0
+}
+
+impl Default for EmulatedSite {
+    fn default() -> Self {
+        EmulatedSite {
+            home_load: SiteLoad::default(),
+            vehicle: VehicleSpec::default(),
+            installer_reaction_s: default_installer_reaction_s(),
+        }
     }
 }
 
@@ -463,6 +536,9 @@ pub struct FirmwareSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rig {
     pub name: String,
+    pub kind: RigKind,
+    /// Only on an emulated site rig.
+    pub emulated_site: Option<EmulatedSite>,
     pub nominal: Nominal,
     pub plant: PlantSettings,
     pub safety_limits: SafetyLimits,

@@ -14,21 +14,34 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const RIG_KEYS: &str =
-    "a rig: a mapping with keys rig, nominal, plant, safety_limits, safe_state, devices, faults";
+    "a rig: a mapping with keys rig, kind, nominal, plant, safety_limits, safe_state, devices, faults, emulated_site";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "rig")]
 struct RawRig {
     rig: String,
+    #[serde(default)]
+    kind: RigKind,
     nominal: Nominal,
     #[serde(default)]
     plant: PlantSettings,
-    safety_limits: SafetyLimits,
+    safety_limits: RawSafetyLimits,
     #[serde(default)]
     safe_state: SafeState,
     devices: OrderedMap<RawDevice>,
     #[serde(default)]
     faults: Vec<super::fault::RawScheduledFault>,
+    emulated_site: Option<EmulatedSite>,
+}
+
+/// Safety limits as written: a site rig commands no grid, so its grid
+/// limits may be left out (nothing may then set a grid value at all).
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields, rename = "safety_limits")]
+struct RawSafetyLimits {
+    max_grid_voltage_v: Option<f64>,
+    max_frequency_deviation_hz: Option<f64>,
+    max_charger_power_w: f64,
 }
 
 #[derive(Deserialize)]
@@ -175,14 +188,26 @@ pub fn parse_rig_with(
             devices.insert(name, spec);
         }
     }
-    validate_roles(&mut c, &roles);
+    validate_roles(&mut c, &roles, raw.kind);
+    validate_emulated_site(&mut c, raw.kind, raw.emulated_site.as_ref(), &devices);
+    let safety_limits = SafetyLimits {
+        // A site rig without grid limits may set no grid value at all.
+        max_grid_voltage_v: raw
+            .safety_limits
+            .max_grid_voltage_v
+            .unwrap_or(raw.nominal.voltage_v),
+        max_frequency_deviation_hz: raw.safety_limits.max_frequency_deviation_hz.unwrap_or(0.0),
+        max_charger_power_w: raw.safety_limits.max_charger_power_w,
+    };
     let faults = super::fault::rig_faults(&mut c, raw.faults);
     c.finish()?;
     let rig = Rig {
         name: raw.rig,
+        kind: raw.kind,
+        emulated_site: raw.emulated_site,
         nominal: raw.nominal,
         plant: raw.plant,
-        safety_limits: raw.safety_limits,
+        safety_limits,
         safe_state: raw.safe_state,
         devices,
         device_order: order,
@@ -229,32 +254,42 @@ fn validate_top(c: &mut Checker, raw: &RawRig) {
         );
     }
     let l = raw.safety_limits;
-    if c.positive("safety_limits.max_grid_voltage_v", l.max_grid_voltage_v)
-        && n.voltage_v.is_finite()
-        && l.max_grid_voltage_v < n.voltage_v
-    {
-        c.invalid(
-            "safety_limits.max_grid_voltage_v",
-            format!(
-                "{} V is below the nominal voltage {} V",
-                l.max_grid_voltage_v, n.voltage_v
-            ),
-            "the limit must allow at least nominal voltage",
-        );
+    if raw.kind == RigKind::Lab {
+        for (key, value) in [
+            ("max_grid_voltage_v", l.max_grid_voltage_v),
+            ("max_frequency_deviation_hz", l.max_frequency_deviation_hz),
+        ] {
+            if value.is_none() {
+                c.invalid(
+                    &format!("safety_limits.{key}"),
+                    format!("a lab rig needs safety_limits.{key}"),
+                    "its grid simulator is refused any setpoint beyond it; only a `kind: site` rig, which commands no grid, may leave it out",
+                );
+            }
+        }
     }
-    if c.positive(
-        "safety_limits.max_frequency_deviation_hz",
-        l.max_frequency_deviation_hz,
-    ) && l.max_frequency_deviation_hz >= n.frequency_hz
-    {
-        c.invalid(
-            "safety_limits.max_frequency_deviation_hz",
-            format!(
-                "{} Hz is not below the nominal frequency",
-                l.max_frequency_deviation_hz
-            ),
-            "expected a deviation smaller than nominal frequency, e.g. 3.0 Hz",
-        );
+    if let Some(max_v) = l.max_grid_voltage_v {
+        if c.positive("safety_limits.max_grid_voltage_v", max_v)
+            && n.voltage_v.is_finite()
+            && max_v < n.voltage_v
+        {
+            c.invalid(
+                "safety_limits.max_grid_voltage_v",
+                format!("{max_v} V is below the nominal voltage {} V", n.voltage_v),
+                "the limit must allow at least nominal voltage",
+            );
+        }
+    }
+    if let Some(max_df) = l.max_frequency_deviation_hz {
+        if c.positive("safety_limits.max_frequency_deviation_hz", max_df)
+            && max_df >= n.frequency_hz
+        {
+            c.invalid(
+                "safety_limits.max_frequency_deviation_hz",
+                format!("{max_df} Hz is not below the nominal frequency"),
+                "expected a deviation smaller than nominal frequency, e.g. 3.0 Hz",
+            );
+        }
     }
     c.positive("safety_limits.max_charger_power_w", l.max_charger_power_w);
     let s = raw.safe_state.charger_power_w;
@@ -422,49 +457,7 @@ fn validate_device(
                 "only an ev_simulator plays a vehicle",
             );
         }
-        c.positive(&format!("{vk}.capacity_kwh"), v.capacity_kwh);
-        c.within(
-            &format!("{vk}.initial_soc_pct"),
-            v.initial_soc_pct,
-            0.0,
-            100.0,
-            "",
-        );
-        c.within(
-            &format!("{vk}.min_discharge_soc_pct"),
-            v.min_discharge_soc_pct,
-            0.0,
-            100.0,
-            "",
-        );
-        c.within(
-            &format!("{vk}.max_charge_current_a"),
-            v.max_charge_current_a,
-            0.0,
-            255.0,
-            "CHAdeMO carries currents in one byte",
-        );
-        c.within(
-            &format!("{vk}.max_discharge_current_a"),
-            v.max_discharge_current_a,
-            0.0,
-            255.0,
-            "CHAdeMO carries currents in one byte",
-        );
-        c.within(
-            &format!("{vk}.min_discharge_voltage_v"),
-            v.min_discharge_voltage_v,
-            0.0,
-            1000.0,
-            "",
-        );
-        c.within(
-            &format!("{vk}.max_battery_voltage_v"),
-            v.max_battery_voltage_v,
-            50.0,
-            1000.0,
-            "",
-        );
+        check_vehicle(c, &vk, v);
     }
     let firmware = d.firmware.and_then(|f| {
         let fk = format!("{key}.firmware");
@@ -548,18 +541,116 @@ fn validate_device(
     })
 }
 
-fn validate_roles(c: &mut Checker, roles: &[(String, Role)]) {
+/// `emulated_site:` belongs to an emulated site rig, and its numbers are
+/// physical.
+fn validate_emulated_site(
+    c: &mut Checker,
+    kind: RigKind,
+    site: Option<&EmulatedSite>,
+    devices: &BTreeMap<String, DeviceSpec>,
+) {
+    let Some(site) = site else {
+        return;
+    };
+    let emulated = devices.values().any(|d| d.transport.is_emulated());
+    if kind != RigKind::Site || !emulated {
+        c.invalid(
+            "emulated_site",
+            "`emulated_site` describes what the emulator plays at an emulated site",
+            "only a `kind: site` rig whose devices are emulated has one; a real site has its own loads, car and installer",
+        );
+    }
+    let k = "emulated_site";
+    for (key, v) in [
+        ("home_load.p_w", site.home_load.p_w),
+        ("home_load.q_var", site.home_load.q_var),
+    ] {
+        c.within(&format!("{k}.{key}"), v, 0.0, 100_000.0, "");
+    }
+    c.within(
+        &format!("{k}.installer_reaction_s"),
+        site.installer_reaction_s,
+        0.0,
+        600.0,
+        "",
+    );
+    check_vehicle(c, &format!("{k}.vehicle"), &site.vehicle);
+}
+
+/// A vehicle's numbers, as CHAdeMO can carry them.
+fn check_vehicle(c: &mut Checker, vk: &str, v: &VehicleSpec) {
+    c.positive(&format!("{vk}.capacity_kwh"), v.capacity_kwh);
+    c.within(
+        &format!("{vk}.initial_soc_pct"),
+        v.initial_soc_pct,
+        0.0,
+        100.0,
+        "",
+    );
+    c.within(
+        &format!("{vk}.min_discharge_soc_pct"),
+        v.min_discharge_soc_pct,
+        0.0,
+        100.0,
+        "",
+    );
+    c.within(
+        &format!("{vk}.max_charge_current_a"),
+        v.max_charge_current_a,
+        0.0,
+        255.0,
+        " A",
+    );
+    c.within(
+        &format!("{vk}.max_discharge_current_a"),
+        v.max_discharge_current_a,
+        0.0,
+        255.0,
+        " A",
+    );
+    c.within(
+        &format!("{vk}.min_discharge_voltage_v"),
+        v.min_discharge_voltage_v,
+        0.0,
+        1000.0,
+        "",
+    );
+    c.within(
+        &format!("{vk}.max_battery_voltage_v"),
+        v.max_battery_voltage_v,
+        50.0,
+        1000.0,
+        "",
+    );
+}
+
+fn validate_roles(c: &mut Checker, roles: &[(String, Role)], kind: RigKind) {
+    if kind == RigKind::Site {
+        for (name, role) in roles {
+            if !role.allowed_on_site() {
+                c.invalid(
+                    &format!("devices.{name}.role"),
+                    format!("a site rig has no {role}"),
+                    "at a site the grid is the utility's and is never commanded, and the vehicle is the customer's (the charger talks to it): a site rig has the charger and a site meter; use `kind: lab` for a test rig",
+                );
+            }
+        }
+    }
     for role in Role::ALL {
         let names: Vec<&str> = roles
             .iter()
             .filter(|(_, r)| *r == role)
             .map(|(n, _)| n.as_str())
             .collect();
-        if role.required() && names.is_empty() {
+        if role.required(kind) && names.is_empty() {
+            let needs = match kind {
+                RigKind::Lab => "every lab rig needs a grid_simulator, an island_switch and a charger (a rig for a real installation is `kind: site`)",
+                RigKind::Site => "a site rig needs its charger",
+            };
             c.invalid(
                 "devices",
                 format!("the rig has no {role}"),
-                format!("add one device with `role: {role}`; every rig needs a grid_simulator, an island_switch and a charger"),
+                format!("add one device with `role: {role}`; {needs}"),
             );
         }
         if names.len() > 1 {

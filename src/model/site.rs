@@ -27,7 +27,7 @@ pub struct Site {
 }
 
 /// `site:` — the installation itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Installation {
     /// `[A-Za-z0-9._-]{1,64}`: safe in file names and report titles.
@@ -39,6 +39,35 @@ pub struct Installation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program: Option<String>,
     pub grid_profile: ProfileRef,
+    /// Which commissioning plan applies (and how a program counts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
+    /// The export the interconnection agreement permits at this site, W:
+    /// the V2G functional test exports at (a share of) it, never beyond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_limit_w: Option<f64>,
+}
+
+/// The kind of installation, as a V2X pilot counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Segment {
+    /// A home with V2H backup.
+    Home,
+    /// A business site.
+    Commercial,
+    /// A school-bus depot (several chargers behind one service).
+    Depot,
+}
+
+impl Segment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Segment::Home => "home",
+            Segment::Commercial => "commercial",
+            Segment::Depot => "depot",
+        }
+    }
 }
 
 /// Which grid profile the site uses: its `profile:` name and the path it

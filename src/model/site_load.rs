@@ -40,6 +40,8 @@ struct RawInstallation {
     utility: String,
     program: Option<String>,
     grid_profile: PathBuf,
+    segment: Option<Segment>,
+    export_limit_w: Option<f64>,
 }
 
 /// Loads a site file and the grid profile it names (path relative to the
@@ -62,6 +64,10 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
     text_field(&mut c, "site.utility", &raw.site.utility);
     if let Some(p) = &raw.site.program {
         text_field(&mut c, "site.program", p);
+    }
+    if let Some(w) = raw.site.export_limit_w {
+        // Up to 10 MW: a large depot's interconnection.
+        c.within("site.export_limit_w", w, 1.0, 10_000_000.0, " W");
     }
     let profile_path = base.join(&raw.site.grid_profile);
     let written = raw.site.grid_profile.to_string_lossy();
@@ -136,6 +142,8 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
                 name: profile.name.clone(),
                 path: profile_path,
             },
+            segment: raw.site.segment,
+            export_limit_w: raw.site.export_limit_w,
         },
         charger: raw.charger,
         ev: raw.ev,

@@ -9,7 +9,9 @@ use crate::der::{EnterService, TripSettings};
 use crate::device::flasher::FlashReport;
 use crate::evidence::journal::Record;
 use crate::evidence::record::kind;
-use crate::exec::results::{Expectation, IslandMeasurement, SettingsReading, TestResult, Verdict};
+use crate::exec::results::{
+    BackupMeasurement, Expectation, IslandMeasurement, SettingsReading, TestResult, Verdict,
+};
 use crate::exec::settings::side_by_side;
 use serde::Deserialize;
 use serde_json::Value;
@@ -123,6 +125,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     settings: Vec::new(),
                     flashes: Vec::new(),
                     power: Vec::new(),
+                    backups: Vec::new(),
                 });
                 true
             }
@@ -192,9 +195,27 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 }
                 Err(_) => false,
             },
-            kind::STEP | kind::EXCHANGE | kind::SAFE_STATE | kind::FAULT | kind::EXPECTED_ABORT => {
+            kind::RESUMED => {
+                // The interrupted session's end is not the run's: tests it
+                // did not finish are run again, and the run goes on.
+                finished = None;
+                report.aborted = None;
+                report
+                    .tests
+                    .retain(|t| matches!(t.verdict, ReportVerdict::Pass | ReportVerdict::Fail));
                 true
             }
+            kind::BACKUP => match serde_json::from_value::<BackupMeasurement>(d.clone()) {
+                Ok(b) => current(&mut report.tests, |t| t.backups.push(b)),
+                Err(_) => false,
+            },
+            kind::STEP
+            | kind::EXCHANGE
+            | kind::SAFE_STATE
+            | kind::FAULT
+            | kind::EXPECTED_ABORT
+            | kind::INSTALLER
+            | kind::IDENTIFIED => true,
             _ => false,
         };
         if !ok {

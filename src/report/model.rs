@@ -152,6 +152,9 @@ pub struct TestReport {
     pub settings: Vec<SettingsReading>,
     pub flashes: Vec<FlashReport>,
     pub power: Vec<PowerSample>,
+    /// V2H backup tests at a site.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<crate::exec::results::BackupMeasurement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

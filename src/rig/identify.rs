@@ -21,8 +21,14 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
         .into_iter()
         .map(|info| {
             let identity = match info.role {
-                Role::GridSimulator => d.grid.identify(),
-                Role::IslandSwitch => d.island_switch.identify(),
+                Role::GridSimulator => match d.grid.as_mut() {
+                    Some(g) => g.identify(),
+                    None => continue_missing(),
+                },
+                Role::IslandSwitch => match d.island_switch.as_mut() {
+                    Some(s) => s.identify(),
+                    None => continue_missing(),
+                },
                 Role::IslandLoad => match d.load.as_mut() {
                     Some(l) => l.identify(),
                     None => continue_missing(),

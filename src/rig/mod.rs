@@ -201,11 +201,12 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         nominal_voltage_v: rig.nominal.voltage_v,
         nominal_frequency_hz: rig.nominal.frequency_hz,
         charger_rating_w: 0.0,
+        kind: rig.kind,
         safe_state: rig.safe_state,
         roles: roles.names(),
         firmware: charger_spec.firmware.clone(),
     };
-    let (devices, charger_rating_w) = roles.into_devices(flasher)?;
+    let (devices, charger_rating_w) = roles.into_devices(rig.kind, flasher)?;
     let injector = wiring.map(faults::Wiring::into_injector);
     let evidence = options
         .evidence
@@ -221,6 +222,7 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
             },
             faults: injector,
             evidence,
+            operator: emulation.as_ref().and_then(EmulatedRig::site_operator),
         },
         devices: infos,
         plant: emulation.as_ref().map(|e| e.plant.clone()),

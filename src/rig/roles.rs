@@ -119,9 +119,11 @@ impl<'r> Roles<'r> {
     }
 
     /// The runner's devices, and the charger's rating (the rig file's, or
-    /// what the charger reports).
+    /// what the charger reports). A lab rig must have its grid simulator
+    /// and S3; a site rig has neither.
     pub(super) fn into_devices(
         self,
+        kind: crate::model::RigKind,
         flasher: Option<Box<dyn device::flasher::Flasher>>,
     ) -> Result<(Devices, f64), ConnectError> {
         let (mut charger, name, spec) = self.charger.ok_or(ConnectError::MissingRole("charger"))?;
@@ -134,13 +136,17 @@ impl<'r> Roles<'r> {
                     source,
                 })?,
         };
+        if kind == crate::model::RigKind::Lab {
+            if self.grid.is_none() {
+                return Err(ConnectError::MissingRole("grid simulator"));
+            }
+            if self.island_switch.is_none() {
+                return Err(ConnectError::MissingRole("island switch"));
+            }
+        }
         let devices = Devices {
-            grid: self
-                .grid
-                .ok_or(ConnectError::MissingRole("grid simulator"))?,
-            island_switch: self
-                .island_switch
-                .ok_or(ConnectError::MissingRole("island switch"))?,
+            grid: self.grid,
+            island_switch: self.island_switch,
             load: self.load,
             recorder: self.recorder,
             charger,

@@ -39,14 +39,18 @@ pub(super) fn open_traces(
     let Some(dir) = &options.can_log_dir else {
         return Ok(None);
     };
+    let name = |ext: &str| match &options.evidence {
+        Some(e) => e.side_file(interface, ext),
+        None => format!("{interface}.{ext}"),
+    };
     let create = |ext: &str| {
-        let path = dir.join(format!("{interface}.{ext}"));
+        let path = dir.join(name(ext));
         std::fs::File::create(&path)
             .map(BufWriter::new)
             .map_err(|e| ConnectError::Log { path, source: e })
     };
     let candump = create("log")?;
-    let path = dir.join(format!("{interface}.pcapng"));
+    let path = dir.join(name("pcapng"));
     let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
         Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
         interface,

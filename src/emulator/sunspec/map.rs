@@ -211,10 +211,23 @@ fn measurements(img: &mut Image, o: usize, plant: &Plant) {
     img.put(o, &m701::Alrm, &u32_regs(alarm_bits(reason)));
     // Bit 0 GRID_FOLLOWING, bit 1 GRID_FORMING (model_701.json DERMode).
     img.put(o, &m701::DERMode, &u32_regs(if forming { 2 } else { 1 }));
-    img.put(o, &m701::W, &[i16_of(at(m.inverter_power_w, SF_W))]);
-    img.put(o, &m701::A, &[i16_of(at(m.inverter_current_rms_a, SF_A))]);
-    img.put(o, &m701::LNV, &[u16_of(at(m.pcc_voltage_rms_v, SF_V))]);
-    img.put(o, &m701::Hz, &u32_of(at(m.pcc_frequency_hz, SF_HZ_701)));
+    // What the charger measures at its own AC terminals: the PCC while its
+    // transfer switch is closed, the home bus it forms while it is open.
+    let (w, a, v, hz) = if forming && !plant.mid_closed() {
+        let h = plant.home_measure();
+        (h.power_w, h.current_rms_a, h.voltage_rms_v, h.frequency_hz)
+    } else {
+        (
+            m.inverter_power_w,
+            m.inverter_current_rms_a,
+            m.pcc_voltage_rms_v,
+            m.pcc_frequency_hz,
+        )
+    };
+    img.put(o, &m701::W, &[i16_of(at(w, SF_W))]);
+    img.put(o, &m701::A, &[i16_of(at(a, SF_A))]);
+    img.put(o, &m701::LNV, &[u16_of(at(v, SF_V))]);
+    img.put(o, &m701::Hz, &u32_of(at(hz, SF_HZ_701)));
     img.put(o, &m701::A_SF, &sf(SF_A));
     img.put(o, &m701::V_SF, &sf(SF_V));
     img.put(o, &m701::Hz_SF, &sf(SF_HZ_701));

@@ -1,0 +1,429 @@
+//! `v2x-hil commission --site SITE [--rig RIG] [--plan PLAN] --out DIR --sign-key KEY [--yes]`
+//! and `v2x-hil commission --resume DIR --sign-key KEY [--yes]`: the
+//! installer's guided run of the site's commissioning plan (data, shipped
+//! with the tool: `test-plans/commissioning-home.yaml` for homes,
+//! `commissioning-depot.yaml` for commercial sites and depots), whose
+//! verdict includes the site's compliance, signed at the end. Interrupted
+//! (a flat battery, Ctrl-C, a crash), it goes on from the first test it
+//! had not finished, in the same journal.
+
+use super::run::{self, Interrupt, RunArgs, Session};
+use super::{output, ExitCode};
+use crate::evidence::journal::Record;
+use crate::evidence::record::kind;
+use crate::evidence::Evidence;
+use crate::firmware::verify::sha256_hex;
+use crate::model::site::Segment;
+use crate::model::{self, Plan, Rig, RigKind, Site};
+use clap::Args;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct CommissionArgs {
+    /// The installation's site file (site id, utility, grid profile,
+    /// charger serial, installer).
+    #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
+    pub site: Option<PathBuf>,
+    /// The site's rig file: how the charger and site meter are reached.
+    /// Without it, the emulated twin of the site (the report says emulated).
+    #[arg(long, conflicts_with = "resume")]
+    pub rig: Option<PathBuf>,
+    /// The commissioning plan; by default the shipped one for the site's
+    /// segment (home, or commercial/depot).
+    #[arg(long, conflicts_with = "resume")]
+    pub plan: Option<PathBuf>,
+    /// A new folder for the run's evidence and signed report.
+    #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// The installer's Ed25519 signing key (PKCS#8 PEM).
+    #[arg(long)]
+    pub sign_key: PathBuf,
+    /// Agree in advance to every confirmation (unattended runs). Physical
+    /// actions (the main breaker) are still asked of the person at the site.
+    #[arg(long)]
+    pub yes: bool,
+    /// Go on with the interrupted commissioning in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+}
+
+/// The shipped commissioning plans and emulated site twins, built into the
+/// binary: an installer's laptop works offline from any folder.
+const HOME_PLAN: (&str, &str) = (
+    "test-plans/commissioning-home.yaml (built in)",
+    include_str!("../../test-plans/commissioning-home.yaml"),
+);
+const DEPOT_PLAN: (&str, &str) = (
+    "test-plans/commissioning-depot.yaml (built in)",
+    include_str!("../../test-plans/commissioning-depot.yaml"),
+);
+const HOME_TWIN: (&str, &str) = (
+    "rigs/emulated-site-home.yaml (built in)",
+    include_str!("../../rigs/emulated-site-home.yaml"),
+);
+const DEPOT_TWIN: (&str, &str) = (
+    "rigs/emulated-site-depot.yaml (built in)",
+    include_str!("../../rigs/emulated-site-depot.yaml"),
+);
+
+/// Where a plan or rig came from: a file, or the binary.
+#[derive(Clone)]
+enum Source {
+    File(PathBuf),
+    BuiltIn(&'static str, &'static str),
+}
+
+impl Source {
+    fn record(&self, name: &str) -> Value {
+        match self {
+            Source::File(p) => {
+                let mut v = json!({ "name": name, "path": p.display().to_string() });
+                if let Ok(bytes) = std::fs::read(p) {
+                    v["sha256"] = json!(sha256_hex(&bytes));
+                }
+                v
+            }
+            Source::BuiltIn(label, text) => {
+                json!({ "name": name, "path": label, "sha256": sha256_hex(text.as_bytes()) })
+            }
+        }
+    }
+
+    fn load_plan(&self) -> Result<Plan, ExitCode> {
+        match self {
+            Source::File(p) => model::load_plan(p),
+            Source::BuiltIn(label, text) => model::parse_plan(Path::new(label), text),
+        }
+        .map_err(|e| {
+            output::error(&e.render());
+            ExitCode::BadInput
+        })
+    }
+
+    fn load_rig(&self) -> Result<Rig, ExitCode> {
+        match self {
+            Source::File(p) => model::load_rig_with(p, &crate::device::drivers_for),
+            Source::BuiltIn(label, text) => {
+                model::parse_rig_with(Path::new(label), text, &crate::device::drivers_for)
+            }
+        }
+        .map_err(|e| {
+            output::error(&e.render());
+            ExitCode::BadInput
+        })
+    }
+
+    /// Its path as a run's first record names it.
+    fn path(&self) -> PathBuf {
+        match self {
+            Source::File(p) => p.clone(),
+            Source::BuiltIn(label, _) => PathBuf::from(label),
+        }
+    }
+}
+
+pub fn run(args: CommissionArgs) -> ExitCode {
+    let interrupt = Interrupt::default();
+    let _signal_runtime = run::watch_signals(&interrupt);
+    if let Err(e) = crate::report::sign::check_private_key(&args.sign_key) {
+        output::error(&e.to_string());
+        return ExitCode::BadInput;
+    }
+    match &args.resume {
+        Some(dir) => resume(&args, dir, &interrupt),
+        None => start(&args, &interrupt),
+    }
+}
+
+fn segment_of(site: &Site, path: &Path) -> Result<Segment, ExitCode> {
+    site.site.segment.ok_or_else(|| {
+        output::error(&format!(
+            "{}: site.segment: the site does not say what it is; write `segment: home`, `commercial` or `depot` (it picks the commissioning plan), or give --plan",
+            path.display()
+        ));
+        ExitCode::BadInput
+    })
+}
+
+fn start(args: &CommissionArgs, interrupt: &Interrupt) -> ExitCode {
+    let (Some(site_path), Some(out)) = (&args.site, &args.out) else {
+        output::error("commission needs --site SITE and --out DIR (or --resume DIR)");
+        return ExitCode::BadInput;
+    };
+    let site_only = match model::load_site(site_path) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(&e.render());
+            return ExitCode::BadInput;
+        }
+    };
+    let plan_source = match &args.plan {
+        Some(p) => Source::File(p.clone()),
+        None => match segment_of(&site_only, site_path) {
+            Ok(Segment::Home) => Source::BuiltIn(HOME_PLAN.0, HOME_PLAN.1),
+            Ok(_) => Source::BuiltIn(DEPOT_PLAN.0, DEPOT_PLAN.1),
+            Err(code) => return code,
+        },
+    };
+    let rig_source = match &args.rig {
+        Some(p) => Source::File(p.clone()),
+        None => {
+            let twin = match site_only.site.segment {
+                Some(Segment::Home) | None => HOME_TWIN,
+                Some(_) => DEPOT_TWIN,
+            };
+            output::warning(&format!(
+                "no --rig: commissioning the emulated twin of the site ({}); the report is marked emulated. At a real site give the site's rig file.",
+                twin.0
+            ));
+            Source::BuiltIn(twin.0, twin.1)
+        }
+    };
+    let rig = match rig_source.load_rig() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if rig.kind != RigKind::Site {
+        output::error(&format!(
+            "{}: commissioning runs on a site rig (`kind: site`): a lab rig's grid simulator and switch have no place at an installation",
+            rig.source.display()
+        ));
+        return ExitCode::BadInput;
+    }
+    let site = match run::load_site_for(site_path, &rig) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = match plan_source
+        .load_plan()
+        .and_then(|p| super::plan_check::check_bound(p, &rig, Some(&site)))
+    {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let run_args = run_args(args, &plan_source, &rig_source, Some(site_path), out);
+    let site_pair = (site_path.clone(), site);
+    let extra = json!({
+        "command": "commission",
+        "plan": plan_source.record(&plan.name),
+        "rig": rig_source.record(&rig.name),
+    });
+    let evidence =
+        match run::start_evidence_with(out, &run_args, &plan, &rig, Some(&site_pair), extra) {
+            Ok(e) => e,
+            Err(message) => {
+                output::error(&message);
+                return ExitCode::BadInput;
+            }
+        };
+    println!(
+        "commissioning {} ({}) with plan `{}`: {} step(s)",
+        site_pair.1.site.id,
+        site_pair.1.site.utility,
+        plan.name,
+        plan.tests.len()
+    );
+    run::execute(Session {
+        args: &run_args,
+        plan: &plan,
+        rig: &rig,
+        interrupt,
+        evidence: Some(evidence),
+        operator: operator_for(&rig, args.yes),
+        progress: true,
+    })
+}
+
+/// A person at the terminal for a real site; an emulated site brings its
+/// own installer.
+fn operator_for(rig: &Rig, yes: bool) -> Option<Box<dyn crate::exec::operator::Operator>> {
+    (!rig.any_emulated()).then(|| {
+        Box::new(super::terminal_operator::TerminalOperator { yes })
+            as Box<dyn crate::exec::operator::Operator>
+    })
+}
+
+/// The `run` arguments this commissioning amounts to (for the evidence
+/// and the report).
+fn run_args(
+    args: &CommissionArgs,
+    plan: &Source,
+    rig: &Source,
+    site: Option<&PathBuf>,
+    out: &Path,
+) -> RunArgs {
+    RunArgs {
+        plan: plan.path(),
+        rig: Some(rig.path()),
+        site: site.cloned(),
+        json: false,
+        sign_key: Some(args.sign_key.clone()),
+        out: Some(out.to_path_buf()),
+        junit: None,
+    }
+}
+
+/// What the interrupted run's journal says it was doing.
+struct Interrupted {
+    plan: Source,
+    rig: Source,
+    site: PathBuf,
+    /// Tests that finished (pass or fail): not run again.
+    finished: Vec<String>,
+}
+
+fn refuse(dir: &Path, why: impl std::fmt::Display) -> ExitCode {
+    output::error(&format!("{}: cannot resume: {why}", dir.display()));
+    ExitCode::BadInput
+}
+
+/// An input as the first session recorded it must be the same now: the
+/// rest of the run is evidence for those inputs only.
+fn same_input(dir: &Path, recorded: &Value, what: &str) -> Result<Source, ExitCode> {
+    let path = recorded["path"].as_str().unwrap_or_default();
+    let want = recorded["sha256"].as_str().unwrap_or_default();
+    let source = [HOME_PLAN, DEPOT_PLAN, HOME_TWIN, DEPOT_TWIN]
+        .into_iter()
+        .find(|(label, _)| *label == path)
+        .map(|(label, text)| Source::BuiltIn(label, text))
+        .unwrap_or_else(|| Source::File(PathBuf::from(path)));
+    let now = source.record("")["sha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if path.is_empty() || want.is_empty() {
+        return Err(refuse(dir, format!("its journal does not name the {what}")));
+    }
+    if now != want {
+        return Err(refuse(
+            dir,
+            format!(
+                "the {what} {path} is not the one the run began with (SHA-256 {want}, now {}): finish with the same inputs, or commission again into a new folder",
+                if now.is_empty() { "unreadable".to_string() } else { now }
+            ),
+        ));
+    }
+    Ok(source)
+}
+
+fn interrupted(dir: &Path, records: &[Record]) -> Result<Interrupted, ExitCode> {
+    let Some(started) = records.iter().find(|r| r.kind == kind::RUN_STARTED) else {
+        return Err(refuse(dir, "its journal has no run_started record"));
+    };
+    let d = &started.data;
+    if d["command"].as_str() != Some("commission") {
+        return Err(refuse(
+            dir,
+            "it is not a commissioning run (only `commission` runs resume)",
+        ));
+    }
+    let plan = same_input(dir, &d["plan"], "plan")?;
+    let rig = same_input(dir, &d["rig"], "rig")?;
+    let site = match same_input(dir, &d["site_file"], "site file")? {
+        Source::File(p) => p,
+        Source::BuiltIn(label, _) => PathBuf::from(label),
+    };
+    // The last word on each test since the last resumption counts.
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    let mut complete = false;
+    for r in records {
+        match r.kind.as_str() {
+            kind::TEST_FINISHED => {
+                if let (Some(name), Some(verdict)) =
+                    (r.data["name"].as_str(), r.data["verdict"].as_str())
+                {
+                    last.insert(name.to_string(), verdict.to_string());
+                }
+            }
+            kind::RUN_FINISHED => {
+                complete = r.data["aborted"].is_null()
+                    && r.data["interrupted"] != json!(true)
+                    && r.data["verdict"].as_str() != Some("aborted");
+            }
+            kind::RESUMED => complete = false,
+            _ => {}
+        }
+    }
+    if complete {
+        return Err(refuse(
+            dir,
+            "the run finished; there is nothing to resume (`report verify` checks it)",
+        ));
+    }
+    let finished = last
+        .into_iter()
+        .filter(|(_, v)| v == "pass" || v == "fail")
+        .map(|(n, _)| n)
+        .collect();
+    Ok(Interrupted {
+        plan,
+        rig,
+        site,
+        finished,
+    })
+}
+
+fn resume(args: &CommissionArgs, dir: &Path, interrupt: &Interrupt) -> ExitCode {
+    // Read (and verified) before anything is cut or appended.
+    let records =
+        match crate::evidence::journal::verify(&dir.join(crate::evidence::sink::JOURNAL_FILE)) {
+            Ok(v) => v.records,
+            Err(e) => return refuse(dir, e),
+        };
+    let was = match interrupted(dir, &records) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let rig = match was.rig.load_rig() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let site = match run::load_site_for(&was.site, &rig) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut plan = match was
+        .plan
+        .load_plan()
+        .and_then(|p| super::plan_check::check_bound(p, &rig, Some(&site)))
+    {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let all: Vec<String> = plan.tests.iter().map(|t| t.name.clone()).collect();
+    plan.tests.retain(|t| !was.finished.contains(&t.name));
+    let (evidence, reopened) = match Evidence::resume(dir) {
+        Ok(x) => x,
+        Err(e) => return refuse(dir, e),
+    };
+    let remaining: Vec<&str> = plan.tests.iter().map(|t| t.name.as_str()).collect();
+    evidence.record(
+        kind::RESUMED,
+        json!({
+            "session": evidence.session(),
+            "resumed_utc": crate::report::time::utc_now_rfc3339(),
+            "finished": was.finished,
+            "remaining": remaining,
+            "torn_tail": reopened.torn_tail,
+        }),
+    );
+    println!(
+        "resuming {}: {} of {} step(s) finished, {} to go",
+        dir.display(),
+        all.len() - plan.tests.len(),
+        all.len(),
+        plan.tests.len()
+    );
+    let run_args = run_args(args, &was.plan, &was.rig, Some(&was.site), dir);
+    run::execute(Session {
+        args: &run_args,
+        plan: &plan,
+        rig: &rig,
+        interrupt,
+        evidence: Some(evidence),
+        operator: operator_for(&rig, args.yes),
+        progress: true,
+    })
+}
