@@ -207,7 +207,11 @@ impl EmulatedRig {
                         unit_id: spec.options.unit_id.unwrap_or(1),
                     },
                 };
-                Ok(super::sunspec::charger_instrument(framing, identity))
+                let locked = spec.emulation.as_ref().is_some_and(|e| e.settings_locked);
+                Ok(Box::new(
+                    super::sunspec::ChargerServer::new(framing, identity)
+                        .with_settings_locked(locked),
+                ))
             }
             _ => super::scpi::emulated_instrument(&spec.driver, identity, ratings(spec)).map_err(
                 |_| EmulatorError::UnknownDriver {

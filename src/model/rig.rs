@@ -435,6 +435,9 @@ pub struct EmulationSpec {
     pub trip_profile: Option<PathBuf>,
     pub anti_islanding: AntiIslanding,
     pub backup: Option<BackupSpec>,
+    /// Acknowledges writes of its grid-protection settings and keeps its
+    /// own (a charger commissioning must fail).
+    pub settings_locked: bool,
 }
 
 /// One device of the rig.

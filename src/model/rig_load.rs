@@ -97,6 +97,8 @@ struct RawEmulation {
     #[serde(default)]
     anti_islanding: RawAntiIslanding,
     backup: Option<BackupSpec>,
+    #[serde(default)]
+    settings_locked: bool,
 }
 
 /// der::AntiIslanding with every key optional (omitted keys default).
@@ -428,6 +430,7 @@ fn validate_device(
             trip_profile: e.trip_profile.map(|p| base.join(p)),
             anti_islanding,
             backup: e.backup,
+            settings_locked: e.settings_locked,
         }
     });
     if let Some(t) = &transport {

@@ -43,6 +43,11 @@ pub struct ChargerServer {
     /// exception 04, Server Device Failure (Modbus Application Protocol
     /// V1.1b3 §7: an unrecoverable error while performing the action).
     hardware_fault: bool,
+    /// A charger that acknowledges writes of its grid-protection settings
+    /// (models 703, 707–710) and keeps its own: firmware that wants an
+    /// installer unlock first, or has fixed ranges. Commissioning must catch
+    /// it by reading the settings back.
+    settings_locked: bool,
 }
 
 impl ChargerServer {
@@ -62,6 +67,7 @@ impl ChargerServer {
             controls: Controls::new(da),
             splitter,
             hardware_fault: false,
+            settings_locked: false,
         }
     }
 
@@ -149,8 +155,20 @@ impl ChargerServer {
             })
             .map(|(id, _, _)| id)
             .collect();
+        let touched: Vec<u16> = touched
+            .into_iter()
+            .filter(|id| !(self.settings_locked && matches!(id, 703 | 707..=710)))
+            .collect();
         apply::apply(&regs, &touched, plant, &mut self.controls)
             .map_err(|()| ExceptionCode::IllegalDataValue)
+    }
+}
+
+impl ChargerServer {
+    /// See [`ChargerServer::settings_locked`].
+    pub fn with_settings_locked(mut self, locked: bool) -> Self {
+        self.settings_locked = locked;
+        self
     }
 }
 

@@ -1,0 +1,295 @@
+//! `v2x-hil commission` on the emulated site twins, walked as an installer
+//! would: the whole flow passes and verifies; a charger that is not the one
+//! the site file names, or that keeps its own grid settings, fails for that
+//! reason; a run killed mid-way resumes to the end in the same journal;
+//! lab steps on a site rig are refused before anything is sent.
+
+mod cli_common;
+use cli_common::{ok, report_verify, root, spawn_v2x, v2x, wait_bounded, wait_for_record};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A fresh key pair in `dir`: (private, public).
+fn keys(dir: &Path) -> (PathBuf, PathBuf) {
+    let name = dir.join("installer");
+    ok(&v2x(&["keys", "new", name.to_str().unwrap()]));
+    (dir.join("installer.pem"), dir.join("installer.pub.pem"))
+}
+
+/// The example home site with `from` replaced by `to`, written into `dir`
+/// (its grid profile still found: the path is made absolute).
+fn site_with(dir: &Path, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("sites/example-home.yaml")).unwrap();
+    let profile = root().join("test-plans/profiles/iso-ne-srd.yaml");
+    let text = text
+        .replace(
+            "../test-plans/profiles/iso-ne-srd.yaml",
+            profile.to_str().unwrap(),
+        )
+        .replace(from, to);
+    let path = dir.join("site.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A copy of the emulated home twin with `from` replaced by `to`.
+fn rig_with(dir: &Path, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("rigs/emulated-site-home.yaml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    let path = dir.join("rig.yaml");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    path
+}
+
+fn commission(site: &Path, rig: &Path, out: &Path, key: &Path) -> std::process::Output {
+    v2x(&[
+        "commission",
+        "--site",
+        site.to_str().unwrap(),
+        "--rig",
+        rig.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ])
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_emulated_home_commissions_end_to_end_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keys(dir.path());
+    let out = dir.path().join("run");
+    let run = commission(
+        &root().join("sites/example-home.yaml"),
+        &root().join("rigs/emulated-site-home.yaml"),
+        &out,
+        &key,
+    );
+    ok(&run);
+    let said = text(&run);
+    assert!(said.contains("step 4 of 4"), "{said}");
+    assert!(said.contains("INSTALLER: Open the main breaker"), "{said}");
+    ok(&report_verify(&out, &public));
+    let r = report(&out);
+    assert_eq!(r["verdict"], "pass");
+    let tests = r["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 4);
+    // The V2G test exported the site's permitted 7.6 kW.
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"power_w\":7600.0"), "no 7600 W setpoint");
+    // V2H backup: the gap, the home carried near nominal, and the
+    // reconnection only after the profile's 300 s enter-service delay.
+    let b = &tests[3]["backups"][0];
+    assert_eq!(b["verdict"], "pass", "{b}");
+    assert!(b["transfer_gap_s"].as_f64().unwrap() < 5.0, "{b}");
+    assert!((b["home_voltage_min_v"].as_f64().unwrap() - 240.0).abs() < 12.0);
+    assert!((b["home_load_w"].as_f64().unwrap() - 2500.0).abs() < 250.0, "{b}");
+    let delay = b["reconnect_delay_s"].as_f64().unwrap();
+    assert!((300.0..310.0).contains(&delay), "{delay}");
+}
+
+#[test]
+fn a_charger_that_is_not_the_one_the_site_names_fails_commissioning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keys(dir.path());
+    let site = site_with(dir.path(), "EP11-2026-000731", "EP11-2026-000999");
+    let out = dir.path().join("run");
+    let run = commission(
+        &site,
+        &root().join("rigs/emulated-site-home.yaml"),
+        &out,
+        &key,
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    ok(&report_verify(&out, &public));
+    let r = report(&out);
+    assert_eq!(r["verdict"], "fail");
+    let first = &r["tests"][0];
+    assert_eq!(first["verdict"], "fail");
+    let reason = first["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("EP11-2026-000731") && reason.contains("not the charger the site file names"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_charger_that_keeps_its_own_settings_fails_commissioning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keys(dir.path());
+    let rig = rig_with(
+        dir.path(),
+        "anti_islanding: { enabled: true }\n      backup",
+        "anti_islanding: { enabled: true }\n      settings_locked: true\n      backup",
+    );
+    let out = dir.path().join("run");
+    let run = commission(&root().join("sites/example-home.yaml"), &rig, &out, &key);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let r = report(&out);
+    let settings = &r["tests"][1];
+    assert_eq!(settings["verdict"], "fail", "{settings}");
+    assert!(
+        settings["reason"]
+            .as_str()
+            .unwrap()
+            .contains("setting mismatch"),
+        "{settings}"
+    );
+    // The ISO-NE enter-service window differs from the charger's IEEE 1547
+    // default: the mismatch is named.
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("enter service voltage_min_pu: profile 0.88"), "no named mismatch");
+}
+
+#[test]
+fn a_commissioning_killed_mid_run_resumes_to_the_end_in_the_same_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keys(dir.path());
+    let out = dir.path().join("run");
+    let child = spawn_v2x(&[
+        "commission",
+        "--site",
+        "sites/example-home.yaml",
+        "--rig",
+        "rigs/emulated-site-home.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ]);
+    let journal = out.join("journal.jsonl");
+    // Killed once the V2H test has begun: three tests are finished.
+    wait_for_record(&journal, "installer", Duration::from_secs(240));
+    let mut child = child;
+    child.kill().unwrap();
+    let _ = child.wait();
+    let before = std::fs::read_to_string(&journal).unwrap();
+    assert!(!before.contains("\"kind\":\"run_finished\""));
+
+    let resumed = v2x(&[
+        "commission",
+        "--resume",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ]);
+    ok(&resumed);
+    let said = text(&resumed);
+    assert!(said.contains("3 of 4 step(s) finished, 1 to go"), "{said}");
+    ok(&report_verify(&out, &public));
+    let r = report(&out);
+    assert_eq!(r["verdict"], "pass");
+    assert_eq!(r["status"], "complete");
+    assert_eq!(r["tests"].as_array().unwrap().len(), 4);
+    let after = std::fs::read_to_string(&journal).unwrap();
+    assert!(after.contains("\"kind\":\"resumed\""));
+    // The first session's records are all still there, first.
+    let kept = before.rfind('\n').map_or(0, |i| i + 1);
+    assert!(after.starts_with(&before[..kept]));
+    // A finished run has nothing to resume.
+    let again = v2x(&[
+        "commission",
+        "--resume",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("nothing to resume"));
+}
+
+#[test]
+fn a_resume_with_a_changed_site_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keys(dir.path());
+    let site = site_with(dir.path(), "Jordan Rivera", "Jordan Rivera");
+    let out = dir.path().join("run");
+    let child = spawn_v2x(&[
+        "commission",
+        "--site",
+        site.to_str().unwrap(),
+        "--rig",
+        "rigs/emulated-site-home.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ]);
+    wait_for_record(&out.join("journal.jsonl"), "test_finished", Duration::from_secs(240));
+    let mut child = child;
+    child.kill().unwrap();
+    let _ = child.wait();
+    site_with(dir.path(), "Jordan Rivera", "Someone Else");
+    let resumed = v2x(&[
+        "commission",
+        "--resume",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed));
+    assert!(text(&resumed).contains("is not the one the run began with"));
+}
+
+#[test]
+fn lab_steps_on_a_site_rig_are_refused_before_anything_is_sent() {
+    let out = v2x(&[
+        "plan",
+        "check",
+        "test-plans/v2h-islanding.yaml",
+        "--rig",
+        "rigs/emulated-site-home.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out);
+    assert!(said.contains("is a site rig: the grid there is the utility's and is never commanded"), "{said}");
+    // And the commissioning plan on a lab rig: its steps are a site's.
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keys(dir.path());
+    let out = v2x(&[
+        "commission",
+        "--site",
+        "sites/example-home.yaml",
+        "--rig",
+        "rigs/emulated.yaml",
+        "--out",
+        "/nonexistent/never-created",
+        "--sign-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("commissioning runs on a site rig"));
+}
+
+#[test]
+fn a_site_rig_cannot_have_a_grid_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let rig = rig_with(
+        dir.path(),
+        "devices:\n",
+        "devices:\n  grid:\n    role: grid_simulator\n    driver: ametek-asterion\n    transport: { emulated: tcp }\n",
+    );
+    let out = v2x(&["rig", "check", rig.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("devices.grid.role"), "{said}");
+    assert!(said.contains("a site rig has no grid_simulator"), "{said}");
+}
