@@ -432,6 +432,8 @@ impl Quantity {
                 PeakDischargeCurrentA,
             ],
             HomeLoad => &[VoltageV, FrequencyHz, PowerW, CurrentA],
+            // Power import positive (utility into the site).
+            SiteMeter => &[VoltageV, FrequencyHz, PowerW, CurrentA],
         }
     }
 }

@@ -46,6 +46,7 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::IslandSwitch,
             Role::EvSimulator,
             Role::HomeLoad,
+            Role::SiteMeter,
         ],
         Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => &[],
     }
