@@ -153,11 +153,7 @@ async fn serve_all(
         if args.pty {
             match serve::open_pty() {
                 Ok((master, path)) => {
-                    let what = if modbus {
-                        "SunSpec Modbus RTU"
-                    } else {
-                        "SCPI"
-                    };
+                    let what = if modbus { "SunSpec Modbus RTU" } else { "SCPI" };
                     println!("  {name:<10} {what:<20} pty {path}");
                     // A std thread per pty, for as long as the process runs.
                     if let Err(e) =

@@ -187,7 +187,9 @@ impl EmulatedRig {
                     .and_then(MeterModel::from_id)
                     .unwrap_or(MeterModel::SplitPhase);
                 let ct = e.map(|e| e.ct_reversed).unwrap_or_default();
-                Ok(super::sunspec::meter_instrument(framing, identity, model, ct))
+                Ok(super::sunspec::meter_instrument(
+                    framing, identity, model, ct,
+                ))
             }
             _ => super::scpi::emulated_instrument(&spec.driver, identity, ratings(spec)).map_err(
                 |_| EmulatorError::UnknownDriver {

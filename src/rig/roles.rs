@@ -85,8 +85,8 @@ impl<'r> Roles<'r> {
                 self.recorder = Some(Named::<dyn device::WaveformRecorder>::new(label, recorder))
             }
             Role::Charger => {
-                let c = device::sunspec::connect(link, modbus_framing(spec), name)
-                    .map_err(dev_err)?;
+                let c =
+                    device::sunspec::connect(link, modbus_framing(spec), name).map_err(dev_err)?;
                 let charger = Named::<dyn device::Charger>::new(label, Box::new(c));
                 self.charger = Some((charger, name, spec));
             }

@@ -9,9 +9,9 @@ use super::discovery::{self, Directory};
 use super::points::regs;
 use super::{unsupported, Framing};
 use crate::device::{DeviceError, Identity, MeterReading, PhaseReading, SiteMeter};
+use crate::protocol::sunspec::decode_string;
 use crate::protocol::sunspec::defs::m1;
 use crate::protocol::sunspec::meter::{self, MeterBlock, MeterModel, BLOCK_LEN};
-use crate::protocol::sunspec::decode_string;
 use crate::transport::ByteLink;
 
 /// Driver names of the site_meter role.
@@ -42,7 +42,11 @@ pub fn connect_meter(
             name,
             format!(
                 "no SunSpec meter model (201, 202, 203 or 204) in the map; it has models {}",
-                if ids.is_empty() { "none".into() } else { ids.join(", ") }
+                if ids.is_empty() {
+                    "none".into()
+                } else {
+                    ids.join(", ")
+                }
             ),
         ));
     };
@@ -114,7 +118,10 @@ pub fn reading(b: &MeterBlock, device: &str) -> Result<MeterReading, DeviceError
 impl SiteMeter for SunSpecMeter {
     fn identify(&mut self) -> Result<Identity, DeviceError> {
         let Some(&(_, addr, len)) = self.models.iter().find(|m| m.0 == m1::MODEL_ID) else {
-            return Err(unsupported(self.client.name(), "device has no SunSpec model 1"));
+            return Err(unsupported(
+                self.client.name(),
+                "device has no SunSpec model 1",
+            ));
         };
         let m = self.client.read(addr, len.saturating_add(2))?;
         Ok(Identity {

@@ -127,7 +127,11 @@ impl MeterServer {
         }
         put(&mut common, m1::ID.offset, &[m1::MODEL_ID, m1::LEN]);
         let id = &self.identity;
-        put(&mut common, m1::Mn.offset, &encode_string(&id.manufacturer, 16));
+        put(
+            &mut common,
+            m1::Mn.offset,
+            &encode_string(&id.manufacturer, 16),
+        );
         put(&mut common, m1::Md.offset, &encode_string(&id.model, 16));
         put(&mut common, m1::Vr.offset, &encode_string(&id.firmware, 8));
         put(&mut common, m1::SN.offset, &encode_string(&id.serial, 16));
@@ -219,7 +223,10 @@ mod tests {
         assert_eq!(both.power_w, Some(-4800.0));
         assert_eq!(both.apparent_va, Some(4800.0));
         let single = meter_values(&sp(-3000.0), MeterModel::SinglePhase, CtReversed::L1);
-        assert_eq!((single.power_w, single.voltage_ln_v), (Some(3000.0), Some(240.0)));
+        assert_eq!(
+            (single.power_w, single.voltage_ln_v),
+            (Some(3000.0), Some(240.0))
+        );
         assert_eq!(single.voltage_ll_v, None);
     }
 }
