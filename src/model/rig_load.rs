@@ -317,7 +317,7 @@ fn validate_device(
         c.invalid(
             &format!("{key}.options.channel"),
             format!("`channel` does not apply to {}", d.role.with_article()),
-            "channel is for island_switch devices; valid options here: unit_id (charger), timeout_ms",
+            "channel is for island_switch devices; valid options here: unit_id (charger, site_meter), timeout_ms",
         );
     }
     if let Some(u) = o.unit_id {
