@@ -5,7 +5,7 @@
 //! lab steps on a site rig are refused before anything is sent.
 
 mod cli_common;
-use cli_common::{ok, report_verify, root, spawn_v2x, v2x, wait_bounded, wait_for_record};
+use cli_common::{ok, report_verify, root, spawn_v2x, v2x, wait_for_record};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -97,7 +97,10 @@ fn the_emulated_home_commissions_end_to_end_and_verifies() {
     assert_eq!(b["verdict"], "pass", "{b}");
     assert!(b["transfer_gap_s"].as_f64().unwrap() < 5.0, "{b}");
     assert!((b["home_voltage_min_v"].as_f64().unwrap() - 240.0).abs() < 12.0);
-    assert!((b["home_load_w"].as_f64().unwrap() - 2500.0).abs() < 250.0, "{b}");
+    assert!(
+        (b["home_load_w"].as_f64().unwrap() - 2500.0).abs() < 250.0,
+        "{b}"
+    );
     let delay = b["reconnect_delay_s"].as_f64().unwrap();
     assert!((300.0..310.0).contains(&delay), "{delay}");
 }
@@ -122,7 +125,8 @@ fn a_charger_that_is_not_the_one_the_site_names_fails_commissioning() {
     assert_eq!(first["verdict"], "fail");
     let reason = first["reason"].as_str().unwrap();
     assert!(
-        reason.contains("EP11-2026-000731") && reason.contains("not the charger the site file names"),
+        reason.contains("EP11-2026-000731")
+            && reason.contains("not the charger the site file names"),
         "{reason}"
     );
 }
@@ -152,7 +156,10 @@ fn a_charger_that_keeps_its_own_settings_fails_commissioning() {
     // The ISO-NE enter-service window differs from the charger's IEEE 1547
     // default: the mismatch is named.
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
-    assert!(journal.contains("enter service voltage_min_pu: profile 0.88"), "no named mismatch");
+    assert!(
+        journal.contains("enter service voltage_min_pu: profile 0.88"),
+        "no named mismatch"
+    );
 }
 
 #[test]
@@ -232,7 +239,11 @@ fn a_resume_with_a_changed_site_file_is_refused() {
         key.to_str().unwrap(),
         "--yes",
     ]);
-    wait_for_record(&out.join("journal.jsonl"), "test_finished", Duration::from_secs(240));
+    wait_for_record(
+        &out.join("journal.jsonl"),
+        "test_finished",
+        Duration::from_secs(240),
+    );
     let mut child = child;
     child.kill().unwrap();
     let _ = child.wait();
@@ -260,7 +271,10 @@ fn lab_steps_on_a_site_rig_are_refused_before_anything_is_sent() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let said = text(&out);
-    assert!(said.contains("is a site rig: the grid there is the utility's and is never commanded"), "{said}");
+    assert!(
+        said.contains("is a site rig: the grid there is the utility's and is never commanded"),
+        "{said}"
+    );
     // And the commissioning plan on a lab rig: its steps are a site's.
     let dir = tempfile::tempdir().unwrap();
     let (key, _) = keys(dir.path());
@@ -292,4 +306,81 @@ fn a_site_rig_cannot_have_a_grid_simulator() {
     let said = text(&out);
     assert!(said.contains("devices.grid.role"), "{said}");
     assert!(said.contains("a site rig has no grid_simulator"), "{said}");
+}
+
+#[test]
+fn a_site_meter_with_a_reversed_ct_fails_commissioning_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keys(dir.path());
+    let rig = rig_with(
+        dir.path(),
+        "    identity: { manufacturer: Example Metering",
+        "    emulation: { ct_reversed: l1 }\n    identity: { manufacturer: Example Metering",
+    );
+    let out = dir.path().join("run");
+    let run = commission(&root().join("sites/example-home.yaml"), &rig, &out, &key);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let r = report(&out);
+    let meter = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["meter_checks"].is_array())
+        .expect("a meter check");
+    assert_eq!(meter["verdict"], "fail");
+    let reason = meter["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("one current transformer reversed"),
+        "{reason}"
+    );
+    assert!(reason.contains("L1 reads"), "{reason}");
+    // The rest of the commissioning still ran and passed.
+    assert_eq!(r["tests"].as_array().unwrap().len(), 5);
+
+    // Both CTs reversed: every export reads as import.
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keys(dir.path());
+    let rig = rig_with(
+        dir.path(),
+        "    identity: { manufacturer: Example Metering",
+        "    emulation: { ct_reversed: both }\n    identity: { manufacturer: Example Metering",
+    );
+    let out = dir.path().join("run");
+    let run = commission(&root().join("sites/example-home.yaml"), &rig, &out, &key);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(text(&run).contains("installed backwards"), "{}", text(&run));
+}
+
+#[test]
+fn a_depot_commissions_with_its_own_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keys(dir.path());
+    let out = dir.path().join("run");
+    // No --plan: the site's segment picks the depot plan; no --rig: the
+    // emulated twin, and the run says so.
+    let run = v2x(&[
+        "commission",
+        "--site",
+        "sites/example-depot.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        "--yes",
+    ]);
+    ok(&run);
+    assert!(text(&run).contains("no --rig: commissioning the emulated twin"));
+    ok(&report_verify(&out, &public));
+    let r = report(&out);
+    assert_eq!(r["verdict"], "pass");
+    let names: Vec<&str> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("V2H")), "{names:?}");
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    // The depot's permitted export, 10 kW.
+    assert!(journal.contains("\"power_w\":10000.0"));
 }

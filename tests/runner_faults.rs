@@ -145,6 +145,7 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
             ev: None,
             home_load: None,
             flasher: None,
+            site_meter: None,
         },
         clock: Arc::new(WallClock::new()),
         facts: RigFacts {

@@ -1,5 +1,6 @@
 //! Third-party interop: pysunspec2 (SunSpec Alliance's Python client) scans
-//! the emulated charger served on a real 127.0.0.1 TCP port by `serve_tcp`.
+//! the emulated charger and the emulated site meter, each served on a real
+//! 127.0.0.1 TCP port by `serve_tcp`.
 //! Needs python3 with pysunspec2 (.ci/python-requirements.txt); without them
 //! the test says plainly that it was skipped and why.
 
@@ -121,5 +122,97 @@ fn pysunspec2_scans_the_emulated_charger() {
     // The third-party write reached the plant.
     assert_eq!(num(&v["AntiIslEna_after_write"]), 0.0);
     assert!(!lock_plant(&plant).anti_islanding().enabled);
+    rt.shutdown_background();
+}
+
+/// pysunspec2 scans the emulated site meter (models 1 + 202) on a real
+/// TCP port and reads the same W, V and Hz as our `sunspec-meter` driver,
+/// with the charger exporting 5 kW (the meter reads it negative: import
+/// positive).
+#[test]
+fn pysunspec2_reads_the_emulated_meter() {
+    use v2x_hil::device::SiteMeter;
+    use v2x_hil::emulator::sunspec::meter_instrument;
+    use v2x_hil::model::CtReversed;
+    use v2x_hil::protocol::sunspec::meter::MeterModel;
+    let python = match python_with_pysunspec2() {
+        Ok(p) => p,
+        Err(why) => {
+            println!("SKIPPED pysunspec2_reads_the_emulated_meter: {why}");
+            eprintln!("SKIPPED pysunspec2_reads_the_emulated_meter: {why}");
+            return;
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let plant = plant();
+    {
+        let mut p = lock_plant(&plant);
+        p.set_power_setpoint_w(5000.0);
+        p.advance(std::time::Duration::from_secs(2));
+    }
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let make: MakeInstrument = Arc::new(|| {
+        let identity = Identity {
+            manufacturer: "ACME Metering".into(),
+            model: "CT-202".into(),
+            serial: "MTR-0042".into(),
+            firmware: "2.3.1".into(),
+        };
+        meter_instrument(
+            Framing::Tcp,
+            identity,
+            MeterModel::SplitPhase,
+            CtReversed::None,
+        )
+    });
+    rt.spawn(serve_tcp(listener, make, plant.clone()));
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sunspec_meter_scan.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .args(["127.0.0.1", &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pysunspec2 meter scan failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ids"], serde_json::json!([1, 202]));
+    assert_eq!(v["SN"], "MTR-0042");
+
+    let addr = format!("127.0.0.1:{port}");
+    let link = v2x_hil::transport::tcp::TcpLink::connect(&addr, std::time::Duration::from_secs(2))
+        .unwrap();
+    let mut meter =
+        v2x_hil::device::sunspec::connect_meter(Box::new(link), Framing::Tcp, "meter").unwrap();
+    let ours = meter.measure().unwrap();
+    // The same registers, decoded by two implementations.
+    assert_eq!(num(&v["W"]), ours.power_w);
+    assert_eq!(num(&v["PPV"]), ours.voltage_v);
+    assert_eq!(num(&v["Hz"]), ours.frequency_hz);
+    assert_eq!(num(&v["A"]), ours.current_a);
+    assert_eq!(num(&v["WphA"]), ours.phases[0].power_w.unwrap());
+    assert_eq!(num(&v["PhVphB"]), ours.phases[1].voltage_v.unwrap());
+    // And they are the plant's: the grid absorbs the 5 kW export.
+    let grid_w = lock_plant(&plant).measure().grid_power_w;
+    assert!(
+        (ours.power_w - grid_w).abs() <= 10.0,
+        "{ours:?} vs {grid_w}"
+    );
+    assert!(ours.power_w < -4900.0, "{ours:?}");
+    assert!((num(&v["PhV"]) - 120.0).abs() < 0.5, "{v}");
+    // Not emulated: energy is "not accumulated", PF not implemented.
+    assert!(v["TotWhImp"].is_null() && v["PF"].is_null(), "{v}");
+    assert_eq!(num(&v["Evt"]), 0.0);
     rt.shutdown_background();
 }

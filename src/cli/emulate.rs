@@ -1,7 +1,7 @@
 //! `v2x-hil emulate [--rig RIG]`: runs the emulated instruments in real time
 //! and serves them to outside programs — SCPI on TCP ports, the charger's
-//! SunSpec Modbus TCP, and (with --pty) SCPI and Modbus RTU on
-//! pseudo-terminals — until Ctrl-C.
+//! and the site meter's SunSpec Modbus TCP, and (with --pty) SCPI and
+//! Modbus RTU on pseudo-terminals — until Ctrl-C.
 
 use super::{output, rig_source, ExitCode};
 use crate::emulator::rig::{EmulatedRig, LinkKind};
@@ -28,6 +28,9 @@ pub struct EmulateArgs {
     /// TCP port of the charger's SunSpec Modbus TCP server (0: ephemeral).
     #[arg(long, default_value_t = 5020)]
     pub modbus_port: u16,
+    /// TCP port of the site meter's SunSpec Modbus TCP server (0: ephemeral).
+    #[arg(long, default_value_t = 5021)]
+    pub meter_port: u16,
     /// Also serve every instrument on a pseudo-terminal (SCPI, Modbus RTU).
     #[arg(long)]
     pub pty: bool,
@@ -120,14 +123,17 @@ async fn serve_all(
                 Err(_) => unreachable_instrument(),
             })
         };
-        let (port, what) = if spec.role == Role::Charger {
-            (args.modbus_port, "SunSpec Modbus TCP")
-        } else {
-            let p = scpi_port;
-            if scpi_port != 0 {
-                scpi_port = scpi_port.saturating_add(1);
+        let modbus = matches!(spec.role, Role::Charger | Role::SiteMeter);
+        let (port, what) = match spec.role {
+            Role::Charger => (args.modbus_port, "SunSpec Modbus TCP"),
+            Role::SiteMeter => (args.meter_port, "SunSpec Modbus TCP"),
+            _ => {
+                let p = scpi_port;
+                if scpi_port != 0 {
+                    scpi_port = scpi_port.saturating_add(1);
+                }
+                (p, "SCPI")
             }
-            (p, "SCPI")
         };
         let addr = format!("{}:{port}", args.host);
         let listener = match tokio::net::TcpListener::bind(&addr).await {
@@ -147,11 +153,7 @@ async fn serve_all(
         if args.pty {
             match serve::open_pty() {
                 Ok((master, path)) => {
-                    let what = if spec.role == Role::Charger {
-                        "SunSpec Modbus RTU"
-                    } else {
-                        "SCPI"
-                    };
+                    let what = if modbus { "SunSpec Modbus RTU" } else { "SCPI" };
                     println!("  {name:<10} {what:<20} pty {path}");
                     // A std thread per pty, for as long as the process runs.
                     if let Err(e) =

@@ -38,6 +38,15 @@ impl Progress {
                 "  {device}: {} {} serial {} firmware {}",
                 identity.manufacturer, identity.model, identity.serial, identity.firmware
             ),
+            RunEvent::MeterCheck(m) => println!(
+                "  site meter: baseline {:.0} W; export {:.0} W read {:+.0} W; import {:.0} W read {:+.0} W{}",
+                m.baseline_w,
+                m.export.charger_w,
+                m.export.meter_delta_w,
+                -m.import.charger_w,
+                m.import.meter_delta_w,
+                m.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+            ),
             RunEvent::Backup(b) => {
                 let show = |x: Option<f64>, unit: &str| {
                     x.map_or("—".to_string(), |v| format!("{v:.2} {unit}"))

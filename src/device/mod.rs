@@ -184,6 +184,48 @@ pub trait EvSimulator: Send {
     fn status(&mut self) -> Result<EvReading, DeviceError>;
 }
 
+/// One phase (leg) of a site meter; `None` where the meter does not
+/// implement the point.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct PhaseReading {
+    /// Line to neutral.
+    pub voltage_v: Option<f64>,
+    /// Signed like `power_w` on meters that sign their currents.
+    pub current_a: Option<f64>,
+    /// Import positive, like [`MeterReading::power_w`].
+    pub power_w: Option<f64>,
+}
+
+/// What a service-entrance meter reads.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct MeterReading {
+    /// The SunSpec meter model it answered with (201–204).
+    pub model: u16,
+    /// The service voltage: line to neutral on 201 (AN) and 203, line to
+    /// line on 202 (L1–L2, the 240 V a charger is wired across), 201 (AB)
+    /// and 204.
+    pub voltage_v: f64,
+    /// The meter's total current (SunSpec `A`).
+    pub current_a: f64,
+    pub frequency_hz: f64,
+    /// Real power, IMPORT POSITIVE: from the utility into the site, as a
+    /// service meter is read (SunSpec 201–204 `W`, see
+    /// `protocol::sunspec::meter`). A site exporting reads negative; the
+    /// charger's own [`ChargerStatus::power_w`] is the other way round.
+    pub power_w: f64,
+    /// Reactive power, same reference direction; `None` if not implemented.
+    pub reactive_var: Option<f64>,
+    /// Each phase (leg) the model meters: 1 (201), 2 (202), 3 (203, 204).
+    pub phases: Vec<PhaseReading>,
+}
+
+/// The meter at the site's service entrance, between the utility and the
+/// site: what the site imports or exports, whoever is behind it.
+pub trait SiteMeter: Send {
+    fn identify(&mut self) -> Result<Identity, DeviceError>;
+    fn measure(&mut self) -> Result<MeterReading, DeviceError>;
+}
+
 /// Applies `$apply!` to each role trait's method list, for code that
 /// stands in front of any role (`rig::named` labels errors, `exec::lost`
 /// stands in for a device given up on). Types are written in full so the
@@ -241,6 +283,10 @@ macro_rules! for_each_role {
             fn set_limits(&mut self, limits: $crate::device::EvLimitsUpdate) -> ();
             fn status(&mut self) -> $crate::device::EvReading;
         });
+        $apply!(SiteMeter {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn measure(&mut self) -> $crate::device::MeterReading;
+        });
     };
 }
 pub(crate) use for_each_role;
@@ -257,6 +303,7 @@ pub fn drivers_for(role: crate::model::Role) -> &'static [&'static str] {
         Role::HomeLoad => scpi::HOME_LOAD_DRIVERS,
         Role::Charger => &["sunspec"],
         Role::EvSimulator => &["chademo"],
+        Role::SiteMeter => sunspec::METER_DRIVERS,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod link;
 pub mod rig;
 pub mod scpi;
 pub mod serve;
+pub mod service;
 pub mod site;
 pub mod slcan_adapter;
 pub mod sunspec;

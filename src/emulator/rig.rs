@@ -11,6 +11,7 @@ use crate::device::Identity;
 use crate::model::{DeviceSpec, ModelErrors, Rig, Role, TransportSpec, VehicleSpec};
 use crate::model::{FirmwareSpec, FlashMethod};
 use crate::plant::{BackupConfig, EvBatteryConfig, InverterConfig, Plant, PlantConfig};
+use crate::protocol::sunspec::meter::MeterModel;
 use crate::transport::can::emulated::EmulatedCanBus;
 use crate::transport::can::CanId;
 use std::sync::{Arc, Mutex};
@@ -199,18 +200,30 @@ impl EmulatedRig {
         link: LinkKind,
     ) -> Result<Box<dyn Instrument>, EmulatorError> {
         let identity = identity(name, spec);
+        let framing = match link {
+            LinkKind::Tcp => super::sunspec::Framing::Tcp,
+            LinkKind::Serial => super::sunspec::Framing::Rtu {
+                unit_id: spec.options.unit_id.unwrap_or(1),
+            },
+        };
         match spec.role {
             Role::Charger => {
-                let framing = match link {
-                    LinkKind::Tcp => super::sunspec::Framing::Tcp,
-                    LinkKind::Serial => super::sunspec::Framing::Rtu {
-                        unit_id: spec.options.unit_id.unwrap_or(1),
-                    },
-                };
                 let locked = spec.emulation.as_ref().is_some_and(|e| e.settings_locked);
                 Ok(Box::new(
                     super::sunspec::ChargerServer::new(framing, identity)
                         .with_settings_locked(locked),
+                ))
+            }
+            Role::SiteMeter => {
+                let e = spec.emulation.as_ref();
+                // The rig loader allows only 201 and 202; 202 is the default.
+                let model = e
+                    .and_then(|e| e.meter_model)
+                    .and_then(MeterModel::from_id)
+                    .unwrap_or(MeterModel::SplitPhase);
+                let ct = e.map(|e| e.ct_reversed).unwrap_or_default();
+                Ok(super::sunspec::meter_instrument(
+                    framing, identity, model, ct,
                 ))
             }
             _ => super::scpi::emulated_instrument(&spec.driver, identity, ratings(spec)).map_err(

@@ -36,6 +36,8 @@ pub mod kind {
     pub const IDENTIFIED: &str = "identified";
     /// A V2H backup test at a site.
     pub const BACKUP: &str = "backup";
+    /// A site meter checked against the charger.
+    pub const METER_CHECK: &str = "meter_check";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -132,6 +134,7 @@ impl RunRecorder {
                 json!({ "device": device, "identity": value(serde_json::to_value(identity)) }),
             ),
             RunEvent::Backup(b) => (kind::BACKUP, value(serde_json::to_value(b))),
+            RunEvent::MeterCheck(m) => (kind::METER_CHECK, value(serde_json::to_value(m))),
             RunEvent::ExpectedAbort { test, reason } => (
                 kind::EXPECTED_ABORT,
                 json!({ "test": test, "reason": reason }),

@@ -241,8 +241,21 @@ impl Runner<'_> {
 
     /// The service voltage as the site meter reads it.
     fn service_voltage_v(&mut self, meter: &str) -> Result<f64, StepError> {
-        Err(StepError::Abort(format!(
-            "`{meter}`: this rig cannot read a site meter"
-        )))
+        Ok(self.site_meter(meter)?.measure()?.voltage_v)
+    }
+
+    /// The rig's site meter (`meter` names it; plan check made sure).
+    pub(crate) fn site_meter(
+        &mut self,
+        meter: &str,
+    ) -> Result<&mut Box<dyn crate::device::SiteMeter>, StepError> {
+        self.role_of(meter)?;
+        self.rig
+            .devices
+            .site_meter
+            .as_mut()
+            .ok_or(StepError::Abort(format!(
+                "`{meter}`: the rig has no site meter"
+            )))
     }
 }

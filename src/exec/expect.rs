@@ -90,6 +90,21 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
                 .ok_or_else(|| StepError::Abort("the rig has no home load".into()))?;
             ac(&home.measure()?, quantity).ok_or_else(unknown)?
         }
+        Role::SiteMeter => {
+            let meter = d
+                .site_meter
+                .as_mut()
+                .ok_or_else(|| StepError::Abort("the rig has no site meter".into()))?;
+            let m = meter.measure()?;
+            Reading::Number(match quantity {
+                Quantity::VoltageV => m.voltage_v,
+                Quantity::FrequencyHz => m.frequency_hz,
+                // Import positive (SiteMeter): what the site draws from the utility.
+                Quantity::PowerW => m.power_w,
+                Quantity::CurrentA => m.current_a,
+                _ => return Err(unknown()),
+            })
+        }
         Role::WaveformRecorder => return Err(unknown()),
     })
 }

@@ -10,6 +10,7 @@ pub mod faults;
 pub mod firmware;
 mod island;
 mod lost;
+mod meter_check;
 pub mod operator;
 pub mod results;
 pub mod rig;

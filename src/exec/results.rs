@@ -109,6 +109,9 @@ pub struct TestResult {
     /// V2H backup tests at a site (`backup` steps).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backups: Vec<BackupMeasurement>,
+    /// Site meters checked against the charger (`meter_check` steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meter_checks: Vec<MeterCheck>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     /// Firmware updates a `flash` step made, with the version read back.
@@ -116,6 +119,57 @@ pub struct TestResult {
     /// Test time on the run's clock.
     pub started_s: f64,
     pub duration_s: f64,
+}
+
+impl TestResult {
+    /// What failed among the test's measurements (its steps all ran), in
+    /// one line naming only what did; `None` when nothing did.
+    pub fn failures(&self) -> Option<String> {
+        let failed = |n: usize, what: &str| (n > 0).then(|| format!("{n} {what}"));
+        let points = self
+            .islands
+            .iter()
+            .filter(|m| m.verdict != Verdict::Pass)
+            .count();
+        let trips = self
+            .trips
+            .iter()
+            .filter(|m| m.verdict != Verdict::Pass)
+            .count();
+        let expect = self
+            .expectations
+            .iter()
+            .filter(|e| e.verdict != Verdict::Pass)
+            .count();
+        let mismatches: usize = self.settings.iter().map(|s| s.mismatches.len()).sum();
+        let mut parts: Vec<String> = [
+            failed(points, "island point(s) over the limit or not cleared"),
+            failed(trips, "trip(s) outside their clearing times"),
+            failed(expect, "expectation(s) not met"),
+            failed(mismatches, "setting mismatch(es) with the profile"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for b in self.backups.iter().filter(|b| b.verdict != Verdict::Pass) {
+            parts.push(format!(
+                "V2H backup: {}",
+                b.reason.as_deref().unwrap_or("failed")
+            ));
+        }
+        for m in self
+            .meter_checks
+            .iter()
+            .filter(|m| m.verdict != Verdict::Pass)
+        {
+            parts.push(format!(
+                "site meter `{}`: {}",
+                m.meter,
+                m.reason.as_deref().unwrap_or("failed")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,5 +230,32 @@ pub struct BackupMeasurement {
     /// the installer being asked) to the charger reconnecting.
     pub reconnect_delay_s: Option<f64>,
     pub verdict: Verdict,
+    pub reason: Option<String>,
+}
+
+/// One level of a meter check: what the charger said it did and what the
+/// site meter saw change from its baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterLevel {
+    /// The charger's own AC power, export positive.
+    pub charger_w: f64,
+    /// The meter's change from its baseline, import positive: an export
+    /// of P should read −P.
+    pub meter_delta_w: f64,
+    /// The same per leg, where the meter meters legs.
+    pub leg_delta_w: Vec<f64>,
+}
+
+/// The site meter checked against the charger (`meter_check`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeterCheck {
+    pub meter: String,
+    /// The meter's reading with the charger at 0 W (the site's own load).
+    pub baseline_w: f64,
+    pub export: MeterLevel,
+    pub import: MeterLevel,
+    pub tolerance_pct: f64,
+    pub verdict: Verdict,
+    /// What is wrong, in an installer's words (a reversed CT, …).
     pub reason: Option<String>,
 }

@@ -3,7 +3,8 @@
 
 use super::clock::Clock;
 use crate::device::{
-    Charger, EvSimulator, GridSimulator, HomeLoad, IslandLoad, IslandSwitch, WaveformRecorder,
+    Charger, EvSimulator, GridSimulator, HomeLoad, IslandLoad, IslandSwitch, SiteMeter,
+    WaveformRecorder,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct Devices {
     pub home_load: Option<Box<dyn HomeLoad>>,
     /// The charger's bootloader, when the rig says how to reach it.
     pub flasher: Option<Box<dyn crate::device::flasher::Flasher>>,
+    /// The SunSpec meter at the service entrance, on a site rig that has one.
+    pub site_meter: Option<Box<dyn SiteMeter>>,
 }
 
 /// A step reached a role the rig does not have (`plan check` refuses such

@@ -67,6 +67,8 @@ pub enum RunEvent<'a> {
     },
     /// A V2H backup test at a site.
     Backup(&'a super::results::BackupMeasurement),
+    /// The site meter checked against the charger.
+    MeterCheck(&'a super::results::MeterCheck),
 }
 
 /// Why a step did not complete.
@@ -219,6 +221,7 @@ impl<'r> Runner<'r> {
             islands: Vec::new(),
             trips: Vec::new(),
             backups: Vec::new(),
+            meter_checks: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
             flashes: Vec::new(),
@@ -249,41 +252,9 @@ impl<'r> Runner<'r> {
             }
         }
         if result.verdict == Verdict::Pass {
-            let failed_points = result
-                .islands
-                .iter()
-                .filter(|m| m.verdict != Verdict::Pass)
-                .count();
-            let failed_trips = result
-                .trips
-                .iter()
-                .filter(|m| m.verdict != Verdict::Pass)
-                .count();
-            let failed_expect = result
-                .expectations
-                .iter()
-                .filter(|e| e.verdict != Verdict::Pass)
-                .count();
-            let mismatches: usize = result.settings.iter().map(|s| s.mismatches.len()).sum();
-            let failed_backups = result
-                .backups
-                .iter()
-                .filter(|b| b.verdict != Verdict::Pass)
-                .count();
-            if failed_points + failed_trips + failed_expect + mismatches + failed_backups > 0 {
+            if let Some(why) = result.failures() {
                 result.verdict = Verdict::Fail;
-                let mut trips = if result.trips.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {failed_trips} trip(s) outside their clearing times")
-                };
-                if !result.backups.is_empty() {
-                    trips.push_str(&format!(", {failed_backups} backup test(s) failed"));
-                }
-                result.reason = Some(format!(
-                    "{failed_points} island point(s) over the limit or not cleared, \
-                     {failed_expect} expectation(s) not met, {mismatches} setting mismatch(es){trips}"
-                ));
+                result.reason = Some(why);
             }
         }
         result.duration_s = (self.rig.clock.now() - started).as_secs_f64();
@@ -422,6 +393,12 @@ impl<'r> Runner<'r> {
                 let m = self.backup(s)?;
                 self.emit(RunEvent::Backup(&m));
                 result.backups.push(m);
+                Ok(())
+            }
+            Step::MeterCheck(s) => {
+                let m = self.meter_check(s)?;
+                self.emit(RunEvent::MeterCheck(&m));
+                result.meter_checks.push(m);
                 Ok(())
             }
             Step::Fault(f) => self.inject_fault(f),

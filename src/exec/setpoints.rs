@@ -73,7 +73,7 @@ impl Runner<'_> {
                     home.set_input(on)?;
                 }
             }
-            Role::IslandSwitch | Role::WaveformRecorder | Role::EvSimulator => {
+            Role::IslandSwitch | Role::WaveformRecorder | Role::EvSimulator | Role::SiteMeter => {
                 return Err(StepError::Abort(format!(
                     "`set` does not apply to device `{}`",
                     s.device

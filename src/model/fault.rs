@@ -336,6 +336,7 @@ pub(crate) fn check_against_rig(c: &mut Checker, rig: &Rig, key: &str, f: &Fault
             Role::WaveformRecorder,
             Role::Charger,
             Role::HomeLoad,
+            Role::SiteMeter,
         ]),
         FaultKind::EvSilent => Some(&[Role::EvSimulator]),
         FaultKind::GridFault => Some(&[Role::GridSimulator]),

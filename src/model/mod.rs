@@ -48,6 +48,7 @@ mod plan_steps;
 pub mod profile;
 pub mod rig;
 mod rig_load;
+mod rig_meter;
 mod rig_transport;
 pub mod site;
 mod site_load;

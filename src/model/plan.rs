@@ -72,6 +72,38 @@ pub enum Step {
     /// V2H backup at a site: the installer opens the main breaker, the
     /// charger must carry the home, then resynchronise when it closes.
     Backup(BackupStep),
+    /// The site meter sees the charger's export and import with the right
+    /// sign and magnitude (a reversed CT is the commonest field fault).
+    MeterCheck(MeterCheckStep),
+}
+
+/// Checks the site meter against the charger: a short export, then a short
+/// import, at a small power; the meter's change from its baseline must be
+/// the charger's power, the other way round (the meter reads import
+/// positive), within the tolerance, on every leg the same way.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename = "meter_check")]
+pub struct MeterCheckStep {
+    /// The site meter.
+    pub device: String,
+    /// The charger that exports and imports.
+    pub charger: String,
+    /// The test power, W (exported, then imported).
+    pub power_w: f64,
+    /// How far the meter's change may be from the charger's power, percent.
+    #[serde(default = "default_meter_tolerance_pct")]
+    pub tolerance_pct: f64,
+    /// Time for the charger and the meter's averaging to settle at each level.
+    #[serde(default = "default_meter_settle_s")]
+    pub settle_s: f64,
+}
+
+fn default_meter_tolerance_pct() -> f64 {
+    10.0
+}
+
+fn default_meter_settle_s() -> f64 {
+    5.0
 }
 
 /// Asks the person at the site; the emulator plays them on an emulated site.
@@ -172,6 +204,7 @@ impl Step {
             Step::Installer(_) => "installer",
             Step::Identify(_) => "identify",
             Step::Backup(_) => "backup",
+            Step::MeterCheck(_) => "meter_check",
         }
     }
 
@@ -192,6 +225,7 @@ impl Step {
             Step::Trip(s) => Some(&s.device),
             Step::Identify(s) => Some(&s.device),
             Step::Backup(s) => Some(&s.device),
+            Step::MeterCheck(s) => Some(&s.device),
             Step::Installer(_) => None,
             Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => None,
         }
@@ -521,6 +555,8 @@ impl Quantity {
                 PeakDischargeCurrentA,
             ],
             HomeLoad => &[VoltageV, FrequencyHz, PowerW, CurrentA],
+            // Power import positive (utility into the site).
+            SiteMeter => &[VoltageV, FrequencyHz, PowerW, CurrentA],
         }
     }
 }

@@ -169,6 +169,8 @@ pub fn step_duration_s(step: &Step) -> f64 {
         // At most: each installer action and the reconnection may take
         // `wait_s`, and the home is carried for `hold_s`.
         Step::Backup(b) => 3.0 * s(b.wait_s) + s(b.hold_s),
+        // Baseline, export, import, each settled.
+        Step::MeterCheck(m) => 3.0 * s(m.settle_s),
         _ => 0.0,
     }
 }

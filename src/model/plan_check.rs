@@ -47,8 +47,10 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::IslandSwitch,
             Role::EvSimulator,
             Role::HomeLoad,
+            Role::SiteMeter,
         ],
         Step::Identify(_) | Step::Backup(_) => &[Role::Charger],
+        Step::MeterCheck(_) => &[Role::SiteMeter],
         Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) | Step::Installer(_) => {
             &[]
         }
@@ -140,6 +142,37 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     }
     if let Step::Island(_) = step {
         return;
+    }
+    // Second devices a step names: the right role on this rig.
+    let second: Option<(&str, &str, Role)> = match step {
+        Step::MeterCheck(m) => Some(("charger", m.charger.as_str(), Role::Charger)),
+        Step::Backup(b) => b.meter.as_deref().map(|m| ("meter", m, Role::SiteMeter)),
+        _ => None,
+    };
+    if let Some((key, name, role)) = second {
+        if rig.devices.get(name).map(|d| d.role) != Some(role) {
+            c.invalid(
+                &format!("{sk}.{kind}.{key}"),
+                format!(
+                    "`{name}` is not {} of rig {}",
+                    role.with_article(),
+                    rig.source.display()
+                ),
+                format!(
+                    "name the rig's {role}: {}",
+                    list(&names_with_roles(rig, &[role]))
+                ),
+            );
+        }
+    }
+    if let Step::MeterCheck(m) = step {
+        limit_power(
+            c,
+            rig,
+            &format!("{sk}.meter_check.power_w"),
+            m.power_w,
+            None,
+        );
     }
     let Some(name) = step.device() else { return };
     let roles = allowed_roles(step);

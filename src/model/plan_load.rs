@@ -58,6 +58,7 @@ struct RawStep {
     installer: Option<InstallerStep>,
     identify: Option<RawIdentify>,
     backup: Option<BackupStep>,
+    meter_check: Option<MeterCheckStep>,
 }
 
 #[derive(Deserialize)]
@@ -79,7 +80,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -320,6 +321,9 @@ fn convert_step(
     }
     if let Some(x) = s.backup {
         found.push(Step::Backup(x));
+    }
+    if let Some(x) = s.meter_check {
+        found.push(Step::MeterCheck(x));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();

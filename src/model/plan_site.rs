@@ -90,6 +90,9 @@ pub(crate) fn check_site_steps(c: &mut Checker, plan: &Plan, rig: &Rig) {
                 c.invalid(&format!("{sk}.{key}"), message, hint);
             }
             let on_site_only = match step {
+                Step::MeterCheck(_) => Some(
+                    "on a lab rig the grid simulator measures what flows to the grid: expect on it",
+                ),
                 Step::Backup(_) => Some(
                     "on a lab rig, test V2H backup with `island` and `reclose: false` (test-plans/v2h-islanding.yaml)",
                 ),

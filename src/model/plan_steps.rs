@@ -143,6 +143,19 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 );
             }
         }
+        Step::MeterCheck(m) => {
+            if c.positive(&k("power_w"), m.power_w) && m.power_w > 100_000.0 {
+                c.invalid(
+                    &k("power_w"),
+                    format!("{} W is not a small test power", m.power_w),
+                    "a few kW is enough for the meter to see it, e.g. 2000",
+                );
+            }
+            c.within(&k("tolerance_pct"), m.tolerance_pct, 1.0, 50.0, " %");
+            if c.positive(&k("settle_s"), m.settle_s) {
+                plan_bounds::duration(c, &k("settle_s"), m.settle_s);
+            }
+        }
         Step::Backup(b) => {
             if c.positive(&k("max_transfer_gap_s"), b.max_transfer_gap_s) {
                 plan_bounds::duration(c, &k("max_transfer_gap_s"), b.max_transfer_gap_s);

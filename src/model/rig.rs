@@ -21,10 +21,12 @@ pub enum Role {
     EvSimulator,
     /// The home's loads on the V2H backed-up bus.
     HomeLoad,
+    /// A SunSpec meter (models 201–204) at the site's service entrance.
+    SiteMeter,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::GridSimulator,
         Role::IslandSwitch,
         Role::IslandLoad,
@@ -32,6 +34,7 @@ impl Role {
         Role::Charger,
         Role::EvSimulator,
         Role::HomeLoad,
+        Role::SiteMeter,
     ];
 
     /// The spelling used in rig files.
@@ -44,6 +47,7 @@ impl Role {
             Role::Charger => "charger",
             Role::EvSimulator => "ev_simulator",
             Role::HomeLoad => "home_load",
+            Role::SiteMeter => "site_meter",
         }
     }
 
@@ -73,7 +77,7 @@ impl Role {
     /// utility's and is never commanded (no grid simulator, switch or
     /// load); the vehicle is the customer's, reached through the charger.
     pub fn allowed_on_site(self) -> bool {
-        matches!(self, Role::Charger)
+        matches!(self, Role::Charger | Role::SiteMeter)
     }
 }
 
@@ -156,6 +160,7 @@ pub fn default_drivers(role: Role) -> &'static [&'static str] {
         Role::Charger => &["sunspec"],
         Role::EvSimulator => &["chademo"],
         Role::HomeLoad => &["chroma-63800"],
+        Role::SiteMeter => &["sunspec-meter"],
     }
 }
 
@@ -411,7 +416,7 @@ impl Ratings {
 pub struct DeviceOptions {
     /// Switch-matrix channel of S3 (island_switch only), e.g. "1001".
     pub channel: Option<String>,
-    /// Modbus unit id (charger only), 1..=247 (Modbus application protocol §4.1).
+    /// Modbus unit id (charger and site_meter), 1..=247 (Modbus application protocol §4.1).
     pub unit_id: Option<u8>,
     /// Per-command response timeout.
     pub timeout_ms: Option<u64>,
@@ -427,7 +432,7 @@ pub struct IdentitySpec {
     pub firmware: Option<String>,
 }
 
-/// Emulated-charger behaviour (only for an emulated charger).
+/// Emulated-device behaviour (only for an emulated charger or site_meter).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmulationSpec {
     /// Trip-settings profile the emulated charger starts with, resolved
@@ -438,6 +443,33 @@ pub struct EmulationSpec {
     /// Acknowledges writes of its grid-protection settings and keeps its
     /// own (a charger commissioning must fail).
     pub settings_locked: bool,
+    /// Site meter: current transformers installed backwards.
+    pub ct_reversed: CtReversed,
+    /// Site meter: the SunSpec model it serves (201 or 202; 202 when omitted).
+    pub meter_model: Option<u16>,
+}
+
+/// Which of an emulated site meter's current transformers are installed
+/// backwards (the commonest CT-meter fault in the field): each reversed
+/// one flips its leg's current and power sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CtReversed {
+    #[default]
+    None,
+    L1,
+    L2,
+    Both,
+}
+
+impl CtReversed {
+    /// Whether leg `i` (0: L1, 1: L2) reads reversed.
+    pub fn leg(self, i: usize) -> bool {
+        matches!(
+            (self, i),
+            (CtReversed::L1, 0) | (CtReversed::L2, 1) | (CtReversed::Both, 0 | 1)
+        )
+    }
 }
 
 /// One device of the rig.

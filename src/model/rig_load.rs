@@ -92,19 +92,20 @@ struct RawFirmware {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "emulation")]
-struct RawEmulation {
-    trip_profile: Option<std::path::PathBuf>,
+pub(super) struct RawEmulation {
+    pub(super) trip_profile: Option<std::path::PathBuf>,
+    pub(super) anti_islanding: Option<RawAntiIslanding>,
+    pub(super) backup: Option<BackupSpec>,
+    pub(super) ct_reversed: Option<CtReversed>,
+    pub(super) meter_model: Option<u16>,
     #[serde(default)]
-    anti_islanding: RawAntiIslanding,
-    backup: Option<BackupSpec>,
-    #[serde(default)]
-    settings_locked: bool,
+    pub(super) settings_locked: bool,
 }
 
 /// der::AntiIslanding with every key optional (omitted keys default).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename = "anti_islanding")]
-struct RawAntiIslanding {
+pub(super) struct RawAntiIslanding {
     enabled: Option<bool>,
     cf0: Option<f64>,
     k_per_hz: Option<f64>,
@@ -353,15 +354,15 @@ fn validate_device(
         c.invalid(
             &format!("{key}.options.channel"),
             format!("`channel` does not apply to {}", d.role.with_article()),
-            "channel is for island_switch devices; valid options here: unit_id (charger), timeout_ms",
+            "channel is for island_switch devices; valid options here: unit_id (charger, site_meter), timeout_ms",
         );
     }
     if let Some(u) = o.unit_id {
-        if d.role != Role::Charger {
+        if !matches!(d.role, Role::Charger | Role::SiteMeter) {
             c.invalid(
                 &format!("{key}.options.unit_id"),
                 format!("`unit_id` does not apply to {}", d.role.with_article()),
-                "unit_id is for the charger (Modbus); valid options here: channel (island_switch), timeout_ms",
+                "unit_id is for the charger and the site_meter (Modbus); valid options here: channel (island_switch), timeout_ms",
             );
         } else if !(1..=247).contains(&u) {
             // Modbus over serial line §2.2: individual addresses 1..247.
@@ -401,13 +402,14 @@ fn validate_device(
     }
     let emulation = d.emulation.map(|e| {
         let ek = format!("{key}.emulation");
-        if d.role != Role::Charger {
-            c.invalid(&ek, format!("`emulation` does not apply to {}", d.role.with_article()), "only the charger has emulation settings");
+        if !matches!(d.role, Role::Charger | Role::SiteMeter) {
+            c.invalid(&ek, format!("`emulation` does not apply to {}", d.role.with_article()), "only the charger and the site_meter have emulation settings");
         } else if transport.is_some() && !emulated {
             c.invalid(&ek, "`emulation` needs an emulated transport", "use `transport: { emulated: serial }` or `{ emulated: tcp }`, or remove `emulation`");
         }
+        super::rig_meter::check_emulation_keys(c, &ek, d.role, &e);
         let def = AntiIslanding::default();
-        let a = e.anti_islanding;
+        let a = e.anti_islanding.unwrap_or_default();
         let anti_islanding = AntiIslanding {
             enabled: a.enabled.unwrap_or(def.enabled),
             cf0: a.cf0.unwrap_or(def.cf0),
@@ -431,6 +433,8 @@ fn validate_device(
             anti_islanding,
             backup: e.backup,
             settings_locked: e.settings_locked,
+            ct_reversed: e.ct_reversed.unwrap_or_default(),
+            meter_model: e.meter_model,
         }
     });
     if let Some(t) = &transport {

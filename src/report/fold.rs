@@ -10,7 +10,8 @@ use crate::device::flasher::FlashReport;
 use crate::evidence::journal::Record;
 use crate::evidence::record::kind;
 use crate::exec::results::{
-    BackupMeasurement, Expectation, IslandMeasurement, SettingsReading, TestResult, Verdict,
+    BackupMeasurement, Expectation, IslandMeasurement, MeterCheck, SettingsReading, TestResult,
+    Verdict,
 };
 use crate::exec::settings::side_by_side;
 use serde::Deserialize;
@@ -126,6 +127,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     flashes: Vec::new(),
                     power: Vec::new(),
                     backups: Vec::new(),
+                    meter_checks: Vec::new(),
                 });
                 true
             }
@@ -207,6 +209,10 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             }
             kind::BACKUP => match serde_json::from_value::<BackupMeasurement>(d.clone()) {
                 Ok(b) => current(&mut report.tests, |t| t.backups.push(b)),
+                Err(_) => false,
+            },
+            kind::METER_CHECK => match serde_json::from_value::<MeterCheck>(d.clone()) {
+                Ok(m) => current(&mut report.tests, |t| t.meter_checks.push(m)),
                 Err(_) => false,
             },
             kind::STEP

@@ -155,6 +155,9 @@ pub struct TestReport {
     /// V2H backup tests at a site.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backups: Vec<crate::exec::results::BackupMeasurement>,
+    /// Site meters checked against the charger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meter_checks: Vec<crate::exec::results::MeterCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -46,6 +46,10 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
                     Some(h) => h.identify(),
                     None => continue_missing(),
                 },
+                Role::SiteMeter => match d.site_meter.as_mut() {
+                    Some(m) => m.identify(),
+                    None => continue_missing(),
+                },
             };
             DeviceAnswer {
                 device: info.name,

@@ -23,6 +23,7 @@ pub(super) struct Roles<'r> {
     charger: Option<(Box<dyn device::Charger>, &'r str, &'r DeviceSpec)>,
     ev: Option<Box<dyn device::EvSimulator>>,
     home_load: Option<Box<dyn device::HomeLoad>>,
+    site_meter: Option<Box<dyn device::SiteMeter>>,
     /// Device name → role, as the rig file declares them.
     names: BTreeMap<String, Role>,
 }
@@ -84,17 +85,15 @@ impl<'r> Roles<'r> {
                 self.recorder = Some(Named::<dyn device::WaveformRecorder>::new(label, recorder))
             }
             Role::Charger => {
-                let framing = match spec.transport {
-                    TransportSpec::EmulatedTcp | TransportSpec::Tcp { .. } => {
-                        device::sunspec::Framing::Tcp
-                    }
-                    _ => device::sunspec::Framing::Rtu {
-                        unit_id: spec.options.unit_id.unwrap_or(1),
-                    },
-                };
-                let c = device::sunspec::connect(link, framing, name).map_err(dev_err)?;
+                let c =
+                    device::sunspec::connect(link, modbus_framing(spec), name).map_err(dev_err)?;
                 let charger = Named::<dyn device::Charger>::new(label, Box::new(c));
                 self.charger = Some((charger, name, spec));
+            }
+            Role::SiteMeter => {
+                let m = device::sunspec::connect_meter(link, modbus_framing(spec), name)
+                    .map_err(dev_err)?;
+                self.site_meter = Some(Named::<dyn device::SiteMeter>::new(label, Box::new(m)));
             }
         }
         self.names.insert(name.to_string(), spec.role);
@@ -153,7 +152,19 @@ impl<'r> Roles<'r> {
             ev: self.ev,
             home_load: self.home_load,
             flasher,
+            site_meter: self.site_meter,
         };
         Ok((devices, rating_w))
+    }
+}
+
+/// Modbus TCP on a LAN transport, else RTU at the rig's unit id (1 by
+/// default): the charger and the site meter are reached alike.
+fn modbus_framing(spec: &DeviceSpec) -> device::sunspec::Framing {
+    match spec.transport {
+        TransportSpec::EmulatedTcp | TransportSpec::Tcp { .. } => device::sunspec::Framing::Tcp,
+        _ => device::sunspec::Framing::Rtu {
+            unit_id: spec.options.unit_id.unwrap_or(1),
+        },
     }
 }

@@ -42,7 +42,8 @@ pub fn describe_transport(t: &TransportSpec) -> String {
 /// The TCP port an instrument listens on when the rig gives only a host.
 fn default_port(role: Role) -> u16 {
     match role {
-        Role::Charger => 502,
+        // Modbus TCP (MODBUS Messaging on TCP/IP Implementation Guide §4.1).
+        Role::Charger | Role::SiteMeter => 502,
         _ => 5025,
     }
 }

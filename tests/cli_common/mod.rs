@@ -54,9 +54,25 @@ pub struct Emulate {
 
 impl Emulate {
     pub fn start() -> Emulate {
+        // grid, s3, load, scope, charger, home on TCP; the EV's CAN on a pty.
+        Emulate::start_with(&[], 6, 1)
+    }
+
+    /// `emulate EXTRA…`, waiting until it has printed `tcp` TCP and `pty`
+    /// pseudo-terminal endpoints.
+    pub fn start_with(extra: &[&str], tcp: usize, pty: usize) -> Emulate {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-            .args(["emulate", "--scpi-port", "0", "--modbus-port", "0"])
+            .args([
+                "emulate",
+                "--scpi-port",
+                "0",
+                "--modbus-port",
+                "0",
+                "--meter-port",
+                "0",
+            ])
+            .args(extra)
             .current_dir(root())
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
@@ -69,8 +85,7 @@ impl Emulate {
             tcp: Default::default(),
             pty: Default::default(),
         };
-        // grid, s3, load, scope, charger, home on TCP; the EV's CAN on a pty.
-        while emulate.tcp.len() < 6 || emulate.pty.is_empty() {
+        while emulate.tcp.len() < tcp || emulate.pty.len() < pty {
             let line = lines.next().expect("emulate prints its endpoints").unwrap();
             let words: Vec<&str> = line.split_whitespace().collect();
             for (kind, map) in [("tcp", &mut emulate.tcp), ("pty", &mut emulate.pty)] {

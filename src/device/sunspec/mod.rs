@@ -4,23 +4,21 @@
 //! the trip-curve models 707–710. Every write is verified by reading back.
 
 mod client;
+mod discovery;
+mod meter;
 mod points;
 mod trip;
 
 pub use crate::protocol::modbus::Framing;
 pub use client::ModbusClient;
+pub use meter::{connect_meter, SunSpecMeter, METER_DRIVERS};
 
 use crate::der::{EnterService, TripSettings};
 use crate::device::{Charger, ChargerStatus, DeviceError, Identity};
 use crate::protocol::sunspec::defs::{m1, m701, m702, m703, m704};
-use crate::protocol::sunspec::{
-    decode_string, u32_regs, unscaled, BASE_ADDRESSES, END_MODEL_ID, SUNS_MARKER,
-};
+use crate::protocol::sunspec::{decode_string, u32_regs, unscaled};
 use crate::transport::ByteLink;
 use points::{raw, regs, value};
-
-/// At most this many models are scanned (a corrupt map cannot loop forever).
-const MAX_MODELS: usize = 64;
 
 pub struct SunSpecCharger {
     client: ModbusClient,
@@ -35,51 +33,7 @@ pub fn connect(
     name: &str,
 ) -> Result<SunSpecCharger, DeviceError> {
     let mut client = ModbusClient::new(link, framing, name);
-    let mut base = None;
-    let mut last_err = None;
-    for b in BASE_ADDRESSES {
-        match client.read(b, 2) {
-            Ok(r) if r == SUNS_MARKER => {
-                base = Some(b);
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => last_err = Some(e),
-        }
-    }
-    let Some(base) = base else {
-        return Err(DeviceError::Unsupported {
-            device: name.to_string(),
-            detail: format!(
-                "no SunSpec map ('SunS') at 0, 40000 or 50000{}",
-                last_err
-                    .map(|e| format!(" (last error: {e})"))
-                    .unwrap_or_default()
-            ),
-        });
-    };
-    let mut models = Vec::new();
-    let mut addr = u32::from(base) + 2;
-    loop {
-        let a = u16::try_from(addr).map_err(|_| unsupported(name, "model scan ran past 65535"))?;
-        let id = *client.read(a, 1)?.first().unwrap_or(&END_MODEL_ID);
-        if id == END_MODEL_ID {
-            break;
-        }
-        let len = *client
-            .read(
-                a.checked_add(1)
-                    .ok_or_else(|| unsupported(name, "map past 65535"))?,
-                1,
-            )?
-            .first()
-            .unwrap_or(&0);
-        models.push((id, a, len));
-        if models.len() > MAX_MODELS {
-            return Err(unsupported(name, "more than 64 models: no end model"));
-        }
-        addr += 2 + u32::from(len);
-    }
+    let (base, models) = discovery::discover(&mut client, name)?;
     Ok(SunSpecCharger {
         client,
         base,

@@ -68,50 +68,6 @@ impl GridDevice {
     }
 }
 
-/// What the grid simulator's own meter sees at its terminals.
-struct Terminals {
-    voltage_v: f64,
-    current_a: f64,
-    frequency_hz: f64,
-    power_w: f64,
-    reactive_var: f64,
-}
-
-fn terminals(plant: &Plant) -> Terminals {
-    if !plant.grid_output() {
-        return Terminals {
-            voltage_v: 0.0,
-            current_a: 0.0,
-            frequency_hz: plant.grid_frequency_hz(),
-            power_w: 0.0,
-            reactive_var: 0.0,
-        };
-    }
-    if !plant.s3_closed() {
-        // S3 open: unloaded ideal source.
-        return Terminals {
-            voltage_v: plant.grid_voltage_v(),
-            current_a: 0.0,
-            frequency_hz: plant.grid_frequency_hz(),
-            power_w: 0.0,
-            reactive_var: 0.0,
-        };
-    }
-    let m = plant.measure();
-    let s = m.grid_power_w.hypot(m.grid_reactive_var);
-    Terminals {
-        voltage_v: m.pcc_voltage_rms_v,
-        current_a: if m.pcc_voltage_rms_v > 0.0 {
-            s / m.pcc_voltage_rms_v
-        } else {
-            0.0
-        },
-        frequency_hz: m.pcc_frequency_hz,
-        power_w: m.grid_power_w,
-        reactive_var: m.grid_reactive_var,
-    }
-}
-
 impl ScpiDevice for GridDevice {
     fn table(&self) -> Vec<Pattern> {
         let d = self.dialect;
@@ -188,7 +144,8 @@ impl ScpiDevice for GridDevice {
             }
             3..=7 => {
                 none(&unit.params)?;
-                let t = terminals(plant);
+                // The grid simulator's own meter, at its terminals.
+                let t = crate::emulator::service::service_point(plant);
                 let v = match index {
                     3 => t.voltage_v,
                     4 => t.current_a,

@@ -8,31 +8,31 @@
 //! ESHzHi, ESHzLo, ESDlyTms; 704 WSetEna, WSetMod, WSet, WSetPct, AntiIslEna;
 //! 707–710 Ena, AdptCrvReq and the curve's group registers (MayTrip and
 //! MomCess must stay empty). 702 settings (WMax …) are fixed to the ratings.
+//!
+//! Beside it, the emulated site meter ([`MeterServer`]: models 1 and 202 or
+//! 201), over the same framing.
 
 mod apply;
+mod framing;
 pub mod map;
+mod meter;
 mod state;
 
 pub use crate::protocol::modbus::Framing;
 pub use map::{register_map, BASE_ADDRESS};
+pub use meter::{meter_instrument, meter_values, MeterServer, METER_SCALES};
 pub use state::{TripModel, TRIP_MODELS};
 
 use super::Instrument;
 use crate::device::Identity;
 use crate::plant::Plant;
 use crate::protocol::modbus::pdu::{ExceptionCode, Request, Response};
-use crate::protocol::modbus::rtu::{self, RtuSplitter, Side};
-use crate::protocol::modbus::tcp::{self, TcpSplitter};
+use framing::Splitter;
 use state::Controls;
 
 /// The emulated charger as an instrument for `SimLink` or the serve loops.
 pub fn charger_instrument(framing: Framing, identity: Identity) -> Box<dyn Instrument> {
     Box::new(ChargerServer::new(framing, identity))
-}
-
-enum Splitter {
-    Rtu { unit_id: u8, s: RtuSplitter },
-    Tcp(TcpSplitter),
 }
 
 pub struct ChargerServer {
@@ -52,16 +52,11 @@ pub struct ChargerServer {
 
 impl ChargerServer {
     pub fn new(framing: Framing, identity: Identity) -> Self {
-        let (splitter, da) = match framing {
-            Framing::Rtu { unit_id } => (
-                Splitter::Rtu {
-                    unit_id,
-                    s: RtuSplitter::new(Side::Requests),
-                },
-                u16::from(unit_id),
-            ),
-            Framing::Tcp => (Splitter::Tcp(TcpSplitter::new()), 1),
+        let da = match framing {
+            Framing::Rtu { unit_id } => u16::from(unit_id),
+            Framing::Tcp => 1,
         };
+        let splitter = Splitter::new(framing);
         ChargerServer {
             identity,
             controls: Controls::new(da),
@@ -178,38 +173,9 @@ impl Instrument for ChargerServer {
     }
 
     fn receive(&mut self, bytes: &[u8], plant: &mut Plant) -> Vec<u8> {
-        let mut out = Vec::new();
-        match &mut self.splitter {
-            Splitter::Rtu { s, .. } => s.push(bytes),
-            Splitter::Tcp(s) => s.push(bytes),
-        }
-        loop {
-            match &mut self.splitter {
-                Splitter::Rtu { unit_id, s } => {
-                    let unit_id = *unit_id;
-                    let Some(frame) = s.next_frame() else { break };
-                    // Bad CRC: discarded without reply (Serial Line V1.02 §2.4.1).
-                    let Ok(frame) = frame else { continue };
-                    if frame.unit_id == rtu::BROADCAST {
-                        // Broadcast: writes are executed, nothing is answered.
-                        if frame.pdu.first().is_some_and(|&f| f == 0x06 || f == 0x10) {
-                            let _ = self.handle_pdu(&frame.pdu, plant);
-                        }
-                    } else if frame.unit_id == unit_id {
-                        if let Some(reply) = self.handle_pdu(&frame.pdu, plant) {
-                            out.extend(rtu::encode_adu(unit_id, &reply));
-                        }
-                    }
-                }
-                Splitter::Tcp(s) => {
-                    let Some(frame) = s.next_frame() else { break };
-                    let Ok(frame) = frame else { continue };
-                    if let Some(reply) = self.handle_pdu(&frame.pdu, plant) {
-                        out.extend(tcp::encode_adu(frame.transaction_id, frame.unit_id, &reply));
-                    }
-                }
-            }
-        }
+        let mut splitter = std::mem::take(&mut self.splitter);
+        let out = splitter.serve(bytes, |pdu| self.handle_pdu(pdu, plant));
+        self.splitter = splitter;
         out
     }
 }

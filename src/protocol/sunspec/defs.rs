@@ -3,6 +3,7 @@
 //! bundled in pysunspec2 1.3.7 `sunspec2/models/json`). Offsets count from the
 //! model's `ID` register (offset 0). Only the fixed (non-repeating) part is
 //! listed; the trip-curve groups of 707–710 are laid out by [`super::curve`].
+//! The meter models 201–204 share one layout ([`meter`]).
 //! Do not edit by hand: regenerate with tests/python/gen_sunspec_defs.py.
 
 #![allow(non_upper_case_globals)]
@@ -340,4 +341,91 @@ pub mod m710 {
     pub const Tms_SF: Point = Point { name: "Tms_SF", offset: 8, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
     /// Every fixed point, in register order.
     pub const POINTS: &[Point] = &[ID, L, Ena, AdptCrvReq, AdptCrvRslt, NPt, NCrvSet, Hz_SF, Tms_SF];
+}
+
+/// Meter models 201 (single phase), 202 (split phase), 203 (wye), 204
+/// (delta): one layout, point names of 202-204 (model 201 spells offsets
+/// 12-14 `PPVphAB`, `PPVphBC`, `PPVphCA`).
+#[rustfmt::skip]
+pub mod meter {
+    use super::*;
+    pub const MODEL_IDS: [u16; 4] = [201, 202, 203, 204];
+    /// Registers after ID and L (the model's `L`).
+    pub const LEN: u16 = 105;
+    pub const ID: Point = Point { name: "ID", offset: 0, size: 1, ty: PointType::Uint16, writable: false, sf: None };
+    pub const L: Point = Point { name: "L", offset: 1, size: 1, ty: PointType::Uint16, writable: false, sf: None };
+    pub const A: Point = Point { name: "A", offset: 2, size: 1, ty: PointType::Int16, writable: false, sf: Some("A_SF") };
+    pub const AphA: Point = Point { name: "AphA", offset: 3, size: 1, ty: PointType::Int16, writable: false, sf: Some("A_SF") };
+    pub const AphB: Point = Point { name: "AphB", offset: 4, size: 1, ty: PointType::Int16, writable: false, sf: Some("A_SF") };
+    pub const AphC: Point = Point { name: "AphC", offset: 5, size: 1, ty: PointType::Int16, writable: false, sf: Some("A_SF") };
+    pub const A_SF: Point = Point { name: "A_SF", offset: 6, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const PhV: Point = Point { name: "PhV", offset: 7, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphA: Point = Point { name: "PhVphA", offset: 8, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphB: Point = Point { name: "PhVphB", offset: 9, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphC: Point = Point { name: "PhVphC", offset: 10, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PPV: Point = Point { name: "PPV", offset: 11, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphAB: Point = Point { name: "PhVphAB", offset: 12, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphBC: Point = Point { name: "PhVphBC", offset: 13, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const PhVphCA: Point = Point { name: "PhVphCA", offset: 14, size: 1, ty: PointType::Int16, writable: false, sf: Some("V_SF") };
+    pub const V_SF: Point = Point { name: "V_SF", offset: 15, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const Hz: Point = Point { name: "Hz", offset: 16, size: 1, ty: PointType::Int16, writable: false, sf: Some("Hz_SF") };
+    pub const Hz_SF: Point = Point { name: "Hz_SF", offset: 17, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const W: Point = Point { name: "W", offset: 18, size: 1, ty: PointType::Int16, writable: false, sf: Some("W_SF") };
+    pub const WphA: Point = Point { name: "WphA", offset: 19, size: 1, ty: PointType::Int16, writable: false, sf: Some("W_SF") };
+    pub const WphB: Point = Point { name: "WphB", offset: 20, size: 1, ty: PointType::Int16, writable: false, sf: Some("W_SF") };
+    pub const WphC: Point = Point { name: "WphC", offset: 21, size: 1, ty: PointType::Int16, writable: false, sf: Some("W_SF") };
+    pub const W_SF: Point = Point { name: "W_SF", offset: 22, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const VA: Point = Point { name: "VA", offset: 23, size: 1, ty: PointType::Int16, writable: false, sf: Some("VA_SF") };
+    pub const VAphA: Point = Point { name: "VAphA", offset: 24, size: 1, ty: PointType::Int16, writable: false, sf: Some("VA_SF") };
+    pub const VAphB: Point = Point { name: "VAphB", offset: 25, size: 1, ty: PointType::Int16, writable: false, sf: Some("VA_SF") };
+    pub const VAphC: Point = Point { name: "VAphC", offset: 26, size: 1, ty: PointType::Int16, writable: false, sf: Some("VA_SF") };
+    pub const VA_SF: Point = Point { name: "VA_SF", offset: 27, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const VAR: Point = Point { name: "VAR", offset: 28, size: 1, ty: PointType::Int16, writable: false, sf: Some("VAR_SF") };
+    pub const VARphA: Point = Point { name: "VARphA", offset: 29, size: 1, ty: PointType::Int16, writable: false, sf: Some("VAR_SF") };
+    pub const VARphB: Point = Point { name: "VARphB", offset: 30, size: 1, ty: PointType::Int16, writable: false, sf: Some("VAR_SF") };
+    pub const VARphC: Point = Point { name: "VARphC", offset: 31, size: 1, ty: PointType::Int16, writable: false, sf: Some("VAR_SF") };
+    pub const VAR_SF: Point = Point { name: "VAR_SF", offset: 32, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const PF: Point = Point { name: "PF", offset: 33, size: 1, ty: PointType::Int16, writable: false, sf: Some("PF_SF") };
+    pub const PFphA: Point = Point { name: "PFphA", offset: 34, size: 1, ty: PointType::Int16, writable: false, sf: Some("PF_SF") };
+    pub const PFphB: Point = Point { name: "PFphB", offset: 35, size: 1, ty: PointType::Int16, writable: false, sf: Some("PF_SF") };
+    pub const PFphC: Point = Point { name: "PFphC", offset: 36, size: 1, ty: PointType::Int16, writable: false, sf: Some("PF_SF") };
+    pub const PF_SF: Point = Point { name: "PF_SF", offset: 37, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const TotWhExp: Point = Point { name: "TotWhExp", offset: 38, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhExpPhA: Point = Point { name: "TotWhExpPhA", offset: 40, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhExpPhB: Point = Point { name: "TotWhExpPhB", offset: 42, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhExpPhC: Point = Point { name: "TotWhExpPhC", offset: 44, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhImp: Point = Point { name: "TotWhImp", offset: 46, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhImpPhA: Point = Point { name: "TotWhImpPhA", offset: 48, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhImpPhB: Point = Point { name: "TotWhImpPhB", offset: 50, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWhImpPhC: Point = Point { name: "TotWhImpPhC", offset: 52, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotWh_SF") };
+    pub const TotWh_SF: Point = Point { name: "TotWh_SF", offset: 54, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const TotVAhExp: Point = Point { name: "TotVAhExp", offset: 55, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhExpPhA: Point = Point { name: "TotVAhExpPhA", offset: 57, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhExpPhB: Point = Point { name: "TotVAhExpPhB", offset: 59, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhExpPhC: Point = Point { name: "TotVAhExpPhC", offset: 61, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhImp: Point = Point { name: "TotVAhImp", offset: 63, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhImpPhA: Point = Point { name: "TotVAhImpPhA", offset: 65, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhImpPhB: Point = Point { name: "TotVAhImpPhB", offset: 67, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAhImpPhC: Point = Point { name: "TotVAhImpPhC", offset: 69, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVAh_SF") };
+    pub const TotVAh_SF: Point = Point { name: "TotVAh_SF", offset: 71, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const TotVArhImpQ1: Point = Point { name: "TotVArhImpQ1", offset: 72, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ1PhA: Point = Point { name: "TotVArhImpQ1PhA", offset: 74, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ1PhB: Point = Point { name: "TotVArhImpQ1PhB", offset: 76, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ1PhC: Point = Point { name: "TotVArhImpQ1PhC", offset: 78, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ2: Point = Point { name: "TotVArhImpQ2", offset: 80, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ2PhA: Point = Point { name: "TotVArhImpQ2PhA", offset: 82, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ2PhB: Point = Point { name: "TotVArhImpQ2PhB", offset: 84, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhImpQ2PhC: Point = Point { name: "TotVArhImpQ2PhC", offset: 86, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ3: Point = Point { name: "TotVArhExpQ3", offset: 88, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ3PhA: Point = Point { name: "TotVArhExpQ3PhA", offset: 90, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ3PhB: Point = Point { name: "TotVArhExpQ3PhB", offset: 92, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ3PhC: Point = Point { name: "TotVArhExpQ3PhC", offset: 94, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ4: Point = Point { name: "TotVArhExpQ4", offset: 96, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ4PhA: Point = Point { name: "TotVArhExpQ4PhA", offset: 98, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ4PhB: Point = Point { name: "TotVArhExpQ4PhB", offset: 100, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArhExpQ4PhC: Point = Point { name: "TotVArhExpQ4PhC", offset: 102, size: 2, ty: PointType::Acc32, writable: false, sf: Some("TotVArh_SF") };
+    pub const TotVArh_SF: Point = Point { name: "TotVArh_SF", offset: 104, size: 1, ty: PointType::Sunssf, writable: false, sf: None };
+    pub const Evt: Point = Point { name: "Evt", offset: 105, size: 2, ty: PointType::Bitfield32, writable: false, sf: None };
+    /// Every point, in register order.
+    pub const POINTS: &[Point] = &[ID, L, A, AphA, AphB, AphC, A_SF, PhV, PhVphA, PhVphB, PhVphC, PPV, PhVphAB, PhVphBC, PhVphCA, V_SF, Hz, Hz_SF, W, WphA, WphB, WphC, W_SF, VA, VAphA, VAphB, VAphC, VA_SF, VAR, VARphA, VARphB, VARphC, VAR_SF, PF, PFphA, PFphB, PFphC, PF_SF, TotWhExp, TotWhExpPhA, TotWhExpPhB, TotWhExpPhC, TotWhImp, TotWhImpPhA, TotWhImpPhB, TotWhImpPhC, TotWh_SF, TotVAhExp, TotVAhExpPhA, TotVAhExpPhB, TotVAhExpPhC, TotVAhImp, TotVAhImpPhA, TotVAhImpPhB, TotVAhImpPhC, TotVAh_SF, TotVArhImpQ1, TotVArhImpQ1PhA, TotVArhImpQ1PhB, TotVArhImpQ1PhC, TotVArhImpQ2, TotVArhImpQ2PhA, TotVArhImpQ2PhB, TotVArhImpQ2PhC, TotVArhExpQ3, TotVArhExpQ3PhA, TotVArhExpQ3PhB, TotVArhExpQ3PhC, TotVArhExpQ4, TotVArhExpQ4PhA, TotVArhExpQ4PhB, TotVArhExpQ4PhC, TotVArh_SF, Evt];
 }

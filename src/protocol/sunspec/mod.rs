@@ -8,6 +8,7 @@
 
 pub mod curve;
 pub mod defs;
+pub mod meter;
 pub mod point;
 
 pub use point::{Point, PointType};
@@ -34,6 +35,8 @@ pub mod ni {
     pub const INT32: u32 = 0x8000_0000;
     pub const BITFIELD32: u32 = 0xFFFF_FFFF;
     pub const UINT64: u64 = u64::MAX;
+    /// An accumulator that is not accumulating (pysunspec2 `SUNS_UNIMPL_ACC32`).
+    pub const ACC32: u32 = 0;
     pub const PAD: u16 = 0x8000;
 }
 

@@ -1,7 +1,7 @@
 //! A point of a SunSpec model: where it sits, its type, whether it is
 //! writable, and its scale-factor point.
 
-/// SunSpec point types used by models 1 and 701–710.
+/// SunSpec point types used by models 1, 201–204 and 701–710.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PointType {
     Uint16,
@@ -9,6 +9,8 @@ pub enum PointType {
     Uint32,
     Int32,
     Uint64,
+    /// Accumulator (meter energy counters); 0 means not accumulated.
+    Acc32,
     Enum16,
     Bitfield16,
     Bitfield32,
@@ -47,6 +49,7 @@ impl Point {
             PointType::Int32 => super::u32_regs(ni::INT32).to_vec(),
             PointType::Bitfield32 => super::u32_regs(ni::BITFIELD32).to_vec(),
             PointType::Uint64 => vec![0xFFFF; 4],
+            PointType::Acc32 => super::u32_regs(ni::ACC32).to_vec(),
             PointType::String => vec![0; size],
         }
     }
