@@ -196,13 +196,16 @@ fn start(args: &CommissionArgs, interrupt: &Interrupt) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let plan = match plan_source
+    let units = match plan_source
         .load_plan()
-        .and_then(|p| super::plan_check::check_bound(p, &rig, Some(&site)))
+        .and_then(|p| units(&p, &rig, &site, site_path))
     {
-        Ok(p) => p,
+        Ok(u) => u,
         Err(code) => return code,
     };
+    // The whole commissioning, every charger's tests, as the run's record.
+    let mut plan = units[0].plan.clone();
+    plan.tests = units.iter().flat_map(|u| u.plan.tests.clone()).collect();
     let run_args = run_args(args, &plan_source, &rig_source, Some(site_path), out);
     let site_pair = (site_path.clone(), site);
     let extra = json!({
@@ -219,21 +222,155 @@ fn start(args: &CommissionArgs, interrupt: &Interrupt) -> ExitCode {
             }
         };
     println!(
-        "commissioning {} ({}) with plan `{}`: {} step(s)",
+        "commissioning {} ({}) with plan `{}`: {} step(s){}",
         site_pair.1.site.id,
         site_pair.1.site.utility,
         plan.name,
-        plan.tests.len()
+        plan.tests.len(),
+        if units.len() > 1 {
+            format!(", {} chargers one after another", units.len())
+        } else {
+            String::new()
+        }
     );
-    run::execute(Session {
-        args: &run_args,
-        plan: &plan,
-        rig: &rig,
-        interrupt,
-        evidence: Some(evidence),
-        operator: operator_for(&rig, args.yes),
-        progress: true,
-    })
+    run_units(args, &run_args, units, evidence, interrupt)
+}
+
+/// What commissioning plans call the charger they commission.
+pub const PLAN_CHARGER: &str = "charger";
+
+/// One charger's commissioning: the rig as it sees it (that charger, the
+/// site meter), the site naming that charger, the plan bound to both.
+struct Unit {
+    /// Its serial, at a site with several chargers.
+    label: Option<String>,
+    rig: Rig,
+    plan: Plan,
+}
+
+/// One unit per charger the site lists; at a site with several, each
+/// test's name starts with the charger's serial, so every test of the run
+/// has its own name (a resumption counts on that).
+fn units(plan: &Plan, rig: &Rig, site: &Site, site_path: &Path) -> Result<Vec<Unit>, ExitCode> {
+    let rig_chargers = rig.devices_with_role(model::Role::Charger).len();
+    let listed: Vec<model::site::ChargerUnit> = if site.chargers.is_empty() {
+        vec![site.charger.clone()]
+    } else {
+        site.chargers.clone()
+    };
+    let several = listed.len() > 1;
+    let mut out = Vec::new();
+    for (i, unit) in listed.iter().enumerate() {
+        let unit_rig = match (&unit.device, rig_chargers) {
+            (None, 1) => rig.clone(),
+            (None, _) => {
+                output::error(&format!(
+                    "{}: charger: rig {} has {rig_chargers} chargers; say which is this one with `device:`",
+                    site_path.display(),
+                    rig.source.display()
+                ));
+                return Err(ExitCode::BadInput);
+            }
+            (Some(device), _) => match rig.for_unit(device, PLAN_CHARGER) {
+                Some(r) => r,
+                None => {
+                    let key = if site.chargers.is_empty() {
+                        "charger.device".to_string()
+                    } else {
+                        format!("chargers[{i}].device")
+                    };
+                    output::error(&format!(
+                        "{}: {key}: `{device}` is not a charger of rig {}",
+                        site_path.display(),
+                        rig.source.display()
+                    ));
+                    return Err(ExitCode::BadInput);
+                }
+            },
+        };
+        let mut unit_site = site.clone();
+        unit_site.charger = unit.clone();
+        let mut unit_plan = plan.clone();
+        if several {
+            for t in &mut unit_plan.tests {
+                t.name = format!("{} · {}", unit.serial, t.name);
+            }
+        }
+        let unit_plan = super::plan_check::check_bound(unit_plan, &unit_rig, Some(&unit_site))?;
+        out.push(Unit {
+            label: several.then(|| unit.serial.clone()),
+            rig: unit_rig,
+            plan: unit_plan,
+        });
+    }
+    Ok(out)
+}
+
+/// Runs each unit's tests in turn into the same folder: the first with
+/// `evidence`, each next one as a new session of it. Stops at an abort;
+/// the exit code is the worst of them.
+fn run_units(
+    args: &CommissionArgs,
+    run_args: &RunArgs,
+    units: Vec<Unit>,
+    evidence: Evidence,
+    interrupt: &Interrupt,
+) -> ExitCode {
+    let dir = run_args.out.clone().unwrap_or_default();
+    let last = units.len().saturating_sub(1);
+    let mut worst = ExitCode::Pass;
+    let mut first = Some(evidence);
+    for (i, unit) in units.into_iter().enumerate() {
+        let evidence = match first.take() {
+            Some(e) => e,
+            None => match Evidence::resume(&dir) {
+                Ok((e, _)) => e,
+                Err(e) => {
+                    output::error(&format!("{}: {e}", dir.display()));
+                    return ExitCode::Aborted;
+                }
+            },
+        };
+        if let Some(label) = &unit.label {
+            println!("charger {label} ({} of {})", i + 1, last + 1);
+            if i > 0 {
+                evidence.record(
+                    kind::RESUMED,
+                    json!({ "session": evidence.session(), "unit": label, "next_charger": true }),
+                );
+            }
+        }
+        let code = run::execute(Session {
+            args: run_args,
+            plan: &unit.plan,
+            rig: &unit.rig,
+            interrupt,
+            evidence: Some(evidence),
+            operator: operator_for(&unit.rig, args.yes),
+            progress: true,
+            more_to_come: i < last,
+        });
+        worst = worse(worst, code);
+        if code == ExitCode::Aborted || code == ExitCode::BadInput {
+            break;
+        }
+    }
+    worst
+}
+
+fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
+    let rank = |c: ExitCode| match c {
+        ExitCode::Pass => 0,
+        ExitCode::TestFailed => 1,
+        ExitCode::VerificationFailed => 2,
+        ExitCode::BadInput => 3,
+        ExitCode::Aborted => 4,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// A person at the terminal for a real site; an emulated site brings its
@@ -325,32 +462,16 @@ fn interrupted(dir: &Path, records: &[Record]) -> Result<Interrupted, ExitCode> 
         Source::File(p) => p,
         Source::BuiltIn(label, _) => PathBuf::from(label),
     };
-    // The last word on each test since the last resumption counts.
+    // The last word on each test counts.
     let mut last: BTreeMap<String, String> = BTreeMap::new();
-    let mut complete = false;
     for r in records {
-        match r.kind.as_str() {
-            kind::TEST_FINISHED => {
-                if let (Some(name), Some(verdict)) =
-                    (r.data["name"].as_str(), r.data["verdict"].as_str())
-                {
-                    last.insert(name.to_string(), verdict.to_string());
-                }
+        if r.kind == kind::TEST_FINISHED {
+            if let (Some(name), Some(verdict)) =
+                (r.data["name"].as_str(), r.data["verdict"].as_str())
+            {
+                last.insert(name.to_string(), verdict.to_string());
             }
-            kind::RUN_FINISHED => {
-                complete = r.data["aborted"].is_null()
-                    && r.data["interrupted"] != json!(true)
-                    && r.data["verdict"].as_str() != Some("aborted");
-            }
-            kind::RESUMED => complete = false,
-            _ => {}
         }
-    }
-    if complete {
-        return Err(refuse(
-            dir,
-            "the run finished; there is nothing to resume (`report verify` checks it)",
-        ));
     }
     let finished = last
         .into_iter()
@@ -384,21 +505,34 @@ fn resume(args: &CommissionArgs, dir: &Path, interrupt: &Interrupt) -> ExitCode 
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut plan = match was
+    let mut units = match was
         .plan
         .load_plan()
-        .and_then(|p| super::plan_check::check_bound(p, &rig, Some(&site)))
+        .and_then(|p| units(&p, &rig, &site, &was.site))
     {
-        Ok(p) => p,
+        Ok(u) => u,
         Err(code) => return code,
     };
-    let all: Vec<String> = plan.tests.iter().map(|t| t.name.clone()).collect();
-    plan.tests.retain(|t| !was.finished.contains(&t.name));
+    let all: usize = units.iter().map(|u| u.plan.tests.len()).sum();
+    for u in &mut units {
+        u.plan.tests.retain(|t| !was.finished.contains(&t.name));
+    }
+    units.retain(|u| !u.plan.tests.is_empty());
+    let to_go: usize = units.iter().map(|u| u.plan.tests.len()).sum();
+    if to_go == 0 {
+        return refuse(
+            dir,
+            "every step has finished; there is nothing to resume (`report verify` checks it)",
+        );
+    }
     let (evidence, reopened) = match Evidence::resume(dir) {
         Ok(x) => x,
         Err(e) => return refuse(dir, e),
     };
-    let remaining: Vec<&str> = plan.tests.iter().map(|t| t.name.as_str()).collect();
+    let remaining: Vec<&str> = units
+        .iter()
+        .flat_map(|u| u.plan.tests.iter().map(|t| t.name.as_str()))
+        .collect();
     evidence.record(
         kind::RESUMED,
         json!({
@@ -410,20 +544,10 @@ fn resume(args: &CommissionArgs, dir: &Path, interrupt: &Interrupt) -> ExitCode 
         }),
     );
     println!(
-        "resuming {}: {} of {} step(s) finished, {} to go",
+        "resuming {}: {} of {all} step(s) finished, {to_go} to go",
         dir.display(),
-        all.len() - plan.tests.len(),
-        all.len(),
-        plan.tests.len()
+        all - to_go,
     );
     let run_args = run_args(args, &was.plan, &was.rig, Some(&was.site), dir);
-    run::execute(Session {
-        args: &run_args,
-        plan: &plan,
-        rig: &rig,
-        interrupt,
-        evidence: Some(evidence),
-        operator: operator_for(&rig, args.yes),
-        progress: true,
-    })
+    run_units(args, &run_args, units, evidence, interrupt)
 }

@@ -98,6 +98,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         evidence,
         operator: None,
         progress: false,
+        more_to_come: false,
     })
 }
 
@@ -137,6 +138,10 @@ pub(super) struct Session<'a> {
     pub operator: Option<Box<dyn crate::exec::operator::Operator>>,
     /// Say which test of how many, and what each wait is for.
     pub progress: bool,
+    /// Another part of the same run follows in this folder (the next
+    /// charger of a depot): its end is recorded as `unit_finished`, and
+    /// the report waits for the last part.
+    pub more_to_come: bool,
 }
 
 /// Connects the rig, runs the plan, keeps the evidence and builds (and
@@ -150,6 +155,7 @@ pub(super) fn execute(session: Session) -> ExitCode {
         evidence,
         operator,
         progress,
+        more_to_come,
     } = session;
     let plan = plan.clone();
     let rig = rig.clone();
@@ -225,7 +231,11 @@ pub(super) fn execute(session: Session) -> ExitCode {
     let document = json_document(&result);
     if let Some(ev) = &evidence {
         ev.record(
-            kind::RUN_FINISHED,
+            if more_to_come {
+                kind::UNIT_FINISHED
+            } else {
+                kind::RUN_FINISHED
+            },
             json!({
                 "verdict": result.verdict().as_str(),
                 "aborted": result.aborted,
@@ -245,7 +255,7 @@ pub(super) fn execute(session: Session) -> ExitCode {
     } else {
         println!("{}", output::summary(&result));
     }
-    if let Some(ev) = &evidence {
+    if let Some(ev) = evidence.as_ref().filter(|_| !more_to_come) {
         finish_evidence(ev, args, json);
     }
     if interrupt.flag.load(Ordering::SeqCst) {

@@ -25,10 +25,22 @@ pub fn run(site_path: &Path) -> ExitCode {
         s.grid_profile.name,
         s.grid_profile.path.display()
     );
-    println!(
-        "  charger       {} {}, serial {}",
-        site.charger.make, site.charger.model, site.charger.serial
-    );
+    let units = if site.chargers.is_empty() {
+        std::slice::from_ref(&site.charger)
+    } else {
+        &site.chargers[..]
+    };
+    for c in units {
+        let device = c
+            .device
+            .as_deref()
+            .map(|d| format!(" (rig device `{d}`)"))
+            .unwrap_or_default();
+        println!(
+            "  charger       {} {}, serial {}{device}",
+            c.make, c.model, c.serial
+        );
+    }
     // Unconfirmed values matter for a signed report: say so up front.
     if let Some(p) = &site.profile {
         if !p.unconfirmed.is_empty() {

@@ -30,6 +30,8 @@ pub mod kind {
     pub const EXPECTED_ABORT: &str = "expected_abort";
     /// `commission --resume` went on with an interrupted run.
     pub const RESUMED: &str = "resumed";
+    /// One charger of several finished its commissioning; the next follows.
+    pub const UNIT_FINISHED: &str = "unit_finished";
     /// The installer was asked to do something (site rigs).
     pub const INSTALLER: &str = "installer";
     /// An `identify` step's answer.

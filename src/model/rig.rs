@@ -614,6 +614,32 @@ impl Rig {
         self.devices_with_role(role).into_iter().next()
     }
 
+    /// The rig as one of its chargers' commissioning sees it: that charger,
+    /// under the name `as_name` the plan gives it, and every device that
+    /// is not a charger; the other chargers are left alone (idle). `None`
+    /// when `device` is not a charger of the rig.
+    pub fn for_unit(&self, device: &str, as_name: &str) -> Option<Rig> {
+        let unit = self
+            .devices
+            .get(device)
+            .filter(|d| d.role == Role::Charger)?;
+        let mut rig = self.clone();
+        rig.devices.retain(|_, d| d.role != Role::Charger);
+        rig.devices.insert(as_name.to_string(), unit.clone());
+        rig.device_order = self
+            .device_order
+            .iter()
+            .filter_map(|n| {
+                if n == device {
+                    Some(as_name.to_string())
+                } else {
+                    (self.devices.get(n).map(|d| d.role) != Some(Role::Charger)).then(|| n.clone())
+                }
+            })
+            .collect();
+        Some(rig)
+    }
+
     /// Whether any device is emulated (the plant is needed).
     pub fn any_emulated(&self) -> bool {
         self.devices.values().any(|d| d.transport.is_emulated())

@@ -660,7 +660,10 @@ fn validate_roles(c: &mut Checker, roles: &[(String, Role)], kind: RigKind) {
                 format!("add one device with `role: {role}`; {needs}"),
             );
         }
-        if names.len() > 1 {
+        // A depot has several chargers behind one service, commissioned
+        // one after another (each run sees one: `Rig::for_unit`).
+        let several_ok = kind == RigKind::Site && role == Role::Charger;
+        if names.len() > 1 && !several_ok {
             for extra in names.iter().skip(1) {
                 c.invalid(
                     &format!("devices.{extra}.role"),

@@ -14,7 +14,12 @@ use std::path::PathBuf;
 #[serde(deny_unknown_fields)]
 pub struct Site {
     pub site: Installation,
+    /// The charger; at a site with several, the first of [`Site::chargers`].
     pub charger: ChargerUnit,
+    /// Every charger behind the service (`chargers:` in the file; just
+    /// `charger` when the file has one), commissioned one after another.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chargers: Vec<ChargerUnit>,
     pub ev: Vehicle,
     pub installer: Installer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +91,9 @@ pub struct ChargerUnit {
     pub make: String,
     pub model: String,
     pub serial: String,
+    /// At a site with several chargers: the rig device that reaches this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// `ev:` — the vehicle used for the bidirectional tests.

@@ -10,7 +10,11 @@ use super::spans::Spans;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-const SITE_KEYS: &str = "a site: a mapping with keys site, charger, ev, installer, commissioned_on";
+const SITE_KEYS: &str =
+    "a site: a mapping with keys site, charger (or chargers), ev, installer, commissioned_on";
+
+/// Most chargers one site file lists (a large depot).
+pub const MAX_CHARGERS: usize = 64;
 
 /// Longest free-text value: the one-line limit of every file ([`super::text`]).
 pub const MAX_TEXT_CHARS: usize = super::text::MAX_LINE_CHARS;
@@ -25,7 +29,8 @@ pub const VIN_CHARS: usize = 17;
 #[serde(deny_unknown_fields, rename = "site_file")]
 struct RawSite {
     site: RawInstallation,
-    charger: ChargerUnit,
+    charger: Option<ChargerUnit>,
+    chargers: Option<Vec<ChargerUnit>>,
     ev: Vehicle,
     installer: Installer,
     /// Read as text so a bad date is a collected, located semantic error.
@@ -88,10 +93,8 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
         )
     };
 
+    let units = check_chargers(&mut c, raw.charger, raw.chargers);
     for (k, v) in [
-        ("charger.make", &raw.charger.make),
-        ("charger.model", &raw.charger.model),
-        ("charger.serial", &raw.charger.serial),
         ("ev.make", &raw.ev.make),
         ("ev.model", &raw.ev.model),
         ("installer.name", &raw.installer.name),
@@ -145,12 +148,89 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
             segment: raw.site.segment,
             export_limit_w: raw.site.export_limit_w,
         },
-        charger: raw.charger,
+        charger: units.first().cloned().unwrap_or(ChargerUnit {
+            make: String::new(),
+            model: String::new(),
+            serial: String::new(),
+            device: None,
+        }),
+        chargers: if units.len() > 1 { units } else { Vec::new() },
         ev: raw.ev,
         installer: raw.installer,
         commissioned_on,
         profile: Some(profile),
     })
+}
+
+/// `charger:` (one) or `chargers:` (several, each naming its rig device,
+/// serials and devices unique); every text one line.
+fn check_chargers(
+    c: &mut Checker,
+    one: Option<ChargerUnit>,
+    several: Option<Vec<ChargerUnit>>,
+) -> Vec<ChargerUnit> {
+    let (units, key) = match (one, several) {
+        (Some(u), None) => (vec![u], None),
+        (None, Some(list)) => (list, Some("chargers")),
+        (Some(_), Some(_)) => {
+            c.invalid(
+                "chargers",
+                "both `charger` and `chargers`",
+                "one charger: `charger:`; several behind one service: `chargers:` (a list)",
+            );
+            return Vec::new();
+        }
+        (None, None) => {
+            c.invalid(
+                "charger",
+                "the site names no charger",
+                "add `charger: { make, model, serial }` (or `chargers:` for several)",
+            );
+            return Vec::new();
+        }
+    };
+    if key.is_some() && (units.is_empty() || units.len() > MAX_CHARGERS) {
+        c.invalid(
+            "chargers",
+            format!("{} chargers", units.len()),
+            format!("list 1 to {MAX_CHARGERS} chargers"),
+        );
+    }
+    let mut serials = std::collections::BTreeSet::new();
+    let mut devices = std::collections::BTreeSet::new();
+    for (i, u) in units.iter().enumerate() {
+        let at = match key {
+            Some(k) => format!("{k}[{i}]"),
+            None => "charger".to_string(),
+        };
+        text_field(c, &format!("{at}.make"), &u.make);
+        text_field(c, &format!("{at}.model"), &u.model);
+        if text_field(c, &format!("{at}.serial"), &u.serial) && !serials.insert(u.serial.trim()) {
+            c.invalid(
+                &format!("{at}.serial"),
+                format!("serial {} is listed twice", u.serial),
+                "each charger has its own serial",
+            );
+        }
+        match (&u.device, units.len() > 1) {
+            (Some(d), _) => {
+                if text_field(c, &format!("{at}.device"), d) && !devices.insert(d.trim()) {
+                    c.invalid(
+                        &format!("{at}.device"),
+                        format!("device `{d}` is named twice"),
+                        "each charger is its own device of the site's rig",
+                    );
+                }
+            }
+            (None, true) => c.invalid(
+                &at,
+                "which rig device reaches this charger?",
+                "with several chargers, give each `device:` (its name in the site's rig file)",
+            ),
+            (None, false) => {}
+        }
+    }
+    units
 }
 
 /// serde_yaml hands a plain `~` or `null` to a `String` field as that text;

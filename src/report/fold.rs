@@ -221,7 +221,8 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             | kind::FAULT
             | kind::EXPECTED_ABORT
             | kind::INSTALLER
-            | kind::IDENTIFIED => true,
+            | kind::IDENTIFIED
+            | kind::UNIT_FINISHED => true,
             _ => false,
         };
         if !ok {
