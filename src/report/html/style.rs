@@ -31,7 +31,7 @@ tr,figure,.banner,.emulated,.keep{break-inside:avoid;page-break-inside:avoid}\
 a{color:inherit;text-decoration:none}\
 .pass,.fail,.aborted,.incomplete,.unverified,.emulated,.banner,tr.mismatch td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}\
 .emulated-mark{display:block;position:fixed;top:42%;left:0;right:0;z-index:-1;text-align:center;\
-font-size:40pt;font-weight:bold;line-height:1.2;color:#e6b3b3;transform:rotate(-30deg);\
+font-size:40pt;font-weight:bold;line-height:1.2;color:#efc6c6;transform:rotate(-30deg);\
 -webkit-print-color-adjust:exact;print-color-adjust:exact}\
 .emulated-mark small{display:block;font-size:18pt}\
 }";
