@@ -81,7 +81,7 @@ fn main() {
     ]);
     println!(
         "report build {build:.3} s, report sign {sign:.3} s, report verify {verify:.3} s \
-         ({:.0} MB/s hashed by verify, which also rebuilds report.json)",
+         ({:.0} MB/s hashed by verify, which also rebuilds the report files)",
         bytes as f64 / 1e6 / verify
     );
 }

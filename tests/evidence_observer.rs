@@ -32,6 +32,9 @@ fn every_shipped_plan_measures_the_same_with_and_without_out() {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".yaml"))
+        // Commissioning plans run under `commission`, which always keeps
+        // its evidence (there is no run of them without --out to compare).
+        .filter(|n| !n.starts_with("commissioning-"))
         .collect();
     plans.sort();
     assert!(plans.len() >= 6, "{plans:?}");

@@ -12,6 +12,9 @@ mod cli_common;
 use cli_common::{ok, report_verify as verify, v2x};
 
 /// The small commissioning plan on the emulated rig, with the test site.
+/// Its tests pass, but the site's compliance does not hold (the charger
+/// keeps IEEE 1547 Category II settings, and the island test widens them
+/// after they were read): the report's verdict is fail, and so is the exit.
 fn commissioning_run(dir: &Path, extra: &[&str]) -> PathBuf {
     let run = dir.join("run");
     let mut args = vec![
@@ -23,7 +26,14 @@ fn commissioning_run(dir: &Path, extra: &[&str]) -> PathBuf {
         run.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    ok(&v2x(&args));
+    let out = v2x(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     run
 }
 
@@ -68,7 +78,10 @@ fn html_text(html: &str) -> String {
             .any(|t| rest.starts_with(t));
             if block {
                 out.push('\n');
-            } else if rest.starts_with("<td") || rest.starts_with("<th") {
+            } else if ["<td>", "<td ", "<th>", "<th "]
+                .iter()
+                .any(|t| rest.starts_with(t))
+            {
                 out.push_str(" | ");
             }
             end_of(">")
@@ -146,8 +159,8 @@ fn report_build_rebuilds_the_same_bytes_and_the_signed_folder_verifies() {
     ok(&verified);
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(
-        said.contains("report.json against the journal")
-            && said.contains("the report says: complete, verdict pass"),
+        said.contains("the report files against the journal")
+            && said.contains("the report says: complete, verdict fail (site compliance does not hold: 7 of 22 settings differ"),
         "{said}"
     );
     let env: Value =

@@ -112,7 +112,10 @@ pub enum SiteCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Create NAME.pem (private, mode 0600) and NAME.pub.pem; never overwrites.
+    /// Create NAME.pem (private, mode 0600) and NAME.pub.pem and print the
+    /// key id; never overwrites. A bare NAME goes in the per-user keys
+    /// folder ($V2X_HIL_CONFIG_DIR/keys, else e.g. ~/.config/v2x-hil/keys);
+    /// a path (./NAME, dir/NAME) is used as given.
     New { name: PathBuf },
 }
 
@@ -125,12 +128,14 @@ pub enum ReportCommand {
     /// Sign DIR as a DSSE envelope (report.dsse.json) over every file's SHA-256.
     Sign {
         dir: PathBuf,
+        /// Private key (PKCS#8 PEM): a path, or a name in the keys folder.
         #[arg(long)]
         key: PathBuf,
     },
     /// Check DIR's signature, every file's digest and the journal's chain (exit 4 if not).
     Verify {
         dir: PathBuf,
+        /// Public key (PEM): a path, or a name in the keys folder.
         #[arg(long)]
         key: PathBuf,
     },

@@ -114,3 +114,24 @@ pub fn error(message: &str) {
 pub fn warning(message: &str) {
     eprintln!("{}: {message}", "warning".yellow().bold());
 }
+
+/// `site compliance: HOLDS` or `site compliance: FAILS` and each reason.
+pub fn compliance(c: &crate::report::model::Compliance) -> String {
+    if c.holds {
+        let settings = match (c.settings.mismatches, c.settings.rows) {
+            (Some(_), Some(n)) => format!("all {n} settings match"),
+            _ => "settings match".into(),
+        };
+        return format!(
+            "site compliance: {} (charger serial {}; {settings} {})",
+            "HOLDS".green().bold(),
+            c.serial.site,
+            c.settings.profile.as_deref().unwrap_or("the profile")
+        );
+    }
+    let mut out = format!("site compliance: {}", "FAILS".red().bold());
+    for r in &c.reasons {
+        out.push_str(&format!("\n  {r}"));
+    }
+    out
+}

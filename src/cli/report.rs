@@ -4,9 +4,19 @@
 use super::{output, ExitCode};
 use crate::evidence::journal::JournalError;
 use crate::report::build::{build_dir, ReportError};
+use crate::report::keystore::{self, KeyHalf};
 use crate::report::model::Status;
 use crate::report::sign::{sign_dir, verify_dir, SignError};
-use std::path::Path;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A `--key` argument as a file: the path, or a bare name in the keys folder.
+fn key_file(name: &Path, half: KeyHalf) -> Result<PathBuf, ExitCode> {
+    keystore::resolve(name, half).map_err(|e| {
+        output::error(&e.to_string());
+        ExitCode::BadInput
+    })
+}
 
 /// Exit 0 when the report was written (complete or not: an incomplete
 /// report is still the right report for that journal), 4 when the journal's
@@ -48,9 +58,18 @@ pub fn build(dir: &Path) -> ExitCode {
 }
 
 pub fn sign(dir: &Path, key: &Path) -> ExitCode {
-    match sign_dir(dir, key) {
+    let key = match key_file(key, KeyHalf::Private) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    match sign_dir(dir, &key) {
         Ok(path) => {
             println!("signed {}", path.display());
+            if crate::report::sign::named_signer(dir).is_none() {
+                println!(
+                    "note: the report names no signer (its run had no --sign-key), so report.html does not show this key's id; report verify prints it"
+                );
+            }
             ExitCode::Pass
         }
         Err(e) => {
@@ -61,7 +80,11 @@ pub fn sign(dir: &Path, key: &Path) -> ExitCode {
 }
 
 pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
-    let pem = match std::fs::read(public_key) {
+    let public_key = match key_file(public_key, KeyHalf::Public) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let pem = match std::fs::read(&public_key) {
         Ok(p) => p,
         Err(e) => {
             output::error(&format!("{}: {e}", public_key.display()));
@@ -78,27 +101,20 @@ pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
                     .map(|n| format!(", the journal's chain of {n} record(s)"))
                     .unwrap_or_default(),
                 if v.report_rebuilt {
-                    " and report.json against the journal"
+                    " and the report files against the journal"
                 } else {
                     ""
                 }
             );
+            println!("signed by key id {} ({})", v.keyid, public_key.display());
             // What was verified is what the report says: say it, so an
-            // incomplete or failed run is not mistaken for a good one.
+            // incomplete, failed or emulated run is not mistaken for a good
+            // field record.
             let report = std::fs::read(dir.join(crate::report::build::REPORT_JSON))
                 .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
             if let Some(r) = report {
-                let status = r["status"].as_str().unwrap_or("?");
-                let why = match status {
-                    "aborted" => r["aborted"].as_str(),
-                    _ => r["incomplete_reason"].as_str(),
-                };
-                println!(
-                    "the report says: {status}, verdict {}{}",
-                    r["verdict"].as_str().unwrap_or("?"),
-                    why.map(|w| format!(" ({w})")).unwrap_or_default()
-                );
+                say_what_the_report_says(&r);
             }
             ExitCode::Pass
         }
@@ -106,9 +122,44 @@ pub fn verify(dir: &Path, public_key: &Path) -> ExitCode {
             output::error(&what);
             ExitCode::VerificationFailed
         }
+        Err(e @ SignError::WrongKey { .. }) => {
+            output::error(&format!("{e} ({})", public_key.display()));
+            ExitCode::VerificationFailed
+        }
         Err(e) => {
             output::error(&e.to_string());
             ExitCode::BadInput
+        }
+    }
+}
+
+fn say_what_the_report_says(r: &Value) {
+    let status = r["status"].as_str().unwrap_or("?");
+    let why = match status {
+        "aborted" => r["aborted"].as_str(),
+        _ => r["incomplete_reason"]
+            .as_str()
+            .or(r["verdict_reason"].as_str()),
+    };
+    println!(
+        "the report says: {status}, verdict {}{}",
+        r["verdict"].as_str().unwrap_or("?"),
+        why.map(|w| format!(" ({w})")).unwrap_or_default()
+    );
+    if r["rig_kind"] == "emulated" {
+        println!(
+            "the run was on an EMULATED rig (simulated time): a test record, not a field record of an installation"
+        );
+    }
+    if let Some(c) = r.get("compliance").filter(|c| c.is_object()) {
+        if c["holds"] == true {
+            println!("site compliance holds: serial and grid-profile settings match the site file");
+        } else {
+            let reasons: Vec<&str> = c["reasons"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            println!("site compliance does NOT hold: {}", reasons.join("; "));
         }
     }
 }

@@ -29,7 +29,8 @@ pub struct RunArgs {
     /// Print one JSON document to stdout instead of the human report.
     #[arg(long)]
     pub json: bool,
-    /// Sign the output folder with this Ed25519 key (PKCS#8 PEM) after the run.
+    /// Sign the output folder with this Ed25519 key (PKCS#8 PEM) after the
+    /// run: a path, or a name in the keys folder (`keys new NAME`).
     #[arg(long, requires = "out")]
     pub sign_key: Option<PathBuf>,
     /// Keep the run's evidence and report in this folder (a new one per
@@ -42,7 +43,7 @@ pub struct RunArgs {
     pub junit: Option<PathBuf>,
 }
 
-pub fn run(args: RunArgs) -> ExitCode {
+pub fn run(mut args: RunArgs) -> ExitCode {
     // Watched from the start, so a signal during loading or connecting
     // still ends in the safe state rather than killing the process.
     let interrupt = Interrupt::default();
@@ -71,6 +72,18 @@ pub fn run(args: RunArgs) -> ExitCode {
         output::warning(
             "disk_full: this run keeps no evidence (no --out), so there is no evidence disk to fill; the fault does nothing",
         );
+    }
+    if let Some(key) = &args.sign_key {
+        // A bare name is a key of the per-user keys folder.
+        let found =
+            crate::report::keystore::resolve(key, crate::report::keystore::KeyHalf::Private);
+        match found {
+            Ok(path) => args.sign_key = Some(path),
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::BadInput;
+            }
+        }
     }
     if let Some(key) = &args.sign_key {
         if let Err(e) = crate::report::sign::check_private_key(key) {
@@ -247,21 +260,39 @@ pub(super) fn execute(session: Session) -> ExitCode {
     }
     // Closes every link and CAN trace before the report reads the folder.
     drop(connected);
+    if !json {
+        println!("{}", output::summary(&result));
+    }
+    let report = evidence
+        .as_ref()
+        .filter(|_| !more_to_come)
+        .and_then(|ev| finish_evidence(ev, args, json));
+    let compliance = report.as_ref().and_then(|r| r.compliance.as_ref());
     if json {
+        let mut document = document;
+        if let Some(c) = compliance {
+            document["compliance"] = serde_json::to_value(c).unwrap_or(Value::Null);
+            if !c.holds && result.verdict() == Verdict::Pass {
+                document["verdict"] = json!(Verdict::Fail.as_str());
+            }
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
-    } else {
-        println!("{}", output::summary(&result));
-    }
-    if let Some(ev) = evidence.as_ref().filter(|_| !more_to_come) {
-        finish_evidence(ev, args, json);
+    } else if let Some(c) = compliance {
+        println!("{}", output::compliance(c));
     }
     if interrupt.flag.load(Ordering::SeqCst) {
         return ExitCode::Aborted;
     }
     match result.verdict() {
+        // The report's verdict includes the site's compliance: exit as it
+        // says (no report, no compliance shown: not a pass either).
+        Verdict::Pass if compliance.is_some_and(|c| !c.holds) => ExitCode::TestFailed,
+        Verdict::Pass if args.site.is_some() && compliance.is_none() && !more_to_come => {
+            ExitCode::TestFailed
+        }
         Verdict::Pass => ExitCode::Pass,
         Verdict::Fail => ExitCode::TestFailed,
         Verdict::Aborted => ExitCode::Aborted,
@@ -351,8 +382,14 @@ pub(super) fn start_evidence_with(
             profile["trip"] = json!(p.trip);
             profile["enter_service"] = json!(p.enter_service);
             profile["unconfirmed"] = json!(p.unconfirmed);
+            profile["source"] = json!(p.source_note);
             started["site_profile"] = profile;
         }
+    }
+    if let Some(key) = &args.sign_key {
+        // Named now, so the report (a signed file) can say who signs it.
+        let keyid = crate::report::sign::private_key_id(key).map_err(|e| e.to_string())?;
+        started["signer"] = json!({ "keyid": keyid });
     }
     if let (Some(into), Value::Object(more)) = (started.as_object_mut(), extra) {
         into.extend(more);
@@ -387,13 +424,17 @@ fn equipment(connected: &mut crate::rig::Connection) -> Value {
 
 /// Builds the report files from the journal, then signs the folder when
 /// asked. Problems are reported, not fatal: the evidence already on disk
-/// is what matters.
-fn finish_evidence(evidence: &Evidence, args: &RunArgs, quiet: bool) {
+/// is what matters. Returns the report when it was built.
+fn finish_evidence(
+    evidence: &Evidence,
+    args: &RunArgs,
+    quiet: bool,
+) -> Option<crate::report::model::Report> {
     if let Some(e) = evidence.first_error() {
         output::error(&format!("some evidence could not be written: {e}"));
     }
     let dir = evidence.dir();
-    match crate::report::build::build_dir(dir) {
+    let report = match crate::report::build::build_dir(dir) {
         Ok(built) => {
             if !quiet {
                 println!("report {}", built.html.display());
@@ -403,9 +444,13 @@ fn finish_evidence(evidence: &Evidence, args: &RunArgs, quiet: bool) {
                     output::error(&format!("cannot write {}: {e}", to.display()));
                 }
             }
+            Some(built.report)
         }
-        Err(e) => output::error(&format!("the report could not be built: {e}")),
-    }
+        Err(e) => {
+            output::error(&format!("the report could not be built: {e}"));
+            None
+        }
+    };
     if let Some(key) = &args.sign_key {
         match crate::report::sign::sign_dir(dir, key) {
             Ok(p) => {
@@ -416,6 +461,7 @@ fn finish_evidence(evidence: &Evidence, args: &RunArgs, quiet: bool) {
             Err(e) => output::error(&format!("signing failed: {e}")),
         }
     }
+    report
 }
 
 fn print_event(event: &RunEvent, printed_header: &mut bool) {

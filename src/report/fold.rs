@@ -4,8 +4,9 @@
 //! journal without `run_finished` gives an incomplete report that says
 //! what the last record was.
 
+use super::compliance::SettingsHistory;
+use super::der::{der_settings, SiteProfile};
 use super::model::*;
-use crate::der::{EnterService, TripSettings};
 use crate::device::flasher::FlashReport;
 use crate::evidence::journal::Record;
 use crate::evidence::record::kind;
@@ -13,19 +14,7 @@ use crate::exec::results::{
     BackupMeasurement, Expectation, IslandMeasurement, MeterCheck, SettingsReading, TestResult,
     Verdict,
 };
-use crate::exec::settings::side_by_side;
 use serde::Deserialize;
-use serde_json::Value;
-
-/// The site's grid profile as `run_started` journals it.
-#[derive(Deserialize)]
-struct SiteProfile {
-    name: String,
-    trip: TripSettings,
-    enter_service: Option<EnterService>,
-    #[serde(default)]
-    unconfirmed: Vec<String>,
-}
 
 #[derive(Deserialize)]
 struct IslandRecord {
@@ -72,7 +61,10 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         plan: InputFile::default(),
         rig: InputFile::default(),
         site: None,
-        site_mismatches: Vec::new(),
+        rig_kind: RigKind::Unknown,
+        verdict_reason: None,
+        compliance: None,
+        signer: None,
         equipment: Vec::new(),
         firmware: Firmware {
             version: None,
@@ -86,6 +78,8 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
     };
     let mut site_profile: Option<SiteProfile> = None;
     let mut finished: Option<RunFinished> = None;
+    // A `write_settings` step since the last settings reading, where.
+    let mut written_after_read: Option<String> = None;
     let mut unreadable = 0usize;
     for r in records {
         let d = &r.data;
@@ -97,7 +91,30 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 report.rig = serde_json::from_value(d["rig"].clone()).unwrap_or_default();
                 report.site = d.get("site").filter(|s| !s.is_null()).cloned();
                 site_profile = serde_json::from_value(d["site_profile"].clone()).ok();
+                report.signer = serde_json::from_value(d["signer"].clone()).ok();
                 true
+            }
+            // The charger as identified at the start of the run: the first
+            // record. A later session (a resumption, the next charger of a
+            // depot) adds only devices not seen yet (another charger).
+            kind::EQUIPMENT if !report.equipment.is_empty() => {
+                match serde_json::from_value::<EquipmentRecord>(d.clone()) {
+                    Ok(e) => {
+                        for dev in e.devices {
+                            let serial =
+                                |x: &Equipment| x.identity.as_ref().map(|i| i.serial.clone());
+                            let seen = report
+                                .equipment
+                                .iter()
+                                .any(|x| x.role == dev.role && serial(x) == serial(&dev));
+                            if !seen {
+                                report.equipment.push(dev);
+                            }
+                        }
+                        true
+                    }
+                    Err(_) => false,
+                }
             }
             kind::EQUIPMENT => match serde_json::from_value::<EquipmentRecord>(d.clone()) {
                 Ok(e) => {
@@ -155,9 +172,23 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 Err(_) => false,
             },
             kind::SETTINGS => match serde_json::from_value::<SettingsReading>(d.clone()) {
-                Ok(s) => current(&mut report.tests, |t| t.settings.push(s)),
+                Ok(s) => {
+                    written_after_read = None;
+                    current(&mut report.tests, |t| t.settings.push(s))
+                }
                 Err(_) => false,
             },
+            kind::STEP => {
+                if d["step"].get("write_settings").is_some() {
+                    let test = report.tests.len().saturating_sub(1);
+                    let name = report.tests.last().map(|t| t.name.as_str()).unwrap_or("");
+                    written_after_read = Some(format!(
+                        "tests[{test}] \"{name}\" steps[{}]",
+                        d["index"].as_u64().unwrap_or(0)
+                    ));
+                }
+                true
+            }
             kind::FLASH => match serde_json::from_value::<FlashReport>(d.clone()) {
                 Ok(f) => {
                     report.firmware.version = Some(f.version_after.clone());
@@ -215,8 +246,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 Ok(m) => current(&mut report.tests, |t| t.meter_checks.push(m)),
                 Err(_) => false,
             },
-            kind::STEP
-            | kind::EXCHANGE
+            kind::EXCHANGE
             | kind::SAFE_STATE
             | kind::FAULT
             | kind::EXPECTED_ABORT
@@ -230,7 +260,18 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
         }
     }
     report.der_settings = der_settings(site_profile.as_ref(), &report.tests);
-    report.site_mismatches = site_mismatches(report.site.as_ref(), &report.equipment);
+    report.rig_kind = super::rig_kind::rig_kind(records, &report.equipment);
+    report.compliance = report.site.as_ref().map(|site| {
+        let history = SettingsHistory {
+            profile: site_profile.as_ref().map(|p| p.name.as_str()),
+            der: report.der_settings.as_ref(),
+            // Only a write after a reading makes the reading stale.
+            written_after_read: written_after_read
+                .as_deref()
+                .filter(|_| report.der_settings.is_some()),
+        };
+        super::compliance::check(site, &report.equipment, &history)
+    });
     match finished {
         Some(f) => {
             report.verdict = if f.interrupted {
@@ -279,6 +320,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             report.incomplete_reason = Some(format!("{why}; last record {last}{torn}"));
         }
     }
+    apply_compliance(&mut report);
     if unreadable > 0 {
         let note = format!("{unreadable} journal record(s) could not be read");
         report.incomplete_reason = Some(match report.incomplete_reason.take() {
@@ -295,23 +337,39 @@ fn fills_the_disk(r: &Record) -> bool {
     r.kind == kind::FAULT && r.data["action"] == "begins" && r.data["fault"]["kind"] == "disk_full"
 }
 
-/// The report is about the charger the site file names: its serial must
-/// be the one the connected charger reports.
-fn site_mismatches(site: Option<&Value>, equipment: &[Equipment]) -> Vec<String> {
-    let Some(want) = site.and_then(|s| s.pointer("/charger/serial")?.as_str()) else {
-        return Vec::new();
-    };
-    let charger = equipment.iter().find(|e| e.role == "charger");
-    match charger.and_then(|c| c.identity.as_ref()) {
-        Some(id) if id.serial.trim() == want.trim() => Vec::new(),
-        Some(id) => vec![format!(
-            "the site file names charger serial {want}, but the connected charger reports {}",
-            id.serial
-        )],
-        None => vec![format!(
-            "the site file names charger serial {want}, but the charger did not identify itself"
-        )],
+/// A run whose tests passed is not a pass when the site's compliance does
+/// not hold; a failed one says why (its failed tests and the compliance).
+/// Aborted and incomplete runs keep their verdict.
+fn apply_compliance(report: &mut Report) {
+    let failing = report
+        .compliance
+        .as_ref()
+        .filter(|c| !c.holds)
+        .map(|c| c.reasons.join("; "));
+    if report.verdict == ReportVerdict::Pass && failing.is_some() {
+        report.verdict = ReportVerdict::Fail;
     }
+    if report.verdict != ReportVerdict::Fail {
+        return;
+    }
+    let failed: Vec<&str> = report
+        .tests
+        .iter()
+        .filter(|t| t.verdict == ReportVerdict::Fail)
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut why = Vec::new();
+    if !failed.is_empty() {
+        why.push(format!("failed test(s): {}", failed.join(", ")));
+    }
+    if let Some(c) = failing {
+        why.push(format!("site compliance does not hold: {c}"));
+    }
+    report.verdict_reason = Some(if why.is_empty() {
+        "the run's own verdict was fail".into()
+    } else {
+        why.join("; ")
+    });
 }
 
 /// Applies `f` to the test being run; false when no test has started.
@@ -325,35 +383,11 @@ fn current(tests: &mut [TestReport], f: impl FnOnce(&mut TestReport)) -> bool {
     }
 }
 
-/// The last settings the charger reported, beside the site's profile
-/// (without a site, each reading's own comparison is in its test).
-fn der_settings(site: Option<&SiteProfile>, tests: &[TestReport]) -> Option<DerSettings> {
-    let reading = tests
-        .iter()
-        .rev()
-        .flat_map(|t| t.settings.iter().rev())
-        .next()?;
-    let profile = site?;
-    let rows = side_by_side(
-        &profile.trip,
-        profile.enter_service.as_ref(),
-        &reading.trip,
-        reading.enter_service.as_ref(),
-    );
-    Some(DerSettings {
-        profile: profile.name.clone(),
-        mismatches: rows.iter().filter(|r| !r.matches).count(),
-        rows,
-        anti_islanding_enabled: reading.anti_islanding_enabled,
-        unconfirmed: profile.unconfirmed.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::evidence::record::kind;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     struct XorShift(u64);
     impl XorShift {

@@ -15,6 +15,13 @@ pub fn render(report: &Report) -> String {
         count(ReportVerdict::Aborted),
         count(ReportVerdict::Incomplete),
     );
+    // With a site, its compliance is a test case of its own, so that CI
+    // sees what the exit code says.
+    let compliance_failed = report.compliance.as_ref().is_some_and(|c| !c.holds);
+    let (tests, failures) = (
+        report.tests.len() + usize::from(report.compliance.is_some()),
+        failures + usize::from(compliance_failed),
+    );
     let total_s: f64 = report.tests.iter().filter_map(|t| t.duration_s).sum();
     let suite = if report.plan.name.is_empty() {
         "v2x-hil run"
@@ -23,8 +30,7 @@ pub fn render(report: &Report) -> String {
     };
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let head = format!(
-        "tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{total_s:.3}\"",
-        report.tests.len()
+        "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{total_s:.3}\""
     );
     let _ = writeln!(x, "<testsuites name=\"{}\" {head}>", esc(suite));
     let timestamp = report
@@ -50,6 +56,14 @@ pub fn render(report: &Report) -> String {
         property("site", id);
     }
     property("status", status_text(report));
+    // An emulated run is a test record, never a field record.
+    property("rig_kind", report.rig_kind.as_str());
+    if let Some(c) = &report.compliance {
+        property("compliance", if c.holds { "holds" } else { "fails" });
+    }
+    if let Some(s) = &report.signer {
+        property("signer.keyid", &s.keyid);
+    }
     property("journal.sha256", &report.journal.head_sha256);
     x.push_str("    </properties>\n");
     for t in &report.tests {
@@ -139,6 +153,21 @@ pub fn render(report: &Report) -> String {
         }
         if t.verdict != ReportVerdict::Pass || !out.is_empty() {
             x.push_str("\n    ");
+        }
+        x.push_str("</testcase>\n");
+    }
+    if let Some(c) = &report.compliance {
+        let _ = write!(
+            x,
+            "    <testcase name=\"site compliance\" classname=\"{}\" time=\"0.000\">",
+            esc(suite)
+        );
+        if !c.holds {
+            let _ = write!(
+                x,
+                "\n      <failure message=\"{}\" type=\"compliance\"/>\n    ",
+                esc(&c.reasons.join("; "))
+            );
         }
         x.push_str("</testcase>\n");
     }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Names this report layout; bumped when a field changes meaning.
-pub const FORMAT: &str = "v2x-hil commissioning report v2";
+pub const FORMAT: &str = "v2x-hil commissioning report v3";
 
 /// How far the run got: every test run (`complete`), stopped early after
 /// the safe state with its journal finished (`aborted`), or a journal that
@@ -93,16 +93,103 @@ pub struct Firmware {
     pub image_sha256: Option<String>,
 }
 
-/// The charger's DER settings beside the site's grid profile.
+/// The charger's DER settings beside the site's grid profile, with where
+/// each value comes from: the profile file (its `source:` citation, path
+/// and digest, and whether the file marks the value unconfirmed) and the
+/// charger's reading (which test and step read it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DerSettings {
     pub profile: String,
-    pub rows: Vec<SettingRow>,
+    /// The profile file as the run read it.
+    pub profile_path: Option<String>,
+    pub profile_sha256: Option<String>,
+    /// The profile's `source:`: the document and tables its values cite.
+    pub profile_source: Option<String>,
+    /// The `read_settings` step whose reading is shown, e.g.
+    /// `tests[0] "settings" steps[5]`.
+    pub read_at: Option<String>,
+    pub rows: Vec<DerRow>,
     pub mismatches: usize,
     pub anti_islanding_enabled: Option<bool>,
     /// Profile values its own file marks as not confirmed against the
     /// utility's document (key paths, e.g. `uv1.pickup`).
     pub unconfirmed: Vec<String>,
+}
+
+/// One setting: the profile's value and the charger's, and the profile
+/// key it comes from (`uv1.pickup`, `enter_service.delay_s`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerRow {
+    #[serde(flatten)]
+    pub row: SettingRow,
+    pub key: String,
+    /// The profile's file lists this key under `unconfirmed:`.
+    pub unconfirmed: bool,
+}
+
+/// What the run's devices were, decided from the journal alone: the clock
+/// every record names (`simulated` only on an emulated rig) and the
+/// transports the `equipment` record lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RigKind {
+    /// Emulators on the simulated plant: a test record, not a field record.
+    Emulated,
+    /// Real instruments and charger, on wall-clock time.
+    Hardware,
+    /// The journal has no record to tell.
+    Unknown,
+}
+
+impl RigKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RigKind::Emulated => "emulated",
+            RigKind::Hardware => "hardware",
+            RigKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Whether the run shows the site file's charger, set to the site's grid
+/// profile (only with a site). The report's verdict is not "pass" unless
+/// this holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compliance {
+    pub holds: bool,
+    pub serial: SerialCheck,
+    pub settings: SettingsCheck,
+    /// Each thing that does not hold, in plain words.
+    pub reasons: Vec<String>,
+}
+
+/// The site file's charger serial against the one the charger gave when
+/// the run identified it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SerialCheck {
+    pub site: String,
+    pub charger: Option<String>,
+    pub matches: bool,
+}
+
+/// The charger's settings as last read against the site's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsCheck {
+    /// The site's grid profile, by name.
+    pub profile: Option<String>,
+    /// A reading exists and nothing wrote the settings after it.
+    pub verified: bool,
+    pub mismatches: Option<usize>,
+    pub rows: Option<usize>,
+}
+
+/// The key that signs (or will sign) the run folder, named before the
+/// report is written so that the signed page says who signed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signer {
+    /// First 16 hex digits of SHA-256 of the raw Ed25519 public key, as
+    /// the DSSE envelope's `keyid`.
+    pub keyid: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,8 +267,15 @@ pub struct Report {
     pub plan: InputFile,
     pub rig: InputFile,
     pub site: Option<Value>,
-    /// Where the site file and the rig disagree (the charger's serial).
-    pub site_mismatches: Vec<String>,
+    /// Emulated or hardware: an emulated run is never a field record.
+    pub rig_kind: RigKind,
+    /// Why the verdict is "fail": the failed tests and what of the site's
+    /// compliance does not hold.
+    pub verdict_reason: Option<String>,
+    /// With a site: its charger and grid profile against the run.
+    pub compliance: Option<Compliance>,
+    /// The key named to sign the folder when the run started.
+    pub signer: Option<Signer>,
     pub equipment: Vec<Equipment>,
     pub firmware: Firmware,
     pub der_settings: Option<DerSettings>,

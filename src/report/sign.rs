@@ -5,9 +5,9 @@
 //!
 //! PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body,
 //! lengths in ASCII decimal; the Ed25519 signature is over the PAE bytes.
+//! Verification is in `verify`.
 
-use crate::evidence::journal;
-use crate::firmware::key::SigningPublicKey;
+pub use super::verify::{verify_dir, verify_envelope, Verification};
 use crate::firmware::verify::sha256_hex;
 use base64::Engine;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
@@ -36,9 +36,24 @@ pub enum SignError {
     /// Verification failed: the first thing that does not hold.
     #[error("verification failed: {0}")]
     Verify(String),
+    /// The envelope carries no signature of the given key: who did sign it.
+    #[error("verification failed: {ENVELOPE_FILE} is signed by key id {}, not by the key given, key id {given}", .signed_by.join(", "))]
+    WrongKey {
+        given: String,
+        signed_by: Vec<String>,
+    },
+    /// The report names the key its run was to be signed with; another
+    /// key would make the signed page name the wrong signer.
+    #[error("{dir}: its report names signer key id {named} (the run's --sign-key), but {key} is key id {given}: sign it with that key")]
+    NotTheNamedSigner {
+        dir: PathBuf,
+        named: String,
+        key: PathBuf,
+        given: String,
+    },
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> SignError + '_ {
+pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> SignError + '_ {
     move |source| SignError::Io {
         path: path.to_path_buf(),
         source,
@@ -58,8 +73,28 @@ pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The DSSE `keyid` of a key: the first 16 hex digits of SHA-256 over the
+/// raw 32-byte Ed25519 public key (RFC 8032 §5.1.5), the same name
+/// `firmware::key::SigningPublicKey::fingerprint` gives it.
+pub fn key_id(key: &ed25519_dalek::VerifyingKey) -> String {
+    sha256_hex(key.as_bytes())[..16].to_string()
+}
+
+/// The key id of a private key file (what its signatures will carry).
+pub fn private_key_id(path: &Path) -> Result<String, SignError> {
+    Ok(key_id(&load_private(path)?.verifying_key()))
+}
+
+/// A key pair `keys new` wrote.
+#[derive(Debug, Clone)]
+pub struct NewKeyPair {
+    pub private: PathBuf,
+    pub public: PathBuf,
+    pub keyid: String,
+}
+
 /// `keys new NAME`: NAME.pem (private, PKCS#8, mode 0600) and NAME.pub.pem.
-pub fn new_key_pair(name: &Path) -> Result<(PathBuf, PathBuf), SignError> {
+pub fn new_key_pair(name: &Path) -> Result<NewKeyPair, SignError> {
     let private = name.with_extension("pem");
     let public = name.with_extension("pub.pem");
     for p in [&private, &public] {
@@ -90,7 +125,11 @@ pub fn new_key_pair(name: &Path) -> Result<(PathBuf, PathBuf), SignError> {
         })?;
     write_new(&private, pem.as_bytes(), 0o600)?;
     write_new(&public, pub_pem.as_bytes(), 0o644)?;
-    Ok((private, public))
+    Ok(NewKeyPair {
+        private,
+        public,
+        keyid: key_id(&key.verifying_key()),
+    })
 }
 
 /// Creates a file that must not exist yet, with `mode` from the start (the
@@ -133,7 +172,7 @@ fn load_private(path: &Path) -> Result<SigningKey, SignError> {
 /// Every regular file of the folder and its subfolders (waveforms/) but
 /// the envelope, by relative `/`-separated name, sorted. Symbolic links
 /// are not followed: what is signed is what is in the folder.
-fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
+pub(super) fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
     let mut out = Vec::new();
     let mut pending = vec![(String::new(), dir.to_path_buf())];
     while let Some((prefix, folder)) = pending.pop() {
@@ -154,7 +193,7 @@ fn evidence_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SignError> {
 }
 
 /// A subject name that stays inside the folder.
-fn is_plain_relative(name: &str) -> bool {
+pub(super) fn is_plain_relative(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
         && !name.contains('\\')
@@ -163,7 +202,7 @@ fn is_plain_relative(name: &str) -> bool {
             .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
-fn sha256_file(path: &Path) -> Result<String, SignError> {
+pub(super) fn sha256_file(path: &Path) -> Result<String, SignError> {
     let bytes = std::fs::read(path).map_err(io(path))?;
     Ok(sha256_hex(&bytes))
 }
@@ -172,6 +211,15 @@ fn sha256_file(path: &Path) -> Result<String, SignError> {
 /// the report (`report.json`, when present) as the predicate.
 pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
     let key = load_private(key_path)?;
+    let keyid = key_id(&key.verifying_key());
+    if let Some(named) = named_signer(dir).filter(|named| *named != keyid) {
+        return Err(SignError::NotTheNamedSigner {
+            dir: dir.to_path_buf(),
+            named,
+            key: key_path.to_path_buf(),
+            given: keyid,
+        });
+    }
     let mut subjects = Vec::new();
     for (name, path) in evidence_files(dir)? {
         subjects.push(json!({ "name": name, "digest": { "sha256": sha256_file(&path)? } }));
@@ -193,8 +241,6 @@ pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
     })?;
     let sig = key.sign(&pae(PAYLOAD_TYPE, &body));
     let b64 = base64::engine::general_purpose::STANDARD;
-    // The same name `firmware::key::SigningPublicKey::fingerprint` gives it.
-    let keyid = sha256_hex(key.verifying_key().as_bytes())[..16].to_string();
     let envelope = json!({
         "payloadType": PAYLOAD_TYPE,
         "payload": b64.encode(&body),
@@ -206,135 +252,11 @@ pub fn sign_dir(dir: &Path, key_path: &Path) -> Result<PathBuf, SignError> {
     Ok(out)
 }
 
-/// What a successful verification covered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verification {
-    pub subjects: usize,
-    pub journal_records: Option<usize>,
-    /// report.json was rebuilt from the journal and is identical.
-    pub report_rebuilt: bool,
-}
-
-/// Checks a DSSE envelope's signature with `key` and returns the signed
-/// body. Pure (bytes in, bytes out) so it can be fuzzed and reused: only
-/// an entry whose keyid is this key's and whose Ed25519 signature over
-/// PAE(payloadType, body) verifies counts.
-pub fn verify_envelope(envelope: &[u8], key: &SigningPublicKey) -> Result<Vec<u8>, SignError> {
-    let fail = |m: String| SignError::Verify(m);
-    let envelope: Value = serde_json::from_slice(envelope)
-        .map_err(|e| fail(format!("{ENVELOPE_FILE} is not JSON: {e}")))?;
-    if envelope["payloadType"] != PAYLOAD_TYPE {
-        return Err(fail(format!(
-            "{ENVELOPE_FILE}: payloadType is not {PAYLOAD_TYPE}"
-        )));
-    }
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let body = envelope["payload"]
-        .as_str()
-        .and_then(|p| b64.decode(p).ok())
-        .ok_or_else(|| fail(format!("{ENVELOPE_FILE}: payload is not base64")))?;
-    let sigs = envelope["signatures"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let pae = pae(PAYLOAD_TYPE, &body);
-    // The keyid names the key: a signature entry whose keyid is not this
-    // key's does not count (so an edited keyid is caught too).
-    let keyid = key.fingerprint();
-    let good = sigs.iter().any(|s| {
-        s["keyid"].as_str() == Some(keyid.as_str())
-            && s["sig"]
-                .as_str()
-                .and_then(|t| b64.decode(t).ok())
-                .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
-                .is_some_and(|sig| key.verify(&pae, &sig))
-    });
-    if !good {
-        return Err(fail(format!(
-            "{ENVELOPE_FILE}: no signature verifies with key {keyid}"
-        )));
-    }
-    Ok(body)
-}
-
-/// Checks the envelope's signature with the public key, every subject's
-/// digest, that no evidence file is unsigned, and the journal's chain.
-pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, SignError> {
-    let fail = |m: String| SignError::Verify(m);
-    let key = SigningPublicKey::parse(public_key_pem)
-        .map_err(|e| fail(format!("the public key: {e}")))?;
-    let env_path = dir.join(ENVELOPE_FILE);
-    let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
-    let body = verify_envelope(&env_bytes, &key)?;
-    let statement: Value = serde_json::from_slice(&body)
-        .map_err(|e| fail(format!("the signed statement is not JSON: {e}")))?;
-    let subjects = statement["subject"].as_array().cloned().unwrap_or_default();
-    let mut named = std::collections::BTreeSet::new();
-    for s in &subjects {
-        let name = s["name"].as_str().unwrap_or_default();
-        let want = s["digest"]["sha256"].as_str().unwrap_or_default();
-        if !is_plain_relative(name) {
-            return Err(fail(format!(
-                "subject name `{name}` is not a file of the folder"
-            )));
-        }
-        let got = sha256_file(&dir.join(name))
-            .map_err(|_| fail(format!("{name}: signed but missing")))?;
-        if got != want {
-            return Err(fail(format!(
-                "{name}: SHA-256 {got} is not the signed {want}"
-            )));
-        }
-        named.insert(name.to_string());
-    }
-    for (name, _) in evidence_files(dir)? {
-        if !named.contains(&name) {
-            return Err(fail(format!("{name}: in the folder but not signed")));
-        }
-    }
-    let journal_path = dir.join("journal.jsonl");
-    let mut report_rebuilt = false;
-    let journal_records = if journal_path.exists() {
-        // A torn last line (a killed run) is evidence too: it is signed
-        // like the rest and the report says the run is incomplete.
-        let v = journal::verify(&journal_path).map_err(|e| fail(format!("journal: {e}")))?;
-        report_rebuilt = check_report_matches_journal(dir).map_err(fail)?;
-        Some(v.records.len())
-    } else {
-        None
-    };
-    Ok(Verification {
-        subjects: subjects.len(),
-        journal_records,
-        report_rebuilt,
-    })
-}
-
-/// The signed report must be what the journal says: a signer cannot vouch
-/// for a report its own evidence does not support. Checked on
-/// `report.json` when it was written by this version of the tool (another
-/// version may lay the report out differently); returns whether it was.
-fn check_report_matches_journal(dir: &Path) -> Result<bool, String> {
-    use super::build::{render_all, REPORT_JSON};
-    let Ok(got) = std::fs::read(dir.join(REPORT_JSON)) else {
-        return Ok(false);
-    };
-    let written_by: Value = serde_json::from_slice(&got).unwrap_or(Value::Null);
-    if written_by["tool"]["version"] != env!("CARGO_PKG_VERSION") {
-        return Ok(false);
-    }
-    let rendered = render_all(dir).map_err(|e| format!("rebuilding the report: {e}"))?;
-    let want = rendered
-        .iter()
-        .find(|(name, _)| *name == REPORT_JSON)
-        .map(|(_, text)| text.as_bytes())
-        .unwrap_or_default();
-    if got != want {
-        return Err(format!(
-            "{REPORT_JSON} is not the report its journal gives (`v2x-hil report build` on a copy shows it)"
-        ));
-    }
-    Ok(true)
+/// The signer key id DIR's `report.json` names (`signer.keyid`), if any.
+pub fn named_signer(dir: &Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join(super::build::REPORT_JSON)).ok()?;
+    let report: Value = serde_json::from_slice(&bytes).ok()?;
+    report["signer"]["keyid"].as_str().map(String::from)
 }
 
 #[cfg(test)]
