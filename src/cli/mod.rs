@@ -101,6 +101,9 @@ pub enum PlanCommand {
         plan: PathBuf,
         #[arg(long)]
         rig: Option<PathBuf>,
+        /// The site whose values `site` steps take (commissioning plans).
+        #[arg(long)]
+        site: Option<PathBuf>,
     },
 }
 
@@ -173,7 +176,9 @@ pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Commission(args) => commission::run(args),
-        Command::Plan(PlanCommand::Check { plan, rig }) => plan_check::run(&plan, rig.as_deref()),
+        Command::Plan(PlanCommand::Check { plan, rig, site }) => {
+            plan_check::run(&plan, rig.as_deref(), site.as_deref())
+        }
         Command::Rig(RigCommand::Check { rig, json }) => rig_check::run(rig.as_deref(), json),
         Command::Site(SiteCommand::Check { site }) => site_check::run(&site),
         Command::Emulate(args) => emulate::run(args),

@@ -1,12 +1,25 @@
-//! `v2x-hil plan check PLAN [--rig RIG]`: validates without touching a device.
+//! `v2x-hil plan check PLAN [--rig RIG] [--site SITE]`: validates without
+//! touching a device.
 
 use super::{output, ExitCode};
 use crate::model::{self, Plan, Rig};
 use std::path::Path;
 
-pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
-    let (plan, rig) = match load_checked(plan_path, rig_path) {
-        Ok(x) => x,
+pub fn run(plan_path: &Path, rig_path: Option<&Path>, site_path: Option<&Path>) -> ExitCode {
+    let rig = match super::rig_source::load(rig_path) {
+        Ok(r) => r,
+        Err(e) => {
+            output::error(&e.render());
+            return ExitCode::BadInput;
+        }
+    };
+    let site = match site_path.map(|p| super::run::load_site_for(p, &rig)) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(code)) => return code,
+    };
+    let plan = match load_checked_on(plan_path, &rig, site.as_ref()) {
+        Ok(p) => p,
         Err(code) => return code,
     };
     let steps: usize = plan.tests.iter().map(|t| t.steps.len()).sum();
@@ -28,18 +41,6 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>) -> ExitCode {
         model::show_duration(model::MAX_PLAN_DURATION_S)
     );
     ExitCode::Pass
-}
-
-/// Loads the plan and the rig and checks them against each other — device
-/// references, safety limits, firmware images — before anything is
-/// connected: a plan the rig refuses never puts a byte on a wire.
-pub fn load_checked(plan_path: &Path, rig_path: Option<&Path>) -> Result<(Plan, Rig), ExitCode> {
-    let rig = super::rig_source::load(rig_path).map_err(|e| {
-        output::error(&e.render());
-        ExitCode::BadInput
-    })?;
-    let plan = load_checked_on(plan_path, &rig, None)?;
-    Ok((plan, rig))
 }
 
 /// Loads the plan, binds it to the run's site (`profile: site`, `serial:

@@ -2,6 +2,7 @@
 //! what answered. Sends only identification queries: nothing is energised.
 
 use super::{output, rig_source, ExitCode};
+use crate::model::{Rig, Role};
 use crate::rig::{connect, identify_all};
 use colored::Colorize;
 use std::path::Path;
@@ -14,14 +15,35 @@ pub fn run(rig_path: Option<&Path>, json: bool) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    let mut connected = match connect(&rig) {
-        Ok(c) => c,
-        Err(e) => {
-            output::error(&e.to_string());
-            return ExitCode::Aborted;
-        }
+    // A depot's chargers are reached one at a time (each with the rest of
+    // the rig), as commissioning takes them.
+    let chargers: Vec<String> = rig
+        .devices_with_role(Role::Charger)
+        .into_iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let parts: Vec<Rig> = if chargers.len() > 1 {
+        chargers.iter().filter_map(|n| rig.for_unit(n, n)).collect()
+    } else {
+        vec![rig.clone()]
     };
-    let answers = identify_all(&mut connected);
+    let mut answers = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let mut connected = match connect(part) {
+            Ok(c) => c,
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Aborted;
+            }
+        };
+        answers.extend(
+            identify_all(&mut connected)
+                .into_iter()
+                .filter(|a| i == 0 || a.role == Role::Charger.name()),
+        );
+    }
+    let order = |name: &str| rig.device_order.iter().position(|n| n == name);
+    answers.sort_by_key(|a| order(&a.device));
     let all_ok = answers.iter().all(|a| a.identity.is_ok());
     if json {
         let doc: Vec<_> = answers

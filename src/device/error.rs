@@ -25,6 +25,11 @@ pub enum DeviceError {
     /// on after a deadline): it is not waited on.
     #[error("{device}: {detail}")]
     Unresponsive { device: String, detail: String },
+    /// The device acknowledged a write and kept its own value (read back
+    /// at once): it answers, so the rig can go on, but it did not do what
+    /// was asked — the device under test failed, not the rig.
+    #[error("{device}: {detail}")]
+    NotApplied { device: String, detail: String },
     /// The operation was stopped on request (an interrupt) part way.
     #[error("{device}: stopped: {detail}")]
     Stopped { device: String, detail: String },
@@ -47,9 +52,9 @@ impl DeviceError {
             DeviceError::Instrument { code, message, .. } => {
                 format!("reported error {code}: {message}")
             }
-            DeviceError::Unsupported { detail, .. } | DeviceError::Unresponsive { detail, .. } => {
-                detail.clone()
-            }
+            DeviceError::Unsupported { detail, .. }
+            | DeviceError::Unresponsive { detail, .. }
+            | DeviceError::NotApplied { detail, .. } => detail.clone(),
             DeviceError::Stopped { detail, .. } => format!("stopped: {detail}"),
             DeviceError::At { source, .. } => source.detail(),
         }
@@ -60,6 +65,15 @@ impl DeviceError {
         match self {
             DeviceError::At { label, .. } => Some(&label.name),
             _ => None,
+        }
+    }
+
+    /// Whether the device answered but did not apply what it was asked.
+    pub fn is_not_applied(&self) -> bool {
+        match self {
+            DeviceError::NotApplied { .. } => true,
+            DeviceError::At { source, .. } => source.is_not_applied(),
+            _ => false,
         }
     }
 

@@ -94,6 +94,10 @@ impl From<super::rig::MissingRole> for StepError {
 
 impl From<DeviceError> for StepError {
     fn from(e: DeviceError) -> Self {
+        if e.is_not_applied() {
+            // The device under test failed; the rig is fine and goes on.
+            return StepError::Fail(e.to_string());
+        }
         StepError::Device {
             device: e.device_name().map(String::from),
             message: e.to_string(),

@@ -335,7 +335,8 @@ fn check_set(c: &mut Checker, rig: &Rig, sk: &str, dev: &DeviceSpec, s: &SetStep
             wrong_keys(c, &p, dev.role, &grid, "power_w or power_pct");
             wrong_keys(c, &p, dev.role, &load, "power_w or power_pct");
             wrong_keys(c, &p, dev.role, &home, "power_w or power_pct");
-            if s.power_w.is_none() && s.power_pct.is_none() {
+            // An unbound `site_export_pct` is refused on its own.
+            if s.power_w.is_none() && s.power_pct.is_none() && s.site_export_pct.is_none() {
                 c.invalid(
                     &format!("{sk}.set"),
                     "a charger set needs power_w or power_pct",

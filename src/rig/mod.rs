@@ -34,6 +34,10 @@ pub enum ConnectError {
     Mixed { emulated: String, real: String },
     #[error("the rig has no {0}")]
     MissingRole(&'static str),
+    #[error(
+        "the rig has {0} chargers; a run reaches one at a time (`commission` takes a depot's chargers one after another)"
+    )]
+    SeveralChargers(usize),
     #[error("device `{device}`: {source}")]
     Transport {
         device: String,
@@ -153,6 +157,10 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
             emulated: names(&emulated),
             real: names(&real),
         });
+    }
+    let chargers = rig.devices_with_role(Role::Charger).len();
+    if chargers > 1 {
+        return Err(ConnectError::SeveralChargers(chargers));
     }
     let (emulation, clock) = emulation_and_clock(!emulated.is_empty(), rig)?;
     if let Some(evidence) = &options.evidence {

@@ -68,9 +68,11 @@ impl SunSpecCharger {
     }
 
     fn mismatch(&self, what: &str) -> DeviceError {
-        DeviceError::Protocol {
+        DeviceError::NotApplied {
             device: self.client.name().to_string(),
-            detail: format!("read-back after writing {what} does not match"),
+            detail: format!(
+                "acknowledged the write of {what} but reads back its own values: the setting did not take"
+            ),
         }
     }
 
