@@ -82,3 +82,48 @@ fn a_duplicate_key_that_ends_the_file_is_located_inside_it() {
     let e = parse_site(Path::new("/nonexistent-v2x-hil-fuzz/site.yaml"), site).unwrap_err();
     assert_inside(site, &e);
 }
+
+/// `report_fold`: a report's numbers did not survive canonical JSON and
+/// back: serde_json's default float parser may be one ULP off, so a
+/// journal value re-read gave another shortest form
+/// (-0.000012478351304347828 came back …827). The crate now parses with
+/// `float_roundtrip`: every number reads back to the same bits.
+#[test]
+fn canonical_numbers_read_back_to_the_same_value() {
+    use v2x_hil::report::canonical::{es_number, to_canonical_string};
+    for text in [
+        "-0.000012478351304347828",
+        "9.318695464467623",
+        "-4.678712660869565e-7",
+        "59.99981250058593",
+    ] {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let x = v.as_f64().unwrap();
+        let written = es_number(x);
+        let back: f64 = serde_json::from_str::<serde_json::Value>(&written)
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert_eq!(back.to_bits(), x.to_bits(), "{text} → {written}");
+        assert_eq!(to_canonical_string(&v), written);
+    }
+}
+
+/// `sunspec_map`: a trip-curve model announcing 65535 curves of 65535
+/// points overflowed u32 while its length was computed; it is now "does
+/// not fit a model" (the driver refuses the model).
+#[test]
+fn a_trip_curve_layout_too_large_for_any_model_is_refused_not_overflowed() {
+    use v2x_hil::protocol::sunspec::curve::TripCurveLayout;
+    for id in [707, 708, 709, 710] {
+        let l = TripCurveLayout::for_model(id, u16::MAX, u16::MAX).unwrap();
+        assert_eq!(l.total_len(), None);
+        assert_eq!(l.model_len(), None);
+        // Offsets saturate rather than wrap.
+        let _ = l.tms(
+            u16::MAX,
+            v2x_hil::protocol::sunspec::curve::CurveGroup::MomCess,
+            u16::MAX,
+        );
+    }
+}

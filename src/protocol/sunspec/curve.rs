@@ -70,9 +70,12 @@ impl TripCurveLayout {
         1 + 3 * self.group_size()
     }
 
-    /// Total registers including ID and L; `None` if it would not fit a model.
+    /// Total registers including ID and L; `None` if it would not fit a
+    /// model. In u64: NCrvSet and NPt come from the device, and 65535
+    /// curves of 65535 points do not fit u32 (found by the `sunspec_map`
+    /// fuzz target). Offsets below are in range once this is `Some`.
     pub fn total_len(&self) -> Option<u16> {
-        let t = u32::from(FIXED_LEN) + u32::from(self.ncrv) * self.curve_size();
+        let t = u64::from(FIXED_LEN) + u64::from(self.ncrv) * u64::from(self.curve_size());
         u16::try_from(t).ok().filter(|&t| t >= 2)
     }
 
@@ -83,21 +86,26 @@ impl TripCurveLayout {
 
     /// Offset of curve `crv`'s ReadOnly register (crv from 0).
     pub fn read_only(&self, crv: u16) -> u32 {
-        u32::from(FIXED_LEN) + u32::from(crv) * self.curve_size()
+        u32::from(FIXED_LEN).saturating_add(u32::from(crv).saturating_mul(self.curve_size()))
     }
 
     /// Offset of the ActPt register of `group` in curve `crv`.
     pub fn act_pt(&self, crv: u16, group: CurveGroup) -> u32 {
-        self.read_only(crv) + 1 + group as u32 * self.group_size()
+        self.read_only(crv)
+            .saturating_add(1)
+            .saturating_add((group as u32).saturating_mul(self.group_size()))
     }
 
     /// Offset of point `pt`'s abscissa (V or Hz).
     pub fn x(&self, crv: u16, group: CurveGroup, pt: u16) -> u32 {
-        self.act_pt(crv, group) + 1 + u32::from(pt) * u32::from(self.point_size())
+        self.act_pt(crv, group)
+            .saturating_add(1)
+            .saturating_add(u32::from(pt) * u32::from(self.point_size()))
     }
 
     /// Offset of point `pt`'s Tms.
     pub fn tms(&self, crv: u16, group: CurveGroup, pt: u16) -> u32 {
-        self.x(crv, group, pt) + u32::from(self.x_size())
+        self.x(crv, group, pt)
+            .saturating_add(u32::from(self.x_size()))
     }
 }
