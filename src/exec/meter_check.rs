@@ -69,8 +69,10 @@ impl Runner<'_> {
         self.charger_setpoint_w = 0.0;
         self.sleep(Duration::from_secs_f64(s.settle_s))?;
         let baseline = self.meter_mean(&s.device)?;
-        let export = self.meter_level(s, s.power_w, &baseline)?;
-        let import = self.meter_level(s, -s.power_w, &baseline)?;
+        // Bound before the run (plan check refuses an unbound one).
+        let power_w = s.power_w.unwrap_or(0.0);
+        let export = self.meter_level(s, power_w, &baseline)?;
+        let import = self.meter_level(s, -power_w, &baseline)?;
         self.rig.devices.charger.set_power_w(0.0)?;
         self.charger_setpoint_w = 0.0;
         let reason = diagnose(&export, &import, s.tolerance_pct);

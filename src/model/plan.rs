@@ -88,8 +88,11 @@ pub struct MeterCheckStep {
     pub device: String,
     /// The charger that exports and imports.
     pub charger: String,
-    /// The test power, W (exported, then imported).
-    pub power_w: f64,
+    /// The test power, W (exported, then imported); or
+    pub power_w: Option<f64>,
+    /// percent of the site's permitted export (`site.export_limit_w`),
+    /// bound to `power_w` before the run.
+    pub site_export_pct: Option<f64>,
     /// How far the meter's change may be from the charger's power, percent.
     #[serde(default = "default_meter_tolerance_pct")]
     pub tolerance_pct: f64,

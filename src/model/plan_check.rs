@@ -165,14 +165,11 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
             );
         }
     }
-    if let Step::MeterCheck(m) = step {
-        limit_power(
-            c,
-            rig,
-            &format!("{sk}.meter_check.power_w"),
-            m.power_w,
-            None,
-        );
+    if let Some(w) = match step {
+        Step::MeterCheck(m) => m.power_w,
+        _ => None,
+    } {
+        limit_power(c, rig, &format!("{sk}.meter_check.power_w"), w, None);
     }
     let Some(name) = step.device() else { return };
     let roles = allowed_roles(step);

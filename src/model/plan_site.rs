@@ -37,6 +37,13 @@ impl Plan {
                             e.value = Some(pct / 100.0 * limit);
                         }
                     }
+                    Step::MeterCheck(m) => {
+                        if let (Some(pct), Some(limit)) =
+                            (m.site_export_pct, site.site.export_limit_w)
+                        {
+                            m.power_w = Some(pct / 100.0 * limit);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -51,6 +58,7 @@ impl Plan {
             Step::Identify(i) => i.serial_from_site,
             Step::Set(s) => s.site_export_pct.is_some(),
             Step::Expect(e) => e.site_export_pct.is_some(),
+            Step::MeterCheck(m) => m.site_export_pct.is_some(),
             _ => false,
         })
     }
@@ -73,6 +81,8 @@ pub(crate) fn check_site_steps(c: &mut Checker, plan: &Plan, rig: &Rig) {
                 Step::Expect(e) => {
                     (e.site_export_pct.is_some() && e.value.is_none()).then_some("site_export_pct")
                 }
+                Step::MeterCheck(m) => (m.site_export_pct.is_some() && m.power_w.is_none())
+                    .then_some("site_export_pct"),
                 _ => None,
             };
             if let Some(key) = unbound {

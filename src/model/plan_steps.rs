@@ -144,12 +144,24 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::MeterCheck(m) => {
-            if c.positive(&k("power_w"), m.power_w) && m.power_w > 100_000.0 {
-                c.invalid(
-                    &k("power_w"),
-                    format!("{} W is not a small test power", m.power_w),
-                    "a few kW is enough for the meter to see it, e.g. 2000",
-                );
+            match (m.power_w, m.site_export_pct) {
+                (Some(p), None) => {
+                    if c.positive(&k("power_w"), p) && p > 100_000.0 {
+                        c.invalid(
+                            &k("power_w"),
+                            format!("{p} W is more than a meter check needs"),
+                            "a few kW is enough for the meter to see it, e.g. 2000",
+                        );
+                    }
+                }
+                (None, Some(pct)) => {
+                    c.within(&k("site_export_pct"), pct, 1.0, 100.0, " %");
+                }
+                _ => c.invalid(
+                    &format!("{sk}.meter_check"),
+                    "give exactly one of power_w, site_export_pct",
+                    "e.g. `power_w: 2000`, or `site_export_pct: 100` for the site's permitted export",
+                ),
             }
             c.within(&k("tolerance_pct"), m.tolerance_pct, 1.0, 50.0, " %");
             if c.positive(&k("settle_s"), m.settle_s) {
