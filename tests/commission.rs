@@ -374,18 +374,29 @@ fn a_site_meter_with_a_reversed_ct_fails_commissioning_and_says_which() {
 #[test]
 fn a_depot_commissions_with_its_own_plan() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, public) = keys(dir.path());
+    // The installer's key by name, from the per-user keys folder.
+    let v2x_with_keys = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
+            .args(args)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .env("V2X_HIL_CONFIG_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    ok(&v2x_with_keys(&["keys", "new", "installer"]));
+    let public = dir.path().join("keys/installer.pub.pem");
     let out = dir.path().join("run");
     // No --plan: the site's segment picks the depot plan; no --rig: the
     // emulated twin, and the run says so.
-    let run = v2x(&[
+    let run = v2x_with_keys(&[
         "commission",
         "--site",
         "sites/example-depot.yaml",
         "--out",
         out.to_str().unwrap(),
         "--sign-key",
-        key.to_str().unwrap(),
+        "installer",
         "--yes",
     ]);
     ok(&run);

@@ -124,9 +124,20 @@ impl Source {
     }
 }
 
-pub fn run(args: CommissionArgs) -> ExitCode {
+pub fn run(mut args: CommissionArgs) -> ExitCode {
     let interrupt = Interrupt::default();
     let _signal_runtime = run::watch_signals(&interrupt);
+    // A bare name is a key of the per-user keys folder.
+    match crate::report::keystore::resolve(
+        &args.sign_key,
+        crate::report::keystore::KeyHalf::Private,
+    ) {
+        Ok(path) => args.sign_key = path,
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::BadInput;
+        }
+    }
     if let Err(e) = crate::report::sign::check_private_key(&args.sign_key) {
         output::error(&e.to_string());
         return ExitCode::BadInput;
