@@ -124,3 +124,57 @@ fn a_missing_or_binary_site_file_is_bad_input() {
     let out = v2x(&["site", "check"]);
     assert_eq!(out.status.code(), Some(2), "usage error");
 }
+
+#[test]
+fn a_broken_firmware_catalog_is_reported_in_its_own_file() {
+    let site = "fixtures/sites/bad-catalog.yaml";
+    let catalog = "fixtures/programs/bad-firmware.yaml";
+    let out = v2x(&["site", "check", site]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let at = format!(
+        "{site}:{}:3: site.firmware_catalog: firmware catalog",
+        line_of(site, "firmware_catalog:")
+    );
+    assert!(stderr.contains(&at), "no `{at}` in:\n{stderr}");
+    // Every mistake, each at its own line of the catalog (as the site
+    // file's folder reaches it).
+    for (needle, key, what) in [
+        (
+            "d50e3\n",
+            "chargers[0].approved[0].sha256",
+            "63 characters, not 64",
+        ),
+        (
+            "1.2.0-beta",
+            "chargers[0].approved[1].version",
+            "`1.2.0-beta` is not a dotted numeric version",
+        ),
+        (
+            "0.9.0.hex",
+            "chargers[0].approved[2].image",
+            "no image file",
+        ),
+    ] {
+        let body = std::fs::read_to_string(root().join(catalog)).unwrap();
+        let line = body[..body.find(needle).unwrap()].lines().count();
+        let at = format!("fixtures/sites/../programs/bad-firmware.yaml:{line}:9: {key}: {what}");
+        assert!(stderr.contains(&at), "no `{at}` in:\n{stderr}");
+    }
+}
+
+#[test]
+fn the_examples_show_the_programs_approved_firmware() {
+    let out = v2x(&["site", "check", "sites/example-home.yaml"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("firmware      Massachusetts V2X pilot 2026, approved charger firmware"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Example Power BiDi 11 kW: minimum 1.1.0, approved 1.1.0"),
+        "{stdout}"
+    );
+}

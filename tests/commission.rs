@@ -25,14 +25,20 @@ fn keys(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// The example home site with `from` replaced by `to`, written into `dir`
-/// (its grid profile still found: the path is made absolute).
+/// (its grid profile and firmware catalog still found: the paths are made
+/// absolute).
 fn site_with(dir: &Path, from: &str, to: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("sites/example-home.yaml")).unwrap();
     let profile = root().join("test-plans/profiles/iso-ne-srd.yaml");
+    let catalog = root().join("programs/ma-v2x-pilot-2026/firmware.yaml");
     let text = text
         .replace(
             "../test-plans/profiles/iso-ne-srd.yaml",
             profile.to_str().unwrap(),
+        )
+        .replace(
+            "../programs/ma-v2x-pilot-2026/firmware.yaml",
+            catalog.to_str().unwrap(),
         )
         .replace(from, to);
     let path = dir.join("site.yaml");
@@ -83,6 +89,17 @@ fn report(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// The report's test named `name` (tests are found by name: the plans
+/// grow).
+fn test_named<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no test `{name}` in the report"))
+}
+
 #[test]
 fn the_emulated_home_commissions_end_to_end_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
@@ -96,19 +113,41 @@ fn the_emulated_home_commissions_end_to_end_and_verifies() {
     );
     ok(&run);
     let said = text(&run);
-    assert!(said.contains("step 5 of 5"), "{said}");
+    assert!(said.contains("step 6 of 6"), "{said}");
     assert!(said.contains("INSTALLER: Open the main breaker"), "{said}");
+    // The twin's charger comes on 1.0.0, below the program's minimum: it is
+    // updated, and the screen says to what.
+    assert!(
+        said.contains("firmware 1.0.0 → 1.1.0 (approved minimum 1.1.0)"),
+        "{said}"
+    );
     ok(&report_verify(&out, &public));
     let r = report(&out);
     assert_eq!(r["verdict"], "pass");
     let tests = r["tests"].as_array().unwrap();
-    assert_eq!(tests.len(), 5);
+    assert_eq!(tests.len(), 6);
+    // The report names the firmware the charger runs after the update,
+    // and the image that put it there.
+    assert_eq!(r["firmware"]["version"], "1.1.0");
+    assert_eq!(
+        r["firmware"]["image_sha256"],
+        "1c3f3aae17a80a47f6d80fa2ea0975e5d4257b25a7383cb5ab2d0fd366d50e33"
+    );
+    let gate = test_named(&r, "the charger runs approved firmware");
+    assert_eq!(gate["verdict"], "pass");
+    let g = &gate["firmware_gates"][0];
+    assert_eq!(g["decision"], "update", "{g}");
+    assert_eq!(
+        (g["version_before"].as_str(), g["version_after"].as_str()),
+        (Some("1.0.0"), Some("1.1.0"))
+    );
+    assert_eq!(gate["flashes"][0]["version_after"], "1.1.0");
     // The V2G test exported the site's permitted 7.6 kW.
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"power_w\":7600.0"), "no 7600 W setpoint");
     // V2H backup: the gap, the home carried near nominal, and the
     // reconnection only after the profile's 300 s enter-service delay.
-    let b = &tests[4]["backups"][0];
+    let b = &test_named(&r, "V2H backup on loss of the utility")["backups"][0];
     assert_eq!(b["verdict"], "pass", "{b}");
     assert!(b["transfer_gap_s"].as_f64().unwrap() < 5.0, "{b}");
     assert!((b["home_voltage_min_v"].as_f64().unwrap() - 240.0).abs() < 12.0);
@@ -159,7 +198,7 @@ fn a_charger_that_keeps_its_own_settings_fails_commissioning() {
     let run = commission(&root().join("sites/example-home.yaml"), &rig, &out, &key);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
     let r = report(&out);
-    let settings = &r["tests"][1];
+    let settings = test_named(&r, "the utility's grid profile is written and reads back");
     // A failed test, not an aborted run: the charger answers, it just
     // did not take the utility's settings.
     assert_eq!(settings["verdict"], "fail", "{settings}");
@@ -172,7 +211,7 @@ fn a_charger_that_keeps_its_own_settings_fails_commissioning() {
     );
     // The rest of the commissioning still ran; the report says the site
     // does not comply (its settings are the charger's own, not the profile).
-    assert_eq!(r["tests"].as_array().unwrap().len(), 5);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
     assert_eq!(r["verdict"], "fail");
     assert_eq!(r["compliance"]["holds"], false, "{}", r["compliance"]);
 }
@@ -195,7 +234,7 @@ fn a_commissioning_killed_mid_run_resumes_to_the_end_in_the_same_journal() {
         "--yes",
     ]);
     let journal = out.join("journal.jsonl");
-    // Killed once the V2H test has asked for the main breaker: four tests
+    // Killed once the V2H test has asked for the main breaker: five tests
     // are finished.
     wait_for_text(
         &journal,
@@ -218,12 +257,12 @@ fn a_commissioning_killed_mid_run_resumes_to_the_end_in_the_same_journal() {
     ]);
     ok(&resumed);
     let said = text(&resumed);
-    assert!(said.contains("4 of 5 step(s) finished, 1 to go"), "{said}");
+    assert!(said.contains("5 of 6 step(s) finished, 1 to go"), "{said}");
     ok(&report_verify(&out, &public));
     let r = report(&out);
     assert_eq!(r["verdict"], "pass");
     assert_eq!(r["status"], "complete");
-    assert_eq!(r["tests"].as_array().unwrap().len(), 5);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
     let after = std::fs::read_to_string(&journal).unwrap();
     assert!(after.contains("\"kind\":\"resumed\""));
     // The first session's records are all still there, first.
@@ -355,7 +394,7 @@ fn a_site_meter_with_a_reversed_ct_fails_commissioning_and_says_which() {
     );
     assert!(reason.contains("L1 reads"), "{reason}");
     // The rest of the commissioning still ran and passed.
-    assert_eq!(r["tests"].as_array().unwrap().len(), 5);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
 
     // Both CTs reversed: every export reads as import.
     let dir = tempfile::tempdir().unwrap();
@@ -414,4 +453,17 @@ fn a_depot_commissions_with_its_own_plan() {
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
     // The depot's permitted export, 10 kW.
     assert!(journal.contains("\"power_w\":10000.0"));
+    // Both chargers came on 1.0.0: each was updated to the approved 1.1.0.
+    assert_eq!(journal.matches("\"kind\":\"flash\"").count(), 2);
+    let gates: Vec<&serde_json::Value> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["firmware_gates"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(gates.len(), 2);
+    for g in gates {
+        assert_eq!(g["version_after"], "1.1.0", "{g}");
+        assert_eq!(g["model"], "DepotLink 11.5 kW DC", "{g}");
+    }
 }

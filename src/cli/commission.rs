@@ -473,6 +473,9 @@ fn interrupted(dir: &Path, records: &[Record]) -> Result<Interrupted, ExitCode> 
         Source::File(p) => p,
         Source::BuiltIn(label, _) => PathBuf::from(label),
     };
+    if d["site_firmware_catalog"].is_object() {
+        same_input(dir, &d["site_firmware_catalog"], "firmware catalog")?;
+    }
     // The last word on each test counts.
     let mut last: BTreeMap<String, String> = BTreeMap::new();
     for r in records {

@@ -38,6 +38,7 @@ impl Progress {
                 "  {device}: {} {} serial {} firmware {}",
                 identity.manufacturer, identity.model, identity.serial, identity.firmware
             ),
+            RunEvent::FirmwareGate(g) => println!("  {}", gate_line(g)),
             RunEvent::MeterCheck(m) => println!(
                 "  site meter: baseline {:.0} W; export {:.0} W read {:+.0} W; import {:.0} W read {:+.0} W{}",
                 m.baseline_w,
@@ -84,6 +85,80 @@ fn waiting_for(step: &Step) -> Option<String> {
             b.wait_s
         )),
         Step::Flash(f) => Some(format!("flashing {} (minutes)", f.device)),
+        Step::FirmwareGate(g) => Some(format!(
+            "checking {}'s firmware against the program's catalog (an update takes minutes)",
+            g.device
+        )),
         _ => None,
+    }
+}
+
+/// `firmware 1.0.0 → 1.1.0 (approved minimum 1.1.0)`: what the firmware
+/// gate found and did, the version the charger now runs on screen (why a
+/// refusal failed is the test's failure line, right after).
+pub fn gate_line(g: &crate::exec::results::FirmwareGate) -> String {
+    use crate::exec::results::GateDecision;
+    let minimum = g.minimum_version.as_deref().unwrap_or("none");
+    match (g.decision, &g.image) {
+        (GateDecision::Update, Some(_)) => format!(
+            "firmware {} → {} (approved minimum {minimum})",
+            g.version_before, g.version_after
+        ),
+        (GateDecision::Approved, _) => {
+            format!("firmware {} approved (minimum {minimum})", g.version_before)
+        }
+        (GateDecision::NoEntry, _) => format!(
+            "firmware {}: {} {} is not in the catalog",
+            g.version_before, g.make, g.model
+        ),
+        _ => format!(
+            "firmware {} refused (approved {}; minimum {minimum})",
+            g.version_before,
+            g.approved.join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gate_line;
+    use crate::exec::results::{FirmwareGate, GateDecision, GateImage, Verdict};
+
+    fn gate(decision: GateDecision, before: &str, after: &str) -> FirmwareGate {
+        FirmwareGate {
+            device: "charger".into(),
+            catalog: "pilot".into(),
+            catalog_file: "firmware.yaml".into(),
+            make: "Example Power".into(),
+            model: "BiDi 11 kW".into(),
+            version_before: before.into(),
+            minimum_version: Some("1.1.0".into()),
+            approved: vec!["1.1.0".into()],
+            decision,
+            image: (decision == GateDecision::Update).then(|| GateImage {
+                version: "1.1.0".into(),
+                file: "fw.hex".into(),
+                sha256: "00".into(),
+            }),
+            version_after: after.into(),
+            verdict: Verdict::Pass,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn the_line_shows_the_version_the_charger_now_runs() {
+        assert_eq!(
+            gate_line(&gate(GateDecision::Update, "1.0.0", "1.1.0")),
+            "firmware 1.0.0 → 1.1.0 (approved minimum 1.1.0)"
+        );
+        assert_eq!(
+            gate_line(&gate(GateDecision::Approved, "1.1.0", "1.1.0")),
+            "firmware 1.1.0 approved (minimum 1.1.0)"
+        );
+        assert_eq!(
+            gate_line(&gate(GateDecision::NotApproved, "9.9.0", "9.9.0")),
+            "firmware 9.9.0 refused (approved 1.1.0; minimum 1.1.0)"
+        );
     }
 }

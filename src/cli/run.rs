@@ -175,10 +175,15 @@ pub(super) fn execute(session: Session) -> ExitCode {
     let options = ConnectOptions {
         can_log_dir: args.out.clone(),
         evidence: evidence.clone(),
+        // A firmware gate may have to update the charger: its bootloader
+        // is connected too.
         open_flasher: plan.tests.iter().any(|t| {
-            t.steps
-                .iter()
-                .any(|s| matches!(s, crate::model::Step::Flash(_)))
+            t.steps.iter().any(|s| {
+                matches!(
+                    s,
+                    crate::model::Step::Flash(_) | crate::model::Step::FirmwareGate(_)
+                )
+            })
         }),
     };
     let mut connected = match connect_with(&rig, &options) {
@@ -384,6 +389,10 @@ pub(super) fn start_evidence_with(
             profile["unconfirmed"] = json!(p.unconfirmed);
             profile["source"] = json!(p.source_note);
             started["site_profile"] = profile;
+        }
+        if let Some(c) = &site.catalog {
+            // The approved firmware the gate held the charger to.
+            started["site_firmware_catalog"] = input(&c.source, &c.name);
         }
     }
     if let Some(key) = &args.sign_key {

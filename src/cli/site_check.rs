@@ -41,6 +41,9 @@ pub fn run(site_path: &Path) -> ExitCode {
             c.make, c.model, c.serial
         );
     }
+    if let Some(catalog) = &site.catalog {
+        print_catalog(catalog, units);
+    }
     // Unconfirmed values matter for a signed report: say so up front.
     if let Some(p) = &site.profile {
         if !p.unconfirmed.is_empty() {
@@ -52,4 +55,36 @@ pub fn run(site_path: &Path) -> ExitCode {
         }
     }
     ExitCode::Pass
+}
+
+/// The program's firmware catalog and what it approves for this site's
+/// chargers; a charger it does not know is pointed out now, not at the site.
+fn print_catalog(catalog: &model::FirmwareCatalog, units: &[model::ChargerUnit]) {
+    println!(
+        "  firmware      {} ({}, {} model(s))",
+        catalog.name,
+        catalog.source.display(),
+        catalog.models.len()
+    );
+    let mut shown = std::collections::BTreeSet::new();
+    for c in units {
+        if !shown.insert((c.make.as_str(), c.model.as_str())) {
+            continue;
+        }
+        match catalog.find(&c.make, &c.model) {
+            Some(m) => println!(
+                "                {} {}: minimum {}, approved {}",
+                c.make,
+                c.model,
+                m.minimum_version,
+                m.approved_list().join(", ")
+            ),
+            None => println!(
+                "  {}: the catalog approves no firmware for {} {}: commissioning refuses it",
+                "note".yellow(),
+                c.make,
+                c.model
+            ),
+        }
+    }
 }

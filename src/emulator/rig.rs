@@ -211,7 +211,8 @@ impl EmulatedRig {
                 let locked = spec.emulation.as_ref().is_some_and(|e| e.settings_locked);
                 Ok(Box::new(
                     super::sunspec::ChargerServer::new(framing, identity)
-                        .with_settings_locked(locked),
+                        .with_settings_locked(locked)
+                        .with_bootloader(self.bootloader.clone()),
                 ))
             }
             Role::SiteMeter => {

@@ -40,6 +40,9 @@ pub mod kind {
     pub const BACKUP: &str = "backup";
     /// A site meter checked against the charger.
     pub const METER_CHECK: &str = "meter_check";
+    /// A charger's firmware held to the program's catalog (its update, if
+    /// any, is the `flash` record before it).
+    pub const FIRMWARE_GATE: &str = "firmware_gate";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -137,6 +140,7 @@ impl RunRecorder {
             ),
             RunEvent::Backup(b) => (kind::BACKUP, value(serde_json::to_value(b))),
             RunEvent::MeterCheck(m) => (kind::METER_CHECK, value(serde_json::to_value(m))),
+            RunEvent::FirmwareGate(g) => (kind::FIRMWARE_GATE, value(serde_json::to_value(g))),
             RunEvent::ExpectedAbort { test, reason } => (
                 kind::EXPECTED_ABORT,
                 json!({ "test": test, "reason": reason }),

@@ -49,7 +49,8 @@ pub fn verify_for_rig(
     verify(&file, &policy).map_err(|e| format!("{}: {e}", image.display()))
 }
 
-/// Checks every `flash` step's image against the rig before a run starts.
+/// Checks every `flash` step's image, and the image each `firmware_gate`
+/// would flash, against the rig before a run starts.
 pub fn preflight(plan: &crate::model::Plan, rig: &crate::model::Rig) -> Result<(), String> {
     use crate::model::{Role, Step};
     for test in &plan.tests {
@@ -67,6 +68,10 @@ pub fn preflight(plan: &crate::model::Plan, rig: &crate::model::Rig) -> Result<(
                     })?;
                 verify_for_rig(&fw, &f.image, f.expect_sha256.clone(), None)
                     .map_err(|e| format!("test `{}`: flash step: {e}", test.name))?;
+            }
+            if let Step::FirmwareGate(g) = step {
+                super::firmware_gate::preflight(g, rig)
+                    .map_err(|e| format!("test `{}`: firmware gate: {e}", test.name))?;
             }
         }
     }

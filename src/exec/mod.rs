@@ -8,6 +8,8 @@ mod expect;
 mod expect_abort;
 pub mod faults;
 pub mod firmware;
+mod firmware_gate;
+mod gate_result;
 mod island;
 mod lost;
 mod meter_check;

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::gate_result::{FirmwareGate, GateDecision, GateImage};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -112,6 +114,10 @@ pub struct TestResult {
     /// Site meters checked against the charger (`meter_check` steps).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub meter_checks: Vec<MeterCheck>,
+    /// The charger's firmware judged against the program's catalog
+    /// (`firmware_gate` steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firmware_gates: Vec<FirmwareGate>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     /// Firmware updates a `flash` step made, with the version read back.
@@ -167,6 +173,17 @@ impl TestResult {
                 m.meter,
                 m.reason.as_deref().unwrap_or("failed")
             ));
+        }
+        for g in self
+            .firmware_gates
+            .iter()
+            .filter(|g| g.verdict != Verdict::Pass)
+        {
+            parts.push(
+                g.reason
+                    .clone()
+                    .unwrap_or_else(|| "firmware gate failed".into()),
+            );
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }

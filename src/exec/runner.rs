@@ -69,6 +69,8 @@ pub enum RunEvent<'a> {
     Backup(&'a super::results::BackupMeasurement),
     /// The site meter checked against the charger.
     MeterCheck(&'a super::results::MeterCheck),
+    /// The charger's firmware held to the program's catalog.
+    FirmwareGate(&'a super::results::FirmwareGate),
 }
 
 /// Why a step did not complete.
@@ -226,6 +228,7 @@ impl<'r> Runner<'r> {
             trips: Vec::new(),
             backups: Vec::new(),
             meter_checks: Vec::new(),
+            firmware_gates: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
             flashes: Vec::new(),
@@ -405,6 +408,12 @@ impl<'r> Runner<'r> {
                 result.meter_checks.push(m);
                 Ok(())
             }
+            Step::FirmwareGate(s) => {
+                let gate = self.firmware_gate(s, &mut result.flashes)?;
+                self.emit(RunEvent::FirmwareGate(&gate));
+                result.firmware_gates.push(gate);
+                Ok(())
+            }
             Step::Fault(f) => self.inject_fault(f),
             Step::Clear(c) => self.clear_faults(c),
             Step::EvLimits(s) => Ok(self.ev()?.set_limits(EvLimitsUpdate {
@@ -420,13 +429,23 @@ impl<'r> Runner<'r> {
         &mut self,
         s: &model::FlashStep,
     ) -> Result<crate::device::flasher::FlashReport, StepError> {
+        self.flash_image(&s.image, s.expect_sha256.clone())
+    }
+
+    /// Verifies `image` against the rig (again: the CLI checked before the
+    /// run; nothing is erased for an image that does not pass, a
+    /// [`StepError::Fail`]) and puts it on the charger through its
+    /// bootloader.
+    pub(crate) fn flash_image(
+        &mut self,
+        image: &std::path::Path,
+        expect_sha256: Option<String>,
+    ) -> Result<crate::device::flasher::FlashReport, StepError> {
         let fw =
             self.rig.facts.firmware.clone().ok_or_else(|| {
                 StepError::Abort("the rig's charger has no firmware block".into())
             })?;
-        // Checked again here (the CLI checked before the run): nothing is
-        // erased for an image that does not pass.
-        let image = super::firmware::verify_for_rig(&fw, &s.image, s.expect_sha256.clone(), None)
+        let image = super::firmware::verify_for_rig(&fw, image, expect_sha256, None)
             .map_err(StepError::Fail)?;
         let flasher =
             self.rig.devices.flasher.as_mut().ok_or_else(|| {

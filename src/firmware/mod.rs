@@ -12,6 +12,7 @@ pub mod image;
 pub mod key;
 pub mod read;
 pub mod verify;
+pub mod version;
 
 pub use header::{check_image, crc32, synthetic, FirmwareHeader, HeaderError, HEADER_LEN};
 pub use image::{Image, ImageError, ImageFormat, Segment, ERASED_BYTE};
@@ -21,3 +22,4 @@ pub use verify::{
     sha256_hex, verify, Check, Checks, EraseRange, FlashRegion, ImageFile, MemoryMap,
     VerifiedImage, VerifyError, VerifyPolicy,
 };
+pub use version::{DottedVersion, VersionError};

@@ -23,6 +23,8 @@
 //!   transport, `emulation` only on the charger.
 //! - [`load_rig`] also loads each emulated charger's `trip_profile`;
 //!   [`parse_rig`] reads no other file (the embedded rig's caller embeds it).
+//! - [`load_site`] also loads the firmware catalog `site.firmware_catalog`
+//!   names (`Site::catalog`, skipped by serde like the profile).
 //! - [`load_site`] loads the grid profile `site.grid_profile` names; the
 //!   serialized [`Site`] carries the profile's name and path, the loaded
 //!   profile is `Site::profile` (skipped by serde).
@@ -33,6 +35,8 @@
 //!   against `balance_load` and the sweep in `island_load`.
 
 mod aliases;
+pub mod catalog;
+mod catalog_load;
 mod check;
 pub mod error;
 pub mod fault;
@@ -42,6 +46,7 @@ mod ordered;
 pub mod plan;
 mod plan_bounds;
 mod plan_check;
+mod plan_gate;
 mod plan_load;
 mod plan_site;
 mod plan_steps;
@@ -56,6 +61,8 @@ pub mod spans;
 pub mod text;
 
 pub use aliases::{MAX_ALIASES, MAX_NODES};
+pub use catalog::{ApprovedImage, ApprovedModel, CatalogRef, FirmwareCatalog, Judgement};
+pub use catalog_load::{load_catalog, parse_catalog, MAX_APPROVED_IMAGES, MAX_CATALOG_MODELS};
 pub use error::{Location, ModelError, ModelErrors};
 pub use fault::{ClearSpec, FaultKind, FaultSpec, ScheduledFault};
 pub use load::MAX_FILE_BYTES;

@@ -75,6 +75,26 @@ pub enum Step {
     /// The site meter sees the charger's export and import with the right
     /// sign and magnitude (a reversed CT is the commonest field fault).
     MeterCheck(MeterCheckStep),
+    /// The charger runs firmware the program approves (the site's firmware
+    /// catalog); older firmware is updated, newer unknown firmware refused.
+    FirmwareGate(FirmwareGateStep),
+}
+
+/// Holds the charger to the firmware catalog the run's site file names
+/// (`site.firmware_catalog`): approved and at or above the minimum passes;
+/// below the minimum the newest approved image is flashed through the
+/// charger's bootloader and the version read back; anything else fails
+/// and nothing is flashed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FirmwareGateStep {
+    pub device: String,
+    /// The site's catalog, bound with the site ([`Plan::bind_site`]).
+    #[serde(skip)]
+    pub catalog: Option<super::catalog::FirmwareCatalog>,
+    /// The site file's charger (make, model): its approved image is
+    /// checked against the rig before the run.
+    #[serde(skip)]
+    pub site_charger: Option<(String, String)>,
 }
 
 /// Checks the site meter against the charger: a short export, then a short
@@ -208,6 +228,7 @@ impl Step {
             Step::Identify(_) => "identify",
             Step::Backup(_) => "backup",
             Step::MeterCheck(_) => "meter_check",
+            Step::FirmwareGate(_) => "firmware_gate",
         }
     }
 
@@ -229,6 +250,7 @@ impl Step {
             Step::Identify(s) => Some(&s.device),
             Step::Backup(s) => Some(&s.device),
             Step::MeterCheck(s) => Some(&s.device),
+            Step::FirmwareGate(s) => Some(&s.device),
             Step::Installer(_) => None,
             Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => None,
         }

@@ -21,6 +21,7 @@ pub fn check_plan_against_rig(plan: &Plan, rig: &Rig) -> Result<(), ModelErrors>
     }
     super::island_load::check_island_load(&mut c, plan, rig);
     super::plan_site::check_site_steps(&mut c, plan, rig);
+    super::plan_gate::check_gate_steps(&mut c, plan, rig);
     c.finish()
 }
 
@@ -49,7 +50,7 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
             Role::HomeLoad,
             Role::SiteMeter,
         ],
-        Step::Identify(_) | Step::Backup(_) => &[Role::Charger],
+        Step::Identify(_) | Step::Backup(_) | Step::FirmwareGate(_) => &[Role::Charger],
         Step::MeterCheck(_) => &[Role::SiteMeter],
         Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) | Step::Installer(_) => {
             &[]

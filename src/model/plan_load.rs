@@ -59,6 +59,14 @@ struct RawStep {
     identify: Option<RawIdentify>,
     backup: Option<BackupStep>,
     meter_check: Option<MeterCheckStep>,
+    firmware_gate: Option<RawFirmwareGate>,
+}
+
+/// The catalog comes from the run's site file; the plan names the charger.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "firmware_gate")]
+struct RawFirmwareGate {
+    device: String,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +88,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check, firmware_gate";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -324,6 +332,13 @@ fn convert_step(
     }
     if let Some(x) = s.meter_check {
         found.push(Step::MeterCheck(x));
+    }
+    if let Some(x) = s.firmware_gate {
+        found.push(Step::FirmwareGate(FirmwareGateStep {
+            device: x.device,
+            catalog: None,
+            site_charger: None,
+        }));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();

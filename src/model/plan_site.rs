@@ -1,5 +1,6 @@
 //! A plan bound to the site it runs at: `profile: site`,
-//! `compare_profile: site` and `serial: site` take the site file's values.
+//! `compare_profile: site` and `serial: site` take the site file's values,
+//! `firmware_gate` its firmware catalog.
 //! Checked before the run: a plan that needs a site refuses to run without.
 
 use super::check::Checker;
@@ -22,6 +23,11 @@ impl Plan {
                     }
                     Step::Identify(i) if i.serial_from_site => {
                         i.serial = Some(site.charger.serial.clone());
+                    }
+                    Step::FirmwareGate(g) => {
+                        g.catalog = site.catalog.clone();
+                        g.site_charger =
+                            Some((site.charger.make.clone(), site.charger.model.clone()));
                     }
                     Step::Set(s) => {
                         if let (Some(pct), Some(limit)) =
@@ -56,6 +62,7 @@ impl Plan {
             Step::WriteSettings(w) => w.profile_from_site,
             Step::ReadSettings(r) => r.profile_from_site,
             Step::Identify(i) => i.serial_from_site,
+            Step::FirmwareGate(_) => true,
             Step::Set(s) => s.site_export_pct.is_some(),
             Step::Expect(e) => e.site_export_pct.is_some(),
             Step::MeterCheck(m) => m.site_export_pct.is_some(),

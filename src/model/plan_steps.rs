@@ -124,7 +124,7 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
                 }
             }
         }
-        Step::ReadSettings(_) | Step::Close(_) | Step::Open(_) => {}
+        Step::ReadSettings(_) | Step::Close(_) | Step::Open(_) | Step::FirmwareGate(_) => {}
         Step::Installer(i) => {
             if i.say.trim().is_empty() {
                 c.invalid(

@@ -24,6 +24,11 @@ pub struct Site {
     pub installer: Installer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commissioned_on: Option<IsoDate>,
+    /// The firmware catalog `site.firmware_catalog` names, loaded and
+    /// validated; `None` when the site names none (and for a `Site` read
+    /// back from JSON).
+    #[serde(skip)]
+    pub catalog: Option<super::catalog::FirmwareCatalog>,
     /// The grid profile `site.grid_profile` names, loaded and validated.
     /// Always `Some` from [`super::load_site`] / [`super::parse_site`];
     /// `None` only for a `Site` read back from JSON.
@@ -51,6 +56,11 @@ pub struct Installation {
     /// the V2G functional test exports at (a share of) it, never beyond.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_limit_w: Option<f64>,
+    /// The program's approved firmware per charger model (a catalog file
+    /// relative to the site file): the `firmware_gate` step holds the
+    /// charger to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_catalog: Option<super::catalog::CatalogRef>,
 }
 
 /// The kind of installation, as a V2X pilot counts them.

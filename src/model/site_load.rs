@@ -47,6 +47,7 @@ struct RawInstallation {
     grid_profile: PathBuf,
     segment: Option<Segment>,
     export_limit_w: Option<f64>,
+    firmware_catalog: Option<PathBuf>,
 }
 
 /// Loads a site file and the grid profile it names (path relative to the
@@ -93,6 +94,23 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
         )
     };
 
+    let catalog = raw.site.firmware_catalog.as_ref().and_then(|p| {
+        let written = p.to_string_lossy();
+        if written.trim().is_empty() || is_yaml_null(&written) {
+            c.invalid(
+                "site.firmware_catalog",
+                "no firmware catalog path",
+                "give the program's catalog relative to the site file, e.g. ../programs/ma-v2x-pilot-2026/firmware.yaml, or leave the key out",
+            );
+            return None;
+        }
+        super::catalog_load::check_catalog_ref(
+            &mut c,
+            &mut nested,
+            "site.firmware_catalog",
+            &base.join(p),
+        )
+    });
     let units = check_chargers(&mut c, raw.charger, raw.chargers);
     for (k, v) in [
         ("ev.make", &raw.ev.make),
@@ -147,6 +165,7 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
             },
             segment: raw.site.segment,
             export_limit_w: raw.site.export_limit_w,
+            firmware_catalog: catalog.as_ref().map(|c| c.reference()),
         },
         charger: units.first().cloned().unwrap_or(ChargerUnit {
             make: String::new(),
@@ -158,6 +177,7 @@ pub fn parse_site(source_name: &Path, text: &str) -> Result<Site, ModelErrors> {
         ev: raw.ev,
         installer: raw.installer,
         commissioned_on,
+        catalog,
         profile: Some(profile),
     })
 }

@@ -130,7 +130,7 @@ fn unknown_keys_are_refused_and_name_the_valid_ones() {
     let text = HOME.replace("  serial: EP11", "  firmware: 1.2.0\n  serial: EP11");
     let e = errs(&text);
     let (line, col, key) = one(&e);
-    assert_eq!((line, col), (line_of(&text, "firmware"), 3));
+    assert_eq!((line, col), (line_of(&text, "firmware: 1.2.0"), 3));
     assert_eq!(key, "charger.firmware");
     let msg = e.render();
     assert!(msg.contains("unknown field `firmware`"), "{msg}");

@@ -11,8 +11,8 @@ use crate::device::flasher::FlashReport;
 use crate::evidence::journal::Record;
 use crate::evidence::record::kind;
 use crate::exec::results::{
-    BackupMeasurement, Expectation, IslandMeasurement, MeterCheck, SettingsReading, TestResult,
-    Verdict,
+    BackupMeasurement, Expectation, FirmwareGate, IslandMeasurement, MeterCheck, SettingsReading,
+    TestResult, Verdict,
 };
 use serde::Deserialize;
 
@@ -145,6 +145,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     power: Vec::new(),
                     backups: Vec::new(),
                     meter_checks: Vec::new(),
+                    firmware_gates: Vec::new(),
                 });
                 true
             }
@@ -244,6 +245,14 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             },
             kind::METER_CHECK => match serde_json::from_value::<MeterCheck>(d.clone()) {
                 Ok(m) => current(&mut report.tests, |t| t.meter_checks.push(m)),
+                Err(_) => false,
+            },
+            kind::FIRMWARE_GATE => match serde_json::from_value::<FirmwareGate>(d.clone()) {
+                Ok(g) => {
+                    // What the charger reports after the gate is what it runs.
+                    report.firmware.version = Some(g.version_after.clone());
+                    current(&mut report.tests, |t| t.firmware_gates.push(g))
+                }
                 Err(_) => false,
             },
             kind::EXCHANGE

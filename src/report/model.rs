@@ -245,6 +245,9 @@ pub struct TestReport {
     /// Site meters checked against the charger.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub meter_checks: Vec<crate::exec::results::MeterCheck>,
+    /// The charger's firmware held to the program's catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firmware_gates: Vec<crate::exec::results::FirmwareGate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

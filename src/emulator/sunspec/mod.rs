@@ -23,12 +23,14 @@ pub use map::{register_map, BASE_ADDRESS};
 pub use meter::{meter_instrument, meter_values, MeterServer, METER_SCALES};
 pub use state::{TripModel, TRIP_MODELS};
 
+use super::bootloader::BootloaderStatus;
 use super::Instrument;
 use crate::device::Identity;
 use crate::plant::Plant;
 use crate::protocol::modbus::pdu::{ExceptionCode, Request, Response};
 use framing::Splitter;
 use state::Controls;
+use std::sync::{Arc, Mutex};
 
 /// The emulated charger as an instrument for `SimLink` or the serve loops.
 pub fn charger_instrument(framing: Framing, identity: Identity) -> Box<dyn Instrument> {
@@ -48,6 +50,10 @@ pub struct ChargerServer {
     /// installer unlock first, or has fixed ranges. Commissioning must catch
     /// it by reading the settings back.
     settings_locked: bool,
+    /// The charger's bootloader, when the rig gives it one: model 1 `Vr`
+    /// reports the version it last started, so a flash shows on SunSpec
+    /// as it would on the real charger after its reset.
+    bootloader: Option<Arc<Mutex<BootloaderStatus>>>,
 }
 
 impl ChargerServer {
@@ -63,6 +69,7 @@ impl ChargerServer {
             splitter,
             hardware_fault: false,
             settings_locked: false,
+            bootloader: None,
         }
     }
 
@@ -89,7 +96,8 @@ impl ChargerServer {
 
     fn execute(&mut self, req: &Request, plant: &mut Plant) -> Result<Response, ExceptionCode> {
         self.controls.sync(plant);
-        let img = map::build(plant, &self.identity, &self.controls);
+        let identity = self.identity();
+        let img = map::build(plant, &identity, &self.controls);
         let base = usize::from(BASE_ADDRESS);
         let window = |address: u16, n: usize| {
             let start = usize::from(address)
@@ -164,6 +172,28 @@ impl ChargerServer {
     pub fn with_settings_locked(mut self, locked: bool) -> Self {
         self.settings_locked = locked;
         self
+    }
+
+    /// Reports the firmware `bootloader` runs (see [`ChargerServer::bootloader`]).
+    pub fn with_bootloader(mut self, bootloader: Option<Arc<Mutex<BootloaderStatus>>>) -> Self {
+        self.bootloader = bootloader;
+        self
+    }
+
+    /// Model 1 as it reads now: the running firmware from the bootloader,
+    /// `BOOTLOADER` (as its F189 says) while no application runs.
+    fn identity(&self) -> std::borrow::Cow<'_, Identity> {
+        let Some(status) = &self.bootloader else {
+            return std::borrow::Cow::Borrowed(&self.identity);
+        };
+        let running = status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .running_version
+            .clone();
+        let mut id = self.identity.clone();
+        id.firmware = running.unwrap_or_else(|| "BOOTLOADER".into());
+        std::borrow::Cow::Owned(id)
     }
 }
 

@@ -88,6 +88,19 @@ fn test_detail(h: &mut String, n: usize, t: &TestReport, waveforms: &BTreeMap<St
             f.duration_s
         );
     }
+    for g in &t.firmware_gates {
+        let _ = writeln!(
+            h,
+            "<p>Firmware gate ({}): {} {} ran {}, approved {} (minimum {}); now {}.</p>",
+            esc(&g.catalog),
+            esc(&g.make),
+            esc(&g.model),
+            esc(&g.version_before),
+            esc(&g.approved.join(", ")),
+            esc(g.minimum_version.as_deref().unwrap_or("none")),
+            esc(&g.version_after)
+        );
+    }
     if !t.islands.is_empty() {
         islands(h, t, waveforms);
     }
