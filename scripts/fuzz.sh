@@ -69,6 +69,7 @@ seed_globs() {
     model_plan) echo "fixtures/model/plan*.yaml fixtures/plans/*.yaml test-plans/*.yaml" ;;
     model_rig) echo "fixtures/model/rig*.yaml fixtures/rigs/*.yaml rigs/*.yaml" ;;
     model_site) echo "fixtures/sites/*.yaml sites/*.yaml" ;;
+    model_catalog) echo "fixtures/programs/*.yaml programs/*/*.yaml" ;;
     model_profile) echo "fixtures/profiles/*.yaml test-plans/profiles/*.yaml" ;;
     firmware_elf) echo "fixtures/firmware/*.elf" ;;
     firmware_ihex) echo "fixtures/firmware/*.hex" ;;
