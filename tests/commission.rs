@@ -467,3 +467,33 @@ fn a_depot_commissions_with_its_own_plan() {
         assert_eq!(g["model"], "DepotLink 11.5 kW DC", "{g}");
     }
 }
+
+#[test]
+fn plan_check_with_the_site_checks_every_charger_as_commission_runs_it() {
+    for (plan, rig, site) in [
+        (
+            "test-plans/commissioning-depot.yaml",
+            "rigs/emulated-site-depot.yaml",
+            "sites/example-depot.yaml",
+        ),
+        (
+            "test-plans/commissioning-home.yaml",
+            "rigs/emulated-site-home.yaml",
+            "sites/example-home.yaml",
+        ),
+    ] {
+        let out = v2x(&["plan", "check", plan, "--rig", rig, "--site", site]);
+        ok(&out);
+        assert!(text(&out).contains("valid for rig"), "{}", text(&out));
+    }
+    // Without the site, the site's values are asked for.
+    let out = v2x(&[
+        "plan",
+        "check",
+        "test-plans/commissioning-home.yaml",
+        "--rig",
+        "rigs/emulated-site-home.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("`serial: site` takes the value from the run's site file"));
+}

@@ -252,17 +252,22 @@ pub const PLAN_CHARGER: &str = "charger";
 
 /// One charger's commissioning: the rig as it sees it (that charger, the
 /// site meter), the site naming that charger, the plan bound to both.
-struct Unit {
+pub(super) struct Unit {
     /// Its serial, at a site with several chargers.
     label: Option<String>,
     rig: Rig,
-    plan: Plan,
+    pub(super) plan: Plan,
 }
 
 /// One unit per charger the site lists; at a site with several, each
 /// test's name starts with the charger's serial, so every test of the run
 /// has its own name (a resumption counts on that).
-fn units(plan: &Plan, rig: &Rig, site: &Site, site_path: &Path) -> Result<Vec<Unit>, ExitCode> {
+pub(super) fn units(
+    plan: &Plan,
+    rig: &Rig,
+    site: &Site,
+    site_path: &Path,
+) -> Result<Vec<Unit>, ExitCode> {
     let rig_chargers = rig.devices_with_role(model::Role::Charger).len();
     let listed: Vec<model::site::ChargerUnit> = if site.chargers.is_empty() {
         vec![site.charger.clone()]

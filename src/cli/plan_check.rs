@@ -18,9 +18,29 @@ pub fn run(plan_path: &Path, rig_path: Option<&Path>, site_path: Option<&Path>) 
         Some(Ok(s)) => Some(s),
         Some(Err(code)) => return code,
     };
-    let plan = match load_checked_on(plan_path, &rig, site.as_ref()) {
-        Ok(p) => p,
-        Err(code) => return code,
+    // With a site, as `commission` will run it: each of a depot's
+    // chargers on the rig as that charger's run sees it.
+    let plan = match (&site, site_path) {
+        (Some(site), Some(path)) => {
+            let units = model::load_plan(plan_path)
+                .map_err(|e| {
+                    output::error(&e.render());
+                    ExitCode::BadInput
+                })
+                .and_then(|p| super::commission::units(&p, &rig, site, path));
+            match units {
+                Ok(mut u) => {
+                    let mut plan = u.remove(0).plan;
+                    plan.tests.extend(u.into_iter().flat_map(|u| u.plan.tests));
+                    plan
+                }
+                Err(code) => return code,
+            }
+        }
+        _ => match load_checked_on(plan_path, &rig, None) {
+            Ok(p) => p,
+            Err(code) => return code,
+        },
     };
     let steps: usize = plan.tests.iter().map(|t| t.steps.len()).sum();
     // Simulated time on the emulated rig, wall-clock time on a real one.
