@@ -450,6 +450,9 @@ fn a_depot_commissions_with_its_own_plan() {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert!(!names.iter().any(|n| n.contains("V2H")), "{names:?}");
+    // Both chargers identified: the site complies as a whole.
+    assert_eq!(r["compliance"]["holds"], true, "{}", r["compliance"]);
+    assert_eq!(r["compliance"]["serial"]["site"], "000418, 000419");
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
     // The depot's permitted export, 10 kW.
     assert!(journal.contains("\"power_w\":10000.0"));

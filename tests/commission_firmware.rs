@@ -187,6 +187,15 @@ fn a_newer_unknown_firmware_is_refused_and_never_flashed() {
         "{reason}"
     );
     assert_eq!(gate["firmware_gates"][0]["decision"], "not_approved");
+    // The compliance summary says it too.
+    assert_eq!(r["compliance"]["holds"], false, "{}", r["compliance"]);
+    assert!(
+        r["compliance"]["reasons"]
+            .to_string()
+            .contains("not approved"),
+        "{}",
+        r["compliance"]
+    );
     assert_never_flashed(&i, "9.9.0");
 }
 

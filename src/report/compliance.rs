@@ -18,10 +18,30 @@ pub struct SettingsHistory<'a> {
     pub written_after_read: Option<&'a str>,
 }
 
-pub fn check(site: &Value, equipment: &[Equipment], settings: &SettingsHistory) -> Compliance {
+pub fn check(
+    site: &Value,
+    equipment: &[Equipment],
+    settings: &SettingsHistory,
+    firmware: &[&crate::exec::results::FirmwareGate],
+) -> Compliance {
     let mut reasons = Vec::new();
-    let serial = serial_check(site, equipment, &mut reasons);
+    let serial = match site.get("chargers").and_then(Value::as_array) {
+        Some(list) if list.len() > 1 => chargers_check(list, equipment, &mut reasons),
+        _ => serial_check(site, equipment, &mut reasons),
+    };
     let settings = settings_check(settings, &mut reasons);
+    // A charger not on the program's approved firmware is not commissioned
+    // (the gate's own test fails too; the summary must not say otherwise).
+    for gate in firmware
+        .iter()
+        .filter(|g| g.verdict != crate::exec::results::Verdict::Pass)
+    {
+        reasons.push(format!(
+            "firmware of `{}` not approved: {}",
+            gate.device,
+            gate.reason.as_deref().unwrap_or("the firmware gate failed")
+        ));
+    }
     Compliance {
         holds: reasons.is_empty(),
         serial,
@@ -63,6 +83,41 @@ fn serial_check(site: &Value, equipment: &[Equipment], reasons: &mut Vec<String>
         site: want,
         charger: got,
         matches,
+    }
+}
+
+/// A site with several chargers (a depot): every serial it lists must
+/// have been identified during the run (each charger's part identifies it).
+fn chargers_check(
+    list: &[Value],
+    equipment: &[Equipment],
+    reasons: &mut Vec<String>,
+) -> SerialCheck {
+    let identified: Vec<String> = equipment
+        .iter()
+        .filter(|e| e.role == "charger")
+        .filter_map(|e| e.identity.as_ref().map(|i| i.serial.trim().to_string()))
+        .collect();
+    let wanted: Vec<String> = list
+        .iter()
+        .filter_map(|c| c["serial"].as_str().map(|s| s.trim().to_string()))
+        .collect();
+    let missing: Vec<&String> = wanted.iter().filter(|w| !identified.contains(w)).collect();
+    if !missing.is_empty() {
+        reasons.push(format!(
+            "the site file names charger serial(s) {} that the run did not identify (it identified {})",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            if identified.is_empty() {
+                "none".to_string()
+            } else {
+                identified.join(", ")
+            }
+        ));
+    }
+    SerialCheck {
+        site: wanted.join(", "),
+        charger: (!identified.is_empty()).then(|| identified.join(", ")),
+        matches: missing.is_empty() && !wanted.is_empty(),
     }
 }
 
@@ -162,11 +217,11 @@ mod tests {
             der: Some(&good),
             written_after_read: None,
         };
-        let c = check(&site, &charger("SN-1"), &history);
+        let c = check(&site, &charger("SN-1"), &history, &[]);
         assert!(c.holds, "{:?}", c.reasons);
         assert_eq!(c.settings.rows, Some(1));
 
-        let other = check(&site, &charger("SN-2"), &history);
+        let other = check(&site, &charger("SN-2"), &history, &[]);
         assert!(!other.holds && !other.serial.matches);
         assert!(other.reasons[0].contains("SN-1") && other.reasons[0].contains("SN-2"));
 
@@ -178,6 +233,7 @@ mod tests {
                 der: Some(&off),
                 ..history
             },
+            &[],
         );
         assert_eq!(c.settings.mismatches, Some(1));
         assert!(
@@ -198,6 +254,7 @@ mod tests {
                 der: None,
                 written_after_read: None,
             },
+            &[],
         );
         assert!(!unread.holds && !unread.settings.verified);
         assert!(unread.reasons[0].contains("never read"));
@@ -210,8 +267,29 @@ mod tests {
                 der: Some(&good),
                 written_after_read: Some("tests[2] \"x\" steps[0]"),
             },
+            &[],
         );
         assert!(!rewritten.holds && !rewritten.settings.verified);
         assert!(rewritten.reasons[0].contains("written again (tests[2]"));
+    }
+
+    #[test]
+    fn every_charger_of_a_depot_must_have_been_identified() {
+        let site =
+            json!({"charger": {"serial": "A"}, "chargers": [{"serial": "A"}, {"serial": "B"}]});
+        let good = der(0, Some(true));
+        let history = SettingsHistory {
+            profile: Some("P"),
+            der: Some(&good),
+            written_after_read: None,
+        };
+        let mut both = charger("A");
+        both.extend(charger("B"));
+        let c = check(&site, &both, &history, &[]);
+        assert!(c.holds, "{:?}", c.reasons);
+        assert_eq!(c.serial.site, "A, B");
+        let c = check(&site, &charger("A"), &history, &[]);
+        assert!(!c.holds);
+        assert!(c.reasons[0].contains("serial(s) B"), "{:?}", c.reasons);
     }
 }

@@ -279,7 +279,12 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 .as_deref()
                 .filter(|_| report.der_settings.is_some()),
         };
-        super::compliance::check(site, &report.equipment, &history)
+        let gates: Vec<&FirmwareGate> = report
+            .tests
+            .iter()
+            .flat_map(|t| t.firmware_gates.iter())
+            .collect();
+        super::compliance::check(site, &report.equipment, &history, &gates)
     });
     match finished {
         Some(f) => {
