@@ -6,6 +6,7 @@ pub mod can;
 pub mod chademo;
 pub mod isotp;
 pub mod modbus;
+pub mod ocpp;
 pub mod scpi;
 pub mod slcan;
 pub mod sunspec;
