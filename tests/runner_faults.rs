@@ -146,6 +146,7 @@ fn fake_rig(log: &Log, grid_hangs: bool) -> ConnectedRig {
             home_load: None,
             flasher: None,
             site_meter: None,
+            csms: None,
         },
         clock: Arc::new(WallClock::new()),
         facts: RigFacts {

@@ -497,6 +497,15 @@ fn print_event(event: &RunEvent, printed_header: &mut bool) {
             output::verdict(e.verdict)
         ),
         RunEvent::ExpectedAbort { reason, .. } => println!("  aborted as expected: {reason}"),
+        RunEvent::Ocpp(o) => println!(
+            "  OCPP {} {}{}",
+            o.message,
+            output::verdict(o.verdict),
+            o.reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default()
+        ),
         RunEvent::TestFinished(t) => println!("{}\n", output::test_line(t)),
         _ => {}
     }

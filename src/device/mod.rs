@@ -3,6 +3,7 @@
 //! never knows which protocol or transport sits underneath.
 
 pub mod chademo_ev;
+pub mod csms;
 mod error;
 pub mod flasher;
 #[cfg(feature = "probe-rs")]
@@ -14,6 +15,7 @@ pub mod uds;
 use crate::der::{EnterService, TripSettings};
 use std::time::Duration;
 
+pub use csms::CentralSystem;
 pub use error::{DeviceError, DeviceLabel};
 pub use flasher::Flasher;
 
@@ -287,6 +289,18 @@ macro_rules! for_each_role {
             fn identify(&mut self) -> $crate::device::Identity;
             fn measure(&mut self) -> $crate::device::MeterReading;
         });
+        $apply!(CentralSystem {
+            fn identify(&mut self) -> $crate::device::Identity;
+            fn wait_boot(&mut self, timeout: std::time::Duration) -> $crate::device::csms::StationBoot;
+            fn get_variables(&mut self, variables: &[$crate::device::csms::VariableRef]) -> Vec<$crate::device::csms::VariableResult>;
+            fn set_variables(&mut self, variables: &[($crate::device::csms::VariableRef, String)]) -> Vec<$crate::device::csms::VariableResult>;
+            fn trigger_message(&mut self, message: &str) -> String;
+            fn set_charging_profile(&mut self, profile: &$crate::device::csms::DispatchProfile) -> String;
+            fn clear_charging_profile(&mut self, profile_id: Option<i32>) -> String;
+            fn received(&mut self, after_seq: u64) -> Vec<$crate::device::csms::StationMessage>;
+            fn take_log(&mut self) -> Vec<$crate::device::csms::OcppExchange>;
+            fn version(&mut self) -> Option<$crate::model::rig_csms::OcppVersion>;
+        });
     };
 }
 pub(crate) use for_each_role;
@@ -304,6 +318,7 @@ pub fn drivers_for(role: crate::model::Role) -> &'static [&'static str] {
         Role::Charger => &["sunspec"],
         Role::EvSimulator => &["chademo"],
         Role::SiteMeter => sunspec::METER_DRIVERS,
+        Role::Csms => &["ocpp"],
     }
 }
 

@@ -6,6 +6,7 @@ pub mod bootloader;
 pub mod chademo_charger;
 pub mod faults;
 pub mod link;
+pub mod ocpp;
 pub mod rig;
 pub mod scpi;
 pub mod serve;

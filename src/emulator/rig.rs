@@ -63,6 +63,9 @@ pub struct EmulatedRig {
     /// An emulated site's own vehicle (kept plugged in while the rig lives).
     site_vehicle: Option<super::site::SiteVehicle>,
     site: Option<crate::model::EmulatedSite>,
+    /// The emulated network's end of the rig's central system: the csms
+    /// driver takes it, the charger's OCPP client dials it.
+    csms_server: Mutex<Option<crate::transport::ws::WsServer>>,
 }
 
 impl EmulatedRig {
@@ -159,7 +162,15 @@ impl EmulatedRig {
             (Some(s), Some(bus)) => Some(super::site::start_site(&plant, s, bus)),
             _ => None,
         };
+        let csms_server = super::ocpp::start_emulated_network(
+            rig,
+            charger,
+            &identity_of(charger),
+            &plant,
+            &bootloader,
+        )?;
         Ok(EmulatedRig {
+            csms_server: Mutex::new(csms_server),
             plant,
             can_bus,
             firmware_bus,
@@ -167,6 +178,14 @@ impl EmulatedRig {
             site_vehicle,
             site,
         })
+    }
+
+    /// The emulated central system's server end (once).
+    pub fn take_csms_server(&self) -> Option<crate::transport::ws::WsServer> {
+        self.csms_server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// The installer's hands on an emulated site.
@@ -282,7 +301,7 @@ fn bootloader_config(
     })
 }
 
-fn identity_of(charger: &DeviceSpec) -> Identity {
+pub(super) fn identity_of(charger: &DeviceSpec) -> Identity {
     identity("charger", charger)
 }
 

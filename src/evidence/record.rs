@@ -43,6 +43,11 @@ pub mod kind {
     /// A charger's firmware held to the program's catalog (its update, if
     /// any, is the `flash` record before it).
     pub const FIRMWARE_GATE: &str = "firmware_gate";
+    /// An OCPP step's outcome.
+    pub const OCPP_CHECK: &str = "ocpp_check";
+    /// One OCPP-J frame between the central system and the charger, whole
+    /// (frames are bounded to 64 KiB before they are read).
+    pub const OCPP_FRAME: &str = "ocpp_frame";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -65,7 +70,16 @@ impl RunRecorder {
 
     pub fn on_event(&mut self, event: &RunEvent) {
         let value = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
+        if let RunEvent::OcppFrames(frames) = event {
+            for f in frames.iter() {
+                self.evidence
+                    .record(kind::OCPP_FRAME, value(serde_json::to_value(f)));
+            }
+            return;
+        }
         let (k, data) = match event {
+            RunEvent::OcppFrames(_) => return,
+            RunEvent::Ocpp(c) => (kind::OCPP_CHECK, value(serde_json::to_value(c))),
             RunEvent::TestStarted { name, clause } => (
                 kind::TEST_STARTED,
                 json!({ "name": name, "clause": clause }),

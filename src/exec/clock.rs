@@ -7,6 +7,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// The simulated clock's time zero as UTC (2026-01-01T00:00:00Z): what
+/// emulated devices with a calendar (an OCPP charger and its central
+/// system) call the run's start, the same on every run.
+pub const SIMULATED_EPOCH_UNIX_S: u64 = 1_767_225_600;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockKind {

@@ -105,7 +105,7 @@ fn read(r: &mut Runner, role: Role, quantity: Quantity) -> Result<Reading, StepE
                 _ => return Err(unknown()),
             })
         }
-        Role::WaveformRecorder => return Err(unknown()),
+        Role::WaveformRecorder | Role::Csms => return Err(unknown()),
     })
 }
 

@@ -13,6 +13,7 @@ mod gate_result;
 mod island;
 mod lost;
 mod meter_check;
+mod ocpp;
 pub mod operator;
 pub mod results;
 pub mod rig;

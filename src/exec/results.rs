@@ -118,6 +118,9 @@ pub struct TestResult {
     /// (`firmware_gate` steps).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub firmware_gates: Vec<FirmwareGate>,
+    /// What the charger did over OCPP (the rig's csms steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ocpp: Vec<OcppCheck>,
     pub expectations: Vec<Expectation>,
     pub settings: Vec<SettingsReading>,
     /// Firmware updates a `flash` step made, with the version read back.
@@ -185,8 +188,31 @@ impl TestResult {
                     .unwrap_or_else(|| "firmware gate failed".into()),
             );
         }
+        for o in self.ocpp.iter().filter(|o| o.verdict != Verdict::Pass) {
+            parts.push(format!(
+                "OCPP {}: {}",
+                o.message,
+                o.reason.as_deref().unwrap_or("failed")
+            ));
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+/// One OCPP step's outcome: what was asked of the charger through the
+/// central system, what it answered or sent, and the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcppCheck {
+    /// The step's index in its test.
+    pub step: usize,
+    /// The OCPP message the step is about (BootNotification, SetChargingProfile, …).
+    pub message: String,
+    /// Run time the step finished, s.
+    pub at_s: f64,
+    /// What the charger answered or sent, as the step reads it.
+    pub observed: serde_json::Value,
+    pub verdict: Verdict,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ pub struct Devices {
     pub flasher: Option<Box<dyn crate::device::flasher::Flasher>>,
     /// The SunSpec meter at the service entrance, on a site rig that has one.
     pub site_meter: Option<Box<dyn SiteMeter>>,
+    /// The harness's OCPP central system, when the rig has a csms.
+    pub csms: Option<Box<dyn crate::device::csms::CentralSystem>>,
 }
 
 /// A step reached a role the rig does not have (`plan check` refuses such

@@ -71,6 +71,10 @@ pub enum RunEvent<'a> {
     MeterCheck(&'a super::results::MeterCheck),
     /// The charger's firmware held to the program's catalog.
     FirmwareGate(&'a super::results::FirmwareGate),
+    /// An OCPP step's outcome.
+    Ocpp(&'a super::results::OcppCheck),
+    /// OCPP frames between the central system and the charger.
+    OcppFrames(&'a [crate::device::csms::OcppExchange]),
 }
 
 /// Why a step did not complete.
@@ -133,6 +137,8 @@ pub struct Runner<'r> {
     /// The installer agreed to the charger importing or exporting in the
     /// current test (site rigs ask once per test).
     pub(crate) power_confirmed: bool,
+    /// The last OCPP message received before the current test began.
+    pub(crate) ocpp_seq_at_test_start: u64,
 }
 
 impl<'r> Runner<'r> {
@@ -154,6 +160,7 @@ impl<'r> Runner<'r> {
             faults_injected: 0,
             abort_device: None,
             power_confirmed: false,
+            ocpp_seq_at_test_start: 0,
         }
     }
 
@@ -174,7 +181,9 @@ impl<'r> Runner<'r> {
             self.faults_injected = 0;
             self.abort_device = None;
             self.power_confirmed = false;
+            self.mark_ocpp_test_start();
             let outcome = self.run_test(test);
+            self.journal_ocpp();
             let (outcome, settled) = if test.expect_abort {
                 self.settle_expected_abort(test, outcome, &mut result.safe_state_errors)
             } else {
@@ -213,6 +222,7 @@ impl<'r> Runner<'r> {
             (self.observe)(RunEvent::SafeState { errors: &errors });
             result.safe_state_errors.extend(errors);
         }
+        self.journal_ocpp();
         result
     }
 
@@ -229,6 +239,7 @@ impl<'r> Runner<'r> {
             backups: Vec::new(),
             meter_checks: Vec::new(),
             firmware_gates: Vec::new(),
+            ocpp: Vec::new(),
             expectations: Vec::new(),
             settings: Vec::new(),
             flashes: Vec::new(),
@@ -238,7 +249,9 @@ impl<'r> Runner<'r> {
         for (index, step) in test.steps.iter().enumerate() {
             (self.observe)(RunEvent::Step { index, step });
             let at = format!("steps[{index}] ({})", step.kind());
-            match self.run_step(index, step, &mut result) {
+            let outcome = self.run_step(index, step, &mut result);
+            self.journal_ocpp();
+            match outcome {
                 Ok(()) => {}
                 Err(StepError::Fail(why)) => {
                     result.verdict = Verdict::Fail;
@@ -412,6 +425,20 @@ impl<'r> Runner<'r> {
                 let gate = self.firmware_gate(s, &mut result.flashes)?;
                 self.emit(RunEvent::FirmwareGate(&gate));
                 result.firmware_gates.push(gate);
+                Ok(())
+            }
+            Step::BootNotification(_)
+            | Step::GetVariables(_)
+            | Step::SetVariables(_)
+            | Step::TriggerMessage(_)
+            | Step::ChargingProfile(_)
+            | Step::ClearChargingProfile(_)
+            | Step::OcppExpect(_) => {
+                let check = self
+                    .ocpp_step(index, step)
+                    .unwrap_or_else(|| Err(StepError::Abort("not an OCPP step".into())))?;
+                self.emit(RunEvent::Ocpp(&check));
+                result.ocpp.push(check);
                 Ok(())
             }
             Step::Fault(f) => self.inject_fault(f),

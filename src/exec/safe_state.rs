@@ -1,4 +1,5 @@
-//! Drives the rig to the safe state its file declares: charger power first,
+//! Drives the rig to the safe state its file declares: the OCPP charging
+//! profiles the run set are cleared, then charger power,
 //! then the vehicle's session, then the grid simulator, then S3 — so the
 //! switch never closes onto a grid at an off-nominal setting.
 //!
@@ -11,7 +12,9 @@
 
 use super::lost::Lost;
 use super::rig::{ConnectedRig, Role};
-use crate::device::{Charger, DeviceError, EvCommand, EvSimulator, GridSimulator, IslandSwitch};
+use crate::device::{
+    CentralSystem, Charger, DeviceError, EvCommand, EvSimulator, GridSimulator, IslandSwitch,
+};
 use crate::model::{GridSafeState, SwitchState};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -72,8 +75,26 @@ pub fn drive_to_safe_state_by_device(
         name(Role::GridSimulator),
         name(Role::IslandSwitch),
     );
+    let csms = name(Role::Csms);
     let d = &mut rig.devices;
     let mut errors = Vec::new();
+
+    // A discharge the plan dispatched over OCPP would outlive a SunSpec
+    // setpoint: the profiles this run set are cleared first.
+    if let Some(slot) = d.csms.as_mut() {
+        let actions: Vec<Action<dyn CentralSystem>> = vec![(
+            "OCPP charging profiles cleared",
+            Box::new(|c| c.clear_charging_profile(None).map(|_| ())),
+        )];
+        act(
+            slot,
+            Box::new(Lost::new(&csms)),
+            &csms,
+            actions,
+            deadline,
+            &mut errors,
+        );
+    }
 
     let p = safe.charger_power_w;
     let actions: Vec<Action<dyn Charger>> =

@@ -73,7 +73,11 @@ impl Runner<'_> {
                     home.set_input(on)?;
                 }
             }
-            Role::IslandSwitch | Role::WaveformRecorder | Role::EvSimulator | Role::SiteMeter => {
+            Role::IslandSwitch
+            | Role::WaveformRecorder
+            | Role::EvSimulator
+            | Role::SiteMeter
+            | Role::Csms => {
                 return Err(StepError::Abort(format!(
                     "`set` does not apply to device `{}`",
                     s.device

@@ -78,6 +78,14 @@ pub enum Step {
     /// The charger runs firmware the program approves (the site's firmware
     /// catalog); older firmware is updated, newer unknown firmware refused.
     FirmwareGate(FirmwareGateStep),
+    /// OCPP (through the rig's csms): the charger connects and boots.
+    BootNotification(super::plan_ocpp::BootNotificationStep),
+    GetVariables(super::plan_ocpp::VariablesStep),
+    SetVariables(super::plan_ocpp::VariablesStep),
+    TriggerMessage(super::plan_ocpp::TriggerMessageStep),
+    ChargingProfile(super::plan_ocpp::ChargingProfileStep),
+    ClearChargingProfile(super::plan_ocpp::ClearChargingProfileStep),
+    OcppExpect(super::plan_ocpp::OcppExpectStep),
 }
 
 /// Holds the charger to the firmware catalog the run's site file names
@@ -229,6 +237,13 @@ impl Step {
             Step::Backup(_) => "backup",
             Step::MeterCheck(_) => "meter_check",
             Step::FirmwareGate(_) => "firmware_gate",
+            Step::BootNotification(_) => "boot_notification",
+            Step::GetVariables(_) => "get_variables",
+            Step::SetVariables(_) => "set_variables",
+            Step::TriggerMessage(_) => "trigger_message",
+            Step::ChargingProfile(_) => "charging_profile",
+            Step::ClearChargingProfile(_) => "clear_charging_profile",
+            Step::OcppExpect(_) => "ocpp_expect",
         }
     }
 
@@ -251,6 +266,12 @@ impl Step {
             Step::Backup(s) => Some(&s.device),
             Step::MeterCheck(s) => Some(&s.device),
             Step::FirmwareGate(s) => Some(&s.device),
+            Step::BootNotification(s) => Some(&s.device),
+            Step::GetVariables(s) | Step::SetVariables(s) => Some(&s.device),
+            Step::TriggerMessage(s) => Some(&s.device),
+            Step::ChargingProfile(s) => Some(&s.device),
+            Step::ClearChargingProfile(s) => Some(&s.device),
+            Step::OcppExpect(s) => Some(&s.device),
             Step::Installer(_) => None,
             Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) => None,
         }
@@ -570,7 +591,8 @@ impl Quantity {
             Charger => &[PowerW, VoltageV, FrequencyHz, Energized, Tripped, Connected],
             IslandLoad => &[VoltageV, PowerW, CurrentA],
             IslandSwitch => &[Closed],
-            WaveformRecorder => &[],
+            // What a csms observes is checked with ocpp_expect.
+            WaveformRecorder | Csms => &[],
             EvSimulator => &[
                 SocPct,
                 DcCurrentA,

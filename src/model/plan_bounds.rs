@@ -171,6 +171,9 @@ pub fn step_duration_s(step: &Step) -> f64 {
         Step::Backup(b) => 3.0 * s(b.wait_s) + s(b.hold_s),
         // Baseline, export, import, each settled.
         Step::MeterCheck(m) => 3.0 * s(m.settle_s),
+        Step::BootNotification(b) => s(b.within_s),
+        Step::TriggerMessage(t) => s(t.within_s),
+        Step::OcppExpect(e) => s(e.within_s),
         _ => 0.0,
     }
 }

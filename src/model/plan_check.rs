@@ -52,6 +52,13 @@ fn allowed_roles(step: &Step) -> &'static [Role] {
         ],
         Step::Identify(_) | Step::Backup(_) | Step::FirmwareGate(_) => &[Role::Charger],
         Step::MeterCheck(_) => &[Role::SiteMeter],
+        Step::BootNotification(_)
+        | Step::GetVariables(_)
+        | Step::SetVariables(_)
+        | Step::TriggerMessage(_)
+        | Step::ChargingProfile(_)
+        | Step::ClearChargingProfile(_)
+        | Step::OcppExpect(_) => &[Role::Csms],
         Step::Wait(_) | Step::Island(_) | Step::Fault(_) | Step::Clear(_) | Step::Installer(_) => {
             &[]
         }
@@ -168,9 +175,10 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
     }
     if let Some(w) = match step {
         Step::MeterCheck(m) => m.power_w,
+        Step::ChargingProfile(p) => p.power_w,
         _ => None,
     } {
-        limit_power(c, rig, &format!("{sk}.meter_check.power_w"), w, None);
+        limit_power(c, rig, &format!("{sk}.{kind}.power_w"), w, None);
     }
     let Some(name) = step.device() else { return };
     let roles = allowed_roles(step);

@@ -60,6 +60,13 @@ struct RawStep {
     backup: Option<BackupStep>,
     meter_check: Option<MeterCheckStep>,
     firmware_gate: Option<RawFirmwareGate>,
+    boot_notification: Option<super::plan_ocpp::RawBootNotification>,
+    get_variables: Option<super::plan_ocpp::VariablesStep>,
+    set_variables: Option<super::plan_ocpp::VariablesStep>,
+    trigger_message: Option<super::plan_ocpp::TriggerMessageStep>,
+    charging_profile: Option<super::plan_ocpp::ChargingProfileStep>,
+    clear_charging_profile: Option<super::plan_ocpp::ClearChargingProfileStep>,
+    ocpp_expect: Option<super::plan_ocpp::OcppExpectStep>,
 }
 
 /// The catalog comes from the run's site file; the plan names the charger.
@@ -88,7 +95,7 @@ struct RawFlash {
     expect_sha256: Option<String>,
 }
 
-const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check, firmware_gate";
+const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check, firmware_gate, boot_notification, get_variables, set_variables, trigger_message, charging_profile, clear_charging_profile, ocpp_expect";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
@@ -339,6 +346,27 @@ fn convert_step(
             catalog: None,
             site_charger: None,
         }));
+    }
+    if let Some(x) = s.boot_notification {
+        found.push(x.into_step(c, &format!("{sk}.boot_notification")));
+    }
+    if let Some(x) = s.get_variables {
+        found.push(Step::GetVariables(x));
+    }
+    if let Some(x) = s.set_variables {
+        found.push(Step::SetVariables(x));
+    }
+    if let Some(x) = s.trigger_message {
+        found.push(Step::TriggerMessage(x));
+    }
+    if let Some(x) = s.charging_profile {
+        found.push(Step::ChargingProfile(x));
+    }
+    if let Some(x) = s.clear_charging_profile {
+        found.push(Step::ClearChargingProfile(x));
+    }
+    if let Some(x) = s.ocpp_expect {
+        found.push(Step::OcppExpect(x));
     }
     if found.len() != 1 {
         let kinds: Vec<&str> = found.iter().map(|s| s.kind()).collect();

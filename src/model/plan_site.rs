@@ -50,6 +50,23 @@ impl Plan {
                             m.power_w = Some(pct / 100.0 * limit);
                         }
                     }
+                    Step::ChargingProfile(p) => {
+                        if let (Some(pct), Some(limit)) =
+                            (p.site_export_pct, site.site.export_limit_w)
+                        {
+                            p.power_w = Some(pct / 100.0 * limit);
+                        }
+                    }
+                    Step::BootNotification(b) if b.expect_from_site => {
+                        b.expect.vendor = Some(site.charger.make.clone());
+                        b.expect.model = Some(site.charger.model.clone());
+                        b.expect.serial = Some(site.charger.serial.clone());
+                        b.approved_firmware = site.catalog.as_ref().map(|c| {
+                            c.find(&site.charger.make, &site.charger.model)
+                                .map(|m| m.approved_list())
+                                .unwrap_or_default()
+                        });
+                    }
                     _ => {}
                 }
             }
@@ -66,6 +83,8 @@ impl Plan {
             Step::Set(s) => s.site_export_pct.is_some(),
             Step::Expect(e) => e.site_export_pct.is_some(),
             Step::MeterCheck(m) => m.site_export_pct.is_some(),
+            Step::ChargingProfile(p) => p.site_export_pct.is_some(),
+            Step::BootNotification(b) => b.expect_from_site,
             _ => false,
         })
     }
@@ -90,6 +109,11 @@ pub(crate) fn check_site_steps(c: &mut Checker, plan: &Plan, rig: &Rig) {
                 }
                 Step::MeterCheck(m) => (m.site_export_pct.is_some() && m.power_w.is_none())
                     .then_some("site_export_pct"),
+                Step::ChargingProfile(p) => (p.site_export_pct.is_some() && p.power_w.is_none())
+                    .then_some("site_export_pct"),
+                Step::BootNotification(b) => {
+                    (b.expect_from_site && b.expect.serial.is_none()).then_some("expect")
+                }
                 _ => None,
             };
             if let Some(key) = unbound {

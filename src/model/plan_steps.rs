@@ -125,6 +125,13 @@ pub(crate) fn validate_step(c: &mut Checker, sk: &str, step: &Step) {
             }
         }
         Step::ReadSettings(_) | Step::Close(_) | Step::Open(_) | Step::FirmwareGate(_) => {}
+        Step::BootNotification(_)
+        | Step::GetVariables(_)
+        | Step::SetVariables(_)
+        | Step::TriggerMessage(_)
+        | Step::ChargingProfile(_)
+        | Step::ClearChargingProfile(_)
+        | Step::OcppExpect(_) => super::plan_ocpp::validate(c, &k, step),
         Step::Installer(i) => {
             if i.say.trim().is_empty() {
                 c.invalid(

@@ -23,10 +23,13 @@ pub enum Role {
     HomeLoad,
     /// A SunSpec meter (models 201–204) at the site's service entrance.
     SiteMeter,
+    /// The OCPP central system the charger connects to: played by the
+    /// harness itself (it listens; the charger dials in).
+    Csms,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::GridSimulator,
         Role::IslandSwitch,
         Role::IslandLoad,
@@ -35,6 +38,7 @@ impl Role {
         Role::EvSimulator,
         Role::HomeLoad,
         Role::SiteMeter,
+        Role::Csms,
     ];
 
     /// The spelling used in rig files.
@@ -48,6 +52,7 @@ impl Role {
             Role::EvSimulator => "ev_simulator",
             Role::HomeLoad => "home_load",
             Role::SiteMeter => "site_meter",
+            Role::Csms => "csms",
         }
     }
 
@@ -77,7 +82,7 @@ impl Role {
     /// utility's and is never commanded (no grid simulator, switch or
     /// load); the vehicle is the customer's, reached through the charger.
     pub fn allowed_on_site(self) -> bool {
-        matches!(self, Role::Charger | Role::SiteMeter)
+        matches!(self, Role::Charger | Role::SiteMeter | Role::Csms)
     }
 }
 
@@ -161,6 +166,7 @@ pub fn default_drivers(role: Role) -> &'static [&'static str] {
         Role::EvSimulator => &["chademo"],
         Role::HomeLoad => &["chroma-63800"],
         Role::SiteMeter => &["sunspec-meter"],
+        Role::Csms => &["ocpp"],
     }
 }
 
@@ -447,6 +453,8 @@ pub struct EmulationSpec {
     pub ct_reversed: CtReversed,
     /// Site meter: the SunSpec model it serves (201 or 202; 202 when omitted).
     pub meter_model: Option<u16>,
+    /// Charger: its OCPP client, dialling the rig's emulated csms.
+    pub ocpp: Option<super::rig_csms::EmulatedOcpp>,
 }
 
 /// Which of an emulated site meter's current transformers are installed
@@ -486,6 +494,8 @@ pub struct DeviceSpec {
     pub vehicle: Option<VehicleSpec>,
     /// Only for the charger: how its firmware is updated.
     pub firmware: Option<FirmwareSpec>,
+    /// Only for the csms: what the central system offers the charger.
+    pub csms: Option<super::rig_csms::CsmsSpec>,
 }
 
 /// One flash region of the charger's memory map (images must fit inside).

@@ -58,6 +58,7 @@ struct RawDevice {
     emulation: Option<RawEmulation>,
     vehicle: Option<VehicleSpec>,
     firmware: Option<RawFirmware>,
+    csms: Option<super::rig_csms::RawCsms>,
 }
 
 /// UDS physical request/response ids most ECUs use (ISO 15765-4 §6.3.2).
@@ -100,6 +101,7 @@ pub(super) struct RawEmulation {
     pub(super) meter_model: Option<u16>,
     #[serde(default)]
     pub(super) settings_locked: bool,
+    pub(super) ocpp: Option<super::rig_csms::EmulatedOcpp>,
 }
 
 /// der::AntiIslanding with every key optional (omitted keys default).
@@ -428,7 +430,11 @@ fn validate_device(
         if let Some(b) = &e.backup {
             c.within(&format!("{ek}.backup.transfer_time_s"), b.transfer_time_s, 0.0, 10.0, "");
         }
+        if let Some(o) = &e.ocpp {
+            super::rig_csms::check_station_id(c, &format!("{ek}.ocpp.station_id"), &o.station_id);
+        }
         EmulationSpec {
+            ocpp: e.ocpp,
             trip_profile: e.trip_profile.map(|p| base.join(p)),
             anti_islanding,
             backup: e.backup,
@@ -533,7 +539,20 @@ fn validate_device(
             security_secret: f.security_secret,
         })
     });
+    let csms = super::rig_csms::check_csms(c, key, d.role, emulated, d.csms, base);
+    if d.role == Role::Csms
+        && transport
+            .as_ref()
+            .is_some_and(|t| !matches!(t, TransportSpec::EmulatedTcp | TransportSpec::Tcp { .. }))
+    {
+        c.invalid(
+            &format!("{key}.transport"),
+            "the central system listens on a TCP port for the charger to connect",
+            "use { tcp: \"0.0.0.0:9000\" } (the address to listen on) or { emulated: tcp }",
+        );
+    }
     Some(DeviceSpec {
+        csms,
         role: d.role,
         driver: d.driver,
         transport: transport?,

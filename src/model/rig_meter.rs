@@ -15,13 +15,15 @@ pub(super) fn check_emulation_keys(c: &mut Checker, ek: &str, role: Role, e: &Ra
         ("trip_profile", e.trip_profile.is_some()),
         ("anti_islanding", e.anti_islanding.is_some()),
         ("backup", e.backup.is_some()),
+        ("ocpp", e.ocpp.is_some()),
     ];
     let meter_keys = [
         ("ct_reversed", e.ct_reversed.is_some()),
         ("meter_model", e.meter_model.is_some()),
+        ("ocpp", false),
     ];
     let (wrong, valid): (&[(&str, bool)], &str) = match role {
-        Role::Charger => (&meter_keys, "trip_profile, anti_islanding, backup"),
+        Role::Charger => (&meter_keys, "trip_profile, anti_islanding, backup, ocpp"),
         Role::SiteMeter => (&charger_keys, "ct_reversed, meter_model"),
         _ => return,
     };

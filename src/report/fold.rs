@@ -11,8 +11,8 @@ use crate::device::flasher::FlashReport;
 use crate::evidence::journal::Record;
 use crate::evidence::record::kind;
 use crate::exec::results::{
-    BackupMeasurement, Expectation, FirmwareGate, IslandMeasurement, MeterCheck, SettingsReading,
-    TestResult, Verdict,
+    BackupMeasurement, Expectation, FirmwareGate, IslandMeasurement, MeterCheck, OcppCheck,
+    SettingsReading, TestResult, Verdict,
 };
 use serde::Deserialize;
 
@@ -146,6 +146,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                     backups: Vec::new(),
                     meter_checks: Vec::new(),
                     firmware_gates: Vec::new(),
+                    ocpp: Vec::new(),
                 });
                 true
             }
@@ -255,7 +256,12 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
                 }
                 Err(_) => false,
             },
+            kind::OCPP_CHECK => match serde_json::from_value::<OcppCheck>(d.clone()) {
+                Ok(c) => current(&mut report.tests, |t| t.ocpp.push(c)),
+                Err(_) => false,
+            },
             kind::EXCHANGE
+            | kind::OCPP_FRAME
             | kind::SAFE_STATE
             | kind::FAULT
             | kind::EXPECTED_ABORT

@@ -248,6 +248,9 @@ pub struct TestReport {
     /// The charger's firmware held to the program's catalog.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub firmware_gates: Vec<crate::exec::results::FirmwareGate>,
+    /// What the charger did over OCPP (csms steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ocpp: Vec<crate::exec::results::OcppCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -50,6 +50,11 @@ pub fn identify_all(c: &mut Connection) -> Vec<DeviceAnswer> {
                     Some(m) => m.identify(),
                     None => continue_missing(),
                 },
+                // The charger that connected to it, as its boot described it.
+                Role::Csms => match d.csms.as_mut() {
+                    Some(c) => c.identify(),
+                    None => continue_missing(),
+                },
             };
             DeviceAnswer {
                 device: info.name,

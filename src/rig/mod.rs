@@ -5,6 +5,7 @@
 //! and `emulator`: the runner only receives the role traits
 //! ([`ConnectedRig`]), and never sees how they were reached.
 
+mod csms;
 mod faults;
 mod identify;
 mod named;
@@ -181,6 +182,9 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
                 bus = w.ev_node(bus);
             }
             roles.add_ev(name, spec, bus, &clock);
+        } else if spec.role == Role::Csms {
+            let csms = csms::open_csms(name, spec, emulation.as_ref(), &clock)?;
+            roles.add_csms(name, spec, csms);
         } else {
             let fault = wiring.as_ref().and_then(|w| w.link(name));
             let link = transports::open_link(name, spec, emulation.as_ref(), fault)?;

@@ -24,6 +24,7 @@ pub(super) struct Roles<'r> {
     ev: Option<Box<dyn device::EvSimulator>>,
     home_load: Option<Box<dyn device::HomeLoad>>,
     site_meter: Option<Box<dyn device::SiteMeter>>,
+    csms: Option<Box<dyn device::csms::CentralSystem>>,
     /// Device name → role, as the rig file declares them.
     names: BTreeMap<String, Role>,
 }
@@ -46,6 +47,20 @@ impl<'r> Roles<'r> {
         self.names.insert(name.to_string(), spec.role);
     }
 
+    /// The central system the charger connects to.
+    pub(super) fn add_csms(
+        &mut self,
+        name: &str,
+        spec: &DeviceSpec,
+        csms: Box<dyn device::csms::CentralSystem>,
+    ) {
+        self.csms = Some(Named::<dyn device::csms::CentralSystem>::new(
+            label(name, spec),
+            csms,
+        ));
+        self.names.insert(name.to_string(), spec.role);
+    }
+
     /// A device on a byte link (SCPI instruments, the SunSpec charger).
     pub(super) fn add_link_device(
         &mut self,
@@ -60,7 +75,7 @@ impl<'r> Roles<'r> {
         let driver = spec.driver.as_str();
         let label = label(name, spec);
         match spec.role {
-            Role::EvSimulator => {}
+            Role::EvSimulator | Role::Csms => {}
             Role::HomeLoad => {
                 let home = device::scpi::home_load(driver, link, name).map_err(dev_err)?;
                 self.home_load = Some(Named::<dyn device::HomeLoad>::new(label, home))
@@ -153,6 +168,7 @@ impl<'r> Roles<'r> {
             home_load: self.home_load,
             flasher,
             site_meter: self.site_meter,
+            csms: self.csms,
         };
         Ok((devices, rating_w))
     }

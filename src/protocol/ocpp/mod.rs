@@ -16,6 +16,7 @@
 
 pub mod payload;
 pub mod rpc;
+pub mod time;
 
 pub use payload::{decode_payload, decode_validated, encode_payload, PayloadError};
 pub use rpc::{

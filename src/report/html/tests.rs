@@ -101,6 +101,21 @@ fn test_detail(h: &mut String, n: usize, t: &TestReport, waveforms: &BTreeMap<St
             esc(&g.version_after)
         );
     }
+    for o in &t.ocpp {
+        let (class, verdict) = if o.verdict == crate::exec::results::Verdict::Pass {
+            ("pass", "pass")
+        } else {
+            ("fail", "fail")
+        };
+        let _ = writeln!(
+            h,
+            "<p>OCPP {} (step {}, {:.1} s): <span class=\"{class}\">{verdict}</span> — {}.</p>",
+            esc(&o.message),
+            o.step,
+            o.at_s,
+            esc(o.reason.as_deref().unwrap_or("as expected"))
+        );
+    }
     if !t.islands.is_empty() {
         islands(h, t, waveforms);
     }
