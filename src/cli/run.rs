@@ -216,6 +216,12 @@ pub(super) fn execute(session: Session) -> ExitCode {
             return ExitCode::Aborted;
         }
     };
+    if let Some(csms) = connected.rig.devices.csms.as_mut() {
+        if let Ok(at) = csms.listening() {
+            // Where to point the charger (its OCPP connection URL).
+            eprintln!("central system listening on {at}");
+        }
+    }
     // Every run identifies its devices, kept or not: what a run sends must
     // not depend on whether its evidence is kept (evidence is a pure observer).
     let equipment = equipment(&mut connected);

@@ -299,6 +299,7 @@ macro_rules! for_each_role {
             fn clear_charging_profile(&mut self, profile_id: Option<i32>) -> String;
             fn received(&mut self, after_seq: u64) -> Vec<$crate::device::csms::StationMessage>;
             fn take_log(&mut self) -> Vec<$crate::device::csms::OcppExchange>;
+            fn listening(&mut self) -> String;
             fn version(&mut self) -> Option<$crate::model::rig_csms::OcppVersion>;
         });
     };

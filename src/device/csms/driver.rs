@@ -403,6 +403,10 @@ impl CentralSystem for OcppCsms {
         Ok(log)
     }
 
+    fn listening(&mut self) -> Result<String, DeviceError> {
+        Ok(self.listening.clone())
+    }
+
     fn version(&mut self) -> Result<Option<OcppVersion>, DeviceError> {
         Ok(lock(&self.shared).session.as_ref().map(|s| s.version))
     }

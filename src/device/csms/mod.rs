@@ -117,6 +117,8 @@ pub trait CentralSystem: Send {
     ) -> Result<Vec<StationMessage>, crate::device::DeviceError>;
     /// Every frame in and out since the last call (for the journal).
     fn take_log(&mut self) -> Result<Vec<OcppExchange>, crate::device::DeviceError>;
+    /// Where chargers connect: `ws://0.0.0.0:9000/ocpp/<station id>`.
+    fn listening(&mut self) -> Result<String, crate::device::DeviceError>;
     /// The OCPP version of the connection (none before a charger connected).
     fn version(&mut self) -> Result<Option<OcppVersion>, crate::device::DeviceError>;
 }
