@@ -13,6 +13,8 @@ use cli_common::{root, spawn_v2x};
 const PLAN_RIGS: &[(&str, &str)] = &[
     ("v2g-vehicle-limits.yaml", "rigs/emulated-low-limit-ev.yaml"),
     ("faults.yaml", "rigs/emulated-faults.yaml"),
+    ("v2g-dispatch-ocpp.yaml", "rigs/emulated-ocpp.yaml"),
+    ("v2x-setpoint-ocpp21.yaml", "rigs/emulated-ocpp21.yaml"),
 ];
 
 fn document(out: &Output, what: &str) -> serde_json::Value {

@@ -171,18 +171,23 @@ impl Profiles {
             })
     }
 
-    /// Sets the plant's power to what is in force (within the charger's
-    /// rating); back to 0 W once the last profile ends.
+    /// Holds the plant's power at what is in force (within the charger's
+    /// rating: a setpoint written another way does not outlast the tick);
+    /// back to 0 W once, when the last profile ends.
     pub fn apply(&mut self, now: Duration, plant: &mut Plant, transaction: Option<&str>) {
         self.held.retain(|p| now < p.end);
         let rating = plant.config().inverter.rating_w;
         let target = self
             .in_force(now, transaction)
             .map(|w| w.clamp(-rating, rating));
-        if target != self.applied {
-            plant.set_power_setpoint_w(target.unwrap_or(0.0));
-            self.applied = target;
+        match target {
+            Some(w) if plant.inverter_status().power_setpoint_w != w => {
+                plant.set_power_setpoint_w(w)
+            }
+            None if self.applied.is_some() => plant.set_power_setpoint_w(0.0),
+            _ => {}
         }
+        self.applied = target;
     }
 }
 
