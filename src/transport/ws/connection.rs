@@ -26,6 +26,9 @@ impl std::fmt::Debug for WsConnection {
     }
 }
 
+/// How many pings/pongs one `poll_recv` handles before returning.
+const MAX_CONTROL_FRAMES_PER_POLL: usize = 64;
+
 fn would_block(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(io) if io.kind() == ErrorKind::WouldBlock)
 }
@@ -86,7 +89,9 @@ impl WsConnection {
             Err(e) if would_block(&e) => {}
             Err(e) => return Err(self.err(e)),
         }
-        loop {
+        // Control frames are answered in this loop; bounded so a peer that
+        // streams pings cannot keep the caller's periodic task here.
+        for _ in 0..MAX_CONTROL_FRAMES_PER_POLL {
             match self.ws.read() {
                 Ok(Message::Text(t)) => return Ok(Some(t.as_str().to_string())),
                 Ok(Message::Binary(b)) => {
@@ -111,6 +116,7 @@ impl WsConnection {
                 Err(e) => return Err(self.err(e)),
             }
         }
+        Ok(None)
     }
 
     /// Queues `text` as one text message and flushes as far as the stream
