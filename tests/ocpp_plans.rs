@@ -52,7 +52,10 @@ fn a_central_setpoint_needs_an_ocpp_21_charger() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("V2XChargingCtrlr.Enabled: UnknownComponent"), "{t}");
+    assert!(
+        t.contains("V2XChargingCtrlr.Enabled: UnknownComponent"),
+        "{t}"
+    );
     assert!(t.contains("needs an OCPP 2.1 connection"), "{t}");
 }
 
@@ -91,9 +94,18 @@ fn the_safe_state_clears_a_dispatched_profile() {
     let frames = journal_frames(&out_dir);
     let clear = frames
         .iter()
-        .find(|f| f["direction"] == "tx" && f["frame"].as_str().unwrap().contains("\"ClearChargingProfile\""))
+        .find(|f| {
+            f["direction"] == "tx"
+                && f["frame"]
+                    .as_str()
+                    .unwrap()
+                    .contains("\"ClearChargingProfile\"")
+        })
         .expect("a ClearChargingProfile was sent");
-    assert!(clear["frame"].as_str().unwrap().contains("\"chargingProfileId\":1"));
+    assert!(clear["frame"]
+        .as_str()
+        .unwrap()
+        .contains("\"chargingProfileId\":1"));
 }
 
 #[test]
@@ -191,6 +203,10 @@ fn a_real_central_system_needs_its_security_settings() {
         let out = v2x(&["rig", "check", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "case {i}: {}", text(&out));
         assert!(text(&out).contains(want), "case {i}: {}", text(&out));
-        assert!(text(&out).contains(&format!("rig-{i}.yaml:")), "located: {}", text(&out));
+        assert!(
+            text(&out).contains(&format!("rig-{i}.yaml:")),
+            "located: {}",
+            text(&out)
+        );
     }
 }

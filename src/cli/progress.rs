@@ -39,11 +39,6 @@ impl Progress {
                 identity.manufacturer, identity.model, identity.serial, identity.firmware
             ),
             RunEvent::FirmwareGate(g) => println!("  {}", gate_line(g)),
-            RunEvent::Ocpp(o) => println!(
-                "  OCPP {}: {}",
-                o.message,
-                o.reason.as_deref().unwrap_or("ok")
-            ),
             RunEvent::MeterCheck(m) => println!(
                 "  site meter: baseline {:.0} W; export {:.0} W read {:+.0} W; import {:.0} W read {:+.0} W{}",
                 m.baseline_w,

@@ -636,6 +636,14 @@ impl Rig {
         let mut rig = self.clone();
         rig.devices.retain(|_, d| d.role != Role::Charger);
         rig.devices.insert(as_name.to_string(), unit.clone());
+        // The central system expects this charger's station id.
+        for d in rig.devices.values_mut() {
+            if let Some(csms) = d.csms.as_mut() {
+                if let Some(id) = csms.stations.get(device) {
+                    csms.station_id = Some(id.clone());
+                }
+            }
+        }
         rig.device_order = self
             .device_order
             .iter()

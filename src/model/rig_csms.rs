@@ -58,6 +58,9 @@ pub struct CsmsSpec {
     pub password: Option<PasswordSource>,
     /// The station id expected in the URL (`…/ocpp/<id>`); any when absent.
     pub station_id: Option<String>,
+    /// At a depot: each charger device's station id (a run reaches one
+    /// charger, and expects its id: [`super::Rig::for_unit`]).
+    pub stations: std::collections::BTreeMap<String, String>,
     /// Heartbeat interval the BootNotification answer sets, s.
     pub heartbeat_interval_s: u32,
 }
@@ -108,6 +111,7 @@ pub(super) struct RawCsms {
     password_env: Option<String>,
     password: Option<String>,
     station_id: Option<String>,
+    stations: Option<std::collections::BTreeMap<String, String>>,
     heartbeat_interval_s: Option<u32>,
 }
 
@@ -145,6 +149,7 @@ pub(super) fn check_csms(
             tls: None,
             password: None,
             station_id: None,
+            stations: Default::default(),
             heartbeat_interval_s: 60,
         });
     };
@@ -210,11 +215,11 @@ pub(super) fn check_csms(
                     "add password_env: V2X_HIL_CSMS_PASSWORD (or password: on an emulated rig)",
                 );
             }
-            if raw.station_id.is_none() {
+            if raw.station_id.is_none() && raw.stations.as_ref().is_none_or(|s| s.is_empty()) {
                 c.invalid(
                     &ck,
                     format!("security profile {profile} authenticates one station: its id is the Basic-auth user (A00.FR.203)"),
-                    "add station_id: the charger's identity, the last segment of the URL it dials",
+                    "add station_id: the charger's identity, the last segment of the URL it dials (at a depot: stations: { <charger device>: <station id> })",
                 );
             }
             if profile == 2 && tls.is_none() {
@@ -241,6 +246,9 @@ pub(super) fn check_csms(
     if let Some(id) = &raw.station_id {
         check_station_id(c, &format!("{ck}.station_id"), id);
     }
+    for (device, id) in raw.stations.iter().flatten() {
+        check_station_id(c, &format!("{ck}.stations.{device}"), id);
+    }
     let hb = raw.heartbeat_interval_s.unwrap_or(60);
     if !(HEARTBEAT_RANGE_S.0..=HEARTBEAT_RANGE_S.1).contains(&hb) {
         c.invalid(
@@ -255,6 +263,7 @@ pub(super) fn check_csms(
         tls,
         password,
         station_id: raw.station_id,
+        stations: raw.stations.unwrap_or_default(),
         heartbeat_interval_s: hb,
     })
 }
@@ -268,5 +277,24 @@ pub(super) fn check_station_id(c: &mut Checker, key: &str, id: &str) {
             format!("`{}` is not a station id", id.escape_debug()),
             "expected 1 to 48 printable ASCII characters without `/` (OCPP-J §3.1.1)",
         );
+    }
+}
+
+/// A csms's `stations:` name chargers of the rig.
+pub(super) fn check_stations(
+    c: &mut Checker,
+    devices: &std::collections::BTreeMap<String, super::rig::DeviceSpec>,
+) {
+    for (name, d) in devices {
+        let Some(spec) = &d.csms else { continue };
+        for device in spec.stations.keys() {
+            if devices.get(device).map(|x| x.role) != Some(Role::Charger) {
+                c.invalid(
+                    &format!("devices.{name}.csms.stations.{device}"),
+                    format!("`{device}` is not a charger of this rig"),
+                    "key each station id by the charger device it belongs to",
+                );
+            }
+        }
     }
 }

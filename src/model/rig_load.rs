@@ -194,6 +194,7 @@ pub fn parse_rig_with(
         }
     }
     validate_roles(&mut c, &roles, raw.kind);
+    super::rig_csms::check_stations(&mut c, &devices);
     validate_emulated_site(&mut c, raw.kind, raw.emulated_site.as_ref(), &devices);
     let safety_limits = SafetyLimits {
         // A site rig without grid limits may set no grid value at all.

@@ -295,11 +295,16 @@ impl CentralSystem for OcppCsms {
     fn wait_boot(&mut self, timeout: Duration) -> Result<StationBoot, DeviceError> {
         let deadline = self.clock.now() + timeout;
         loop {
-            if let Some(b) = lock(&self.shared)
-                .session
-                .as_ref()
-                .and_then(|s| s.boot.clone())
-            {
+            // Only a connected charger's boot: one that dropped (a reboot
+            // after a firmware update) has not booted again yet.
+            let boot = {
+                let s = lock(&self.shared);
+                s.conn
+                    .as_ref()
+                    .and(s.session.as_ref())
+                    .and_then(|x| x.boot.clone())
+            };
+            if let Some(b) = boot {
                 return Ok(b);
             }
             if self.clock.now() >= deadline {
