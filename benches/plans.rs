@@ -1,6 +1,7 @@
 //! Speed of the emulated rig: simulated seconds per wall second for the plant
 //! alone and for the shipped plans — the anti-islanding sweep (budget 2 s of
-//! wall time, issue 2 §6), V2G dispatch and V2H backup (1 s each, issue 3 §6).
+//! wall time, issue 2 §6), V2G dispatch and V2H backup (1 s each, issue 3 §6),
+//! and V2G dispatch over OCPP (issue 11).
 //! Prints figures and ratios; it asserts nothing about time (a slow machine is
 //! not a bug).
 //!
@@ -82,4 +83,11 @@ fn main() {
     whole_plan(islanding, "rigs/emulated-no-anti-islanding.yaml", 2.0);
     whole_plan("test-plans/v2g-dispatch.yaml", "rigs/emulated.yaml", 1.0);
     whole_plan("test-plans/v2h-islanding.yaml", "rigs/emulated.yaml", 1.0);
+    // The same kind of dispatch over OCPP: the charger's client and the
+    // central system exchange WebSocket frames every 10 ms tick.
+    whole_plan(
+        "test-plans/v2g-dispatch-ocpp.yaml",
+        "rigs/emulated-ocpp.yaml",
+        1.0,
+    );
 }

@@ -113,7 +113,7 @@ fn the_emulated_home_commissions_end_to_end_and_verifies() {
     );
     ok(&run);
     let said = text(&run);
-    assert!(said.contains("step 6 of 6"), "{said}");
+    assert!(said.contains("step 7 of 7"), "{said}");
     assert!(said.contains("INSTALLER: Open the main breaker"), "{said}");
     // The twin's charger comes on 1.0.0, below the program's minimum: it is
     // updated, and the screen says to what.
@@ -125,7 +125,7 @@ fn the_emulated_home_commissions_end_to_end_and_verifies() {
     let r = report(&out);
     assert_eq!(r["verdict"], "pass");
     let tests = r["tests"].as_array().unwrap();
-    assert_eq!(tests.len(), 6);
+    assert_eq!(tests.len(), 7);
     // The report names the firmware the charger runs after the update,
     // and the image that put it there.
     assert_eq!(r["firmware"]["version"], "1.1.0");
@@ -142,6 +142,14 @@ fn the_emulated_home_commissions_end_to_end_and_verifies() {
         (Some("1.0.0"), Some("1.1.0"))
     );
     assert_eq!(gate["flashes"][0]["version_after"], "1.1.0");
+    // After its update the charger rebooted and told its central system
+    // who it is, on the new firmware (OCPP BootNotification).
+    let csms = test_named(&r, "the charger is connected to its central system");
+    assert_eq!(csms["verdict"], "pass", "{csms}");
+    let boot = &csms["ocpp"][0]["observed"];
+    assert_eq!(boot["serial"], "EP11-2026-000731", "{boot}");
+    assert_eq!(boot["firmware"], "1.1.0", "{boot}");
+    assert_eq!(boot["reason"], "FirmwareUpdate", "{boot}");
     // The V2G test exported the site's permitted 7.6 kW.
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"power_w\":7600.0"), "no 7600 W setpoint");
@@ -211,7 +219,7 @@ fn a_charger_that_keeps_its_own_settings_fails_commissioning() {
     );
     // The rest of the commissioning still ran; the report says the site
     // does not comply (its settings are the charger's own, not the profile).
-    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 7);
     assert_eq!(r["verdict"], "fail");
     assert_eq!(r["compliance"]["holds"], false, "{}", r["compliance"]);
 }
@@ -257,12 +265,12 @@ fn a_commissioning_killed_mid_run_resumes_to_the_end_in_the_same_journal() {
     ]);
     ok(&resumed);
     let said = text(&resumed);
-    assert!(said.contains("5 of 6 step(s) finished, 1 to go"), "{said}");
+    assert!(said.contains("6 of 7 step(s) finished, 1 to go"), "{said}");
     ok(&report_verify(&out, &public));
     let r = report(&out);
     assert_eq!(r["verdict"], "pass");
     assert_eq!(r["status"], "complete");
-    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 7);
     let after = std::fs::read_to_string(&journal).unwrap();
     assert!(after.contains("\"kind\":\"resumed\""));
     // The first session's records are all still there, first.
@@ -394,7 +402,7 @@ fn a_site_meter_with_a_reversed_ct_fails_commissioning_and_says_which() {
     );
     assert!(reason.contains("L1 reads"), "{reason}");
     // The rest of the commissioning still ran and passed.
-    assert_eq!(r["tests"].as_array().unwrap().len(), 6);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 7);
 
     // Both CTs reversed: every export reads as import.
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ mod requests;
 mod session;
 
 pub use driver::{CsmsOptions, OcppCsms};
+pub use session::Session;
 pub use session::{Direction, OcppExchange};
 
 use crate::model::rig_csms::OcppVersion;
