@@ -322,6 +322,8 @@ fn interop(test: &str, tls: bool) {
         cp_out.contains("CP connected subprotocol ocpp2.0.1"),
         "{said}"
     );
+    // The run's end closes the WebSocket (1001 Going Away), not just the TCP connection.
+    assert!(cp_out.contains("received 1001 (going away)"), "{said}");
 
     // The journal keeps both directions of the BootNotification.
     let (frames, refused) = ocpp_frames(&journal(&out));
