@@ -281,6 +281,16 @@ impl OcppCsms {
     }
 }
 
+impl Drop for OcppCsms {
+    /// The run is over: the charger gets a WebSocket close (1001 Going
+    /// Away), not a dropped TCP connection.
+    fn drop(&mut self) {
+        if let Some(conn) = lock(&self.shared).conn.as_mut() {
+            conn.go_away();
+        }
+    }
+}
+
 impl CentralSystem for OcppCsms {
     fn identify(&mut self) -> Result<Identity, DeviceError> {
         let boot = self.wait_boot(Duration::ZERO)?;

@@ -2,6 +2,8 @@
 
 use super::{Stream, WsError};
 use std::io::ErrorKind;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
 /// One open WebSocket (either side). Never blocks: reads return `None` when
@@ -139,6 +141,20 @@ impl WsConnection {
     pub fn close(&mut self) {
         if !self.closed {
             let _ = self.ws.close(None);
+            let _ = self.ws.flush();
+            self.closed = true;
+        }
+    }
+
+    /// Closes as an endpoint that is going away (RFC 6455 §7.4.1, 1001):
+    /// the harness ending its run. Without it the charger only sees the
+    /// TCP connection drop (an abnormal closure, 1006).
+    pub fn go_away(&mut self) {
+        if !self.closed {
+            let _ = self.ws.close(Some(CloseFrame {
+                code: CloseCode::Away,
+                reason: "the central system is shutting down".into(),
+            }));
             let _ = self.ws.flush();
             self.closed = true;
         }
