@@ -210,3 +210,94 @@ fn a_real_central_system_needs_its_security_settings() {
         );
     }
 }
+
+/// `emulate --csms URL`: the emulated charger, served on real TCP ports,
+/// dials the central system a wall-clock `run` plays, over a real socket.
+#[test]
+fn an_emulated_charger_dials_a_real_central_system() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("ws://127.0.0.1:{port}/ocpp/EP11-2026-000731");
+    let mut emulate = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
+        .args([
+            "emulate",
+            "--rig",
+            "rigs/emulated-site-home.yaml",
+            "--scpi-port",
+            "0",
+            "--modbus-port",
+            "0",
+            "--meter-port",
+            "0",
+            "--csms",
+            &url,
+        ])
+        .current_dir(cli_common::root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut lines = BufReader::new(emulate.stdout.take().unwrap()).lines();
+    let _guard = Kill(emulate);
+    let charger = loop {
+        let line = lines.next().expect("emulate prints its endpoints").unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.first() == Some(&"charger") {
+            let at = words.iter().position(|w| *w == "tcp").unwrap();
+            break words[at + 1].to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let dir = tempfile::tempdir().unwrap();
+    let rig = dir.path().join("rig.yaml");
+    std::fs::write(
+        &rig,
+        format!(
+            "rig: bench\nkind: site\nnominal: {{ voltage_v: 240, frequency_hz: 60 }}\n\
+             safety_limits: {{ max_charger_power_w: 11500 }}\ndevices:\n  \
+             charger:\n    role: charger\n    driver: sunspec\n    transport: {{ tcp: \"{charger}\" }}\n  \
+             csms:\n    role: csms\n    driver: ocpp\n    transport: {{ tcp: \"127.0.0.1:{port}\" }}\n    \
+             csms: {{ security_profile: 1, station_id: EP11-2026-000731, password_env: V2X_HIL_TEST_CSMS_PASSWORD }}\n"
+        ),
+    )
+    .unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "plan: dial-in\ntests:\n  - name: boot\n    steps:\n      \
+         - boot_notification: { device: csms, within_s: 20, expect: { vendor: Example Power, serial: EP11-2026-000731 } }\n      \
+         - get_variables: { device: csms, variables: [ { component: OCPPCommCtrlr, variable: HeartbeatInterval, expect: \"60\" } ] }\n      \
+         - trigger_message: { device: csms, message: StatusNotification, within_s: 5 }\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
+        .args([
+            "run",
+            plan.to_str().unwrap(),
+            "--rig",
+            rig.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .env("V2X_HIL_TEST_CSMS_PASSWORD", "emulated-only-secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("listening on ws://127.0.0.1:{port}/ocpp")),
+        "{}",
+        text(&out)
+    );
+}

@@ -34,6 +34,11 @@ pub struct EmulateArgs {
     /// Also serve every instrument on a pseudo-terminal (SCPI, Modbus RTU).
     #[arg(long)]
     pub pty: bool,
+    /// Make the emulated charger's OCPP client dial this central system
+    /// (`ws://HOST:PORT/ocpp/STATION-ID`, security profile 1), e.g. the one
+    /// `v2x-hil run` plays. Needs `emulation.ocpp` on the rig's charger.
+    #[arg(long, value_name = "URL")]
+    pub csms: Option<String>,
 }
 
 type Factory = Arc<dyn Fn() -> Box<dyn Instrument> + Send + Sync>;
@@ -51,7 +56,7 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             "the rig's `faults:` are injected by `run`, not by `emulate`: they are left out here",
         );
     }
-    let emulated = match EmulatedRig::build(&rig) {
+    let emulated = match EmulatedRig::build_dialing(&rig, args.csms.as_deref()) {
         Ok(e) => Arc::new(e),
         Err(e) => {
             output::error(&e.to_string());
@@ -60,7 +65,7 @@ pub fn run(args: EmulateArgs) -> ExitCode {
     };
     // Check every factory once before serving anything.
     for (name, spec) in rig.devices_in_order() {
-        if spec.role == Role::EvSimulator {
+        if matches!(spec.role, Role::EvSimulator | Role::Csms) {
             continue;
         }
         if let Err(e) = emulated.instrument(name, spec, LinkKind::Tcp) {
@@ -94,6 +99,18 @@ async fn serve_all(
     // Keeps the SLCAN bridge alive until Ctrl-C.
     let mut adapters = Vec::new();
     for (name, spec) in rig.devices_in_order() {
+        if spec.role == Role::Csms {
+            // The central system is the harness (`run`, `commission`), not
+            // an instrument; the charger dials it when told where.
+            match &args.csms {
+                Some(url) => println!("  {name:<10} {:<20} charger dials {url}", "OCPP central system"),
+                None => println!(
+                    "  {name:<10} {:<20} not served: the harness plays it; give --csms ws://HOST:PORT/ocpp/ID to make the charger dial it",
+                    "OCPP central system"
+                ),
+            }
+            continue;
+        }
         if spec.role == Role::EvSimulator {
             // The vehicle is played by whoever opens this adapter (python-can,
             // slcand + can-utils): the charger's CHAdeMO side answers there.

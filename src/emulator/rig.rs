@@ -72,6 +72,13 @@ impl EmulatedRig {
     /// Builds the plant from the rig's nominal values, plant settings and the
     /// charger's emulation block (trip profile, anti-islanding).
     pub fn build(rig: &Rig) -> Result<Self, EmulatorError> {
+        Self::build_dialing(rig, None)
+    }
+
+    /// [`Self::build`], with the charger's OCPP client dialling a real
+    /// central system at `csms_url` (`emulate --csms`) instead of the
+    /// emulated one.
+    pub fn build_dialing(rig: &Rig, csms_url: Option<&str>) -> Result<Self, EmulatorError> {
         let charger = rig
             .devices
             .values()
@@ -168,6 +175,7 @@ impl EmulatedRig {
             &identity_of(charger),
             &plant,
             &bootloader,
+            csms_url,
         )?;
         Ok(EmulatedRig {
             csms_server: Mutex::new(csms_server),

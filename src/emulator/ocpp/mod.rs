@@ -31,6 +31,57 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 /// Wait before repeating an unanswered or non-accepted BootNotification.
 const BOOT_RETRY: Duration = Duration::from_secs(10);
 
+/// How the client reaches its central system: the emulated rig's
+/// in-memory network, or a real one over TCP (`emulate --csms ws://…`).
+pub enum Dialer {
+    Memory(MemoryConnector),
+    /// `host:port` to connect to, and the URL the handshake names.
+    Tcp {
+        addr: String,
+        url: String,
+    },
+}
+
+/// How long one TCP dial may block the emulator's time loop.
+const TCP_DIAL_TIMEOUT: Duration = Duration::from_millis(200);
+
+impl Dialer {
+    /// A `ws://host:port/…/<station id>` URL; wss is not dialled by the
+    /// emulator (security profile 1 only).
+    pub fn tcp(url: &str) -> Result<Dialer, String> {
+        let rest = url.strip_prefix("ws://").ok_or_else(|| {
+            format!("`{url}`: the emulated charger dials ws:// URLs (security profile 1)")
+        })?;
+        let addr = rest.split('/').next().unwrap_or_default();
+        if addr.is_empty() || !addr.contains(':') {
+            return Err(format!(
+                "`{url}`: give host:port, e.g. ws://127.0.0.1:9000/ocpp/CP001"
+            ));
+        }
+        Ok(Dialer::Tcp {
+            addr: addr.to_string(),
+            url: url.to_string(),
+        })
+    }
+
+    fn dial(&self, station_id: &str) -> Option<(Box<dyn crate::transport::ws::Stream>, String)> {
+        match self {
+            Dialer::Memory(c) => Some((
+                Box::new(c.connect()),
+                format!("ws://csms.emulated/ocpp/{station_id}"),
+            )),
+            Dialer::Tcp { addr, url } => {
+                use std::net::ToSocketAddrs;
+                let sock = addr.to_socket_addrs().ok()?.next()?;
+                let stream = std::net::TcpStream::connect_timeout(&sock, TCP_DIAL_TIMEOUT).ok()?;
+                stream.set_nonblocking(true).ok()?;
+                let _ = stream.set_nodelay(true);
+                Some((Box::new(stream), url.clone()))
+            }
+        }
+    }
+}
+
 enum Link {
     Idle { dial_at: Duration },
     Handshaking(WsClient),
@@ -44,7 +95,7 @@ struct Transaction {
 }
 
 pub struct OcppClientAgent {
-    connector: MemoryConnector,
+    dialer: Dialer,
     /// The charger's bootloader, when emulated: the application it runs
     /// is the firmware the boot reports, and a new one reboots the client.
     bootloader: Option<Arc<Mutex<BootloaderStatus>>>,
@@ -73,13 +124,13 @@ pub struct OcppClientAgent {
 
 impl OcppClientAgent {
     pub fn new(
-        connector: MemoryConnector,
+        dialer: Dialer,
         spec: &EmulatedOcpp,
         identity: Identity,
         bootloader: Option<Arc<Mutex<BootloaderStatus>>>,
     ) -> Self {
         OcppClientAgent {
-            connector,
+            dialer,
             bootloader,
             link: Link::Idle {
                 dial_at: Duration::ZERO,
@@ -134,24 +185,24 @@ impl OcppClientAgent {
     fn drive_link(&mut self, now: Duration) {
         match &mut self.link {
             Link::Idle { dial_at } if now >= *dial_at => {
-                let stream = self.connector.connect();
+                let Some((stream, url)) = self.dialer.dial(&self.station_id) else {
+                    self.link = Link::Idle {
+                        dial_at: now + RECONNECT_AFTER,
+                    };
+                    return;
+                };
                 let auth = self.password.as_ref().map(|p| BasicAuth {
                     username: self.station_id.clone(),
                     password: p.clone(),
                 });
-                let url = format!("ws://csms.emulated/ocpp/{}", self.station_id);
                 // A 2.1 station offers 2.0.1 as its fallback (OCPP-J §3.1.2);
                 // a 2.0.1 station knows nothing newer.
                 let protocols: &[&str] = match self.version {
                     OcppVersion::V21 => &["ocpp2.1", "ocpp2.0.1"],
                     OcppVersion::V201 => &["ocpp2.0.1"],
                 };
-                self.link = Link::Handshaking(WsClient::start(
-                    Box::new(stream),
-                    &url,
-                    protocols,
-                    auth.as_ref(),
-                ));
+                self.link =
+                    Link::Handshaking(WsClient::start(stream, &url, protocols, auth.as_ref()));
             }
             Link::Idle { .. } => {}
             Link::Handshaking(client) => match client.poll() {
@@ -461,8 +512,22 @@ pub fn start_emulated_network(
     identity: &Identity,
     plant: &super::SharedPlant,
     bootloader: &Option<Arc<Mutex<BootloaderStatus>>>,
+    dial: Option<&str>,
 ) -> Result<Option<crate::transport::ws::WsServer>, super::rig::EmulatorError> {
     use crate::model::Role;
+    let ocpp = charger.emulation.as_ref().and_then(|e| e.ocpp.as_ref());
+    if let Some(url) = dial {
+        // `emulate --csms URL`: the charger dials a real central system.
+        let ocpp = ocpp.ok_or_else(|| {
+            super::rig::EmulatorError::Profile(
+                "--csms: the rig's charger has no `emulation.ocpp` block (its station id and password)".into(),
+            )
+        })?;
+        let dialer = Dialer::tcp(url).map_err(super::rig::EmulatorError::Profile)?;
+        let agent = OcppClientAgent::new(dialer, ocpp, identity.clone(), bootloader.clone());
+        super::lock_plant(plant).add_agent(Box::new(agent));
+        return Ok(None);
+    }
     let Some((_, csms)) = rig
         .devices_in_order()
         .find(|(_, d)| d.role == Role::Csms && d.transport.is_emulated())
@@ -475,8 +540,13 @@ pub fn start_emulated_network(
     let config = csms_config(spec).map_err(super::rig::EmulatorError::Profile)?;
     let bootloader = bootloader.clone();
     let (server, connector) = crate::transport::ws::WsServer::memory(config);
-    if let Some(ocpp) = charger.emulation.as_ref().and_then(|e| e.ocpp.as_ref()) {
-        let agent = OcppClientAgent::new(connector, ocpp, identity.clone(), bootloader);
+    if let Some(ocpp) = ocpp {
+        let agent = OcppClientAgent::new(
+            Dialer::Memory(connector),
+            ocpp,
+            identity.clone(),
+            bootloader,
+        );
         super::lock_plant(plant).add_agent(Box::new(agent));
     }
     Ok(Some(server))
