@@ -18,6 +18,10 @@ use v2x_hil::protocol::modbus::{rtu, tcp};
 use v2x_hil::protocol::scpi::response::{decode_block, encode_block, BlockError};
 use v2x_hil::protocol::slcan::{self, Command, Reply, CR};
 use v2x_hil::protocol::uds::{MemoryLocation, Request as UdsRequest, Response as UdsResponse};
+use v2x_hil::protocol::v2gtp::sdp::{SdpRequest, SdpResponse};
+use v2x_hil::protocol::v2gtp::{
+    FrameSplitter, Limits as V2gtpLimits, Message as V2gtpMessage, PayloadType,
+};
 use v2x_hil::transport::can::candump::{
     format_record, parse_line, parse_log, Direction, LogRecord,
 };
@@ -259,6 +263,51 @@ proptest! {
             }
         }
         prop_assert_eq!(got, resps);
+    }
+
+    #[test]
+    fn v2gtp_messages_round_trip_and_split(
+        msgs in vec((any::<u16>(), vec(any::<u8>(), 0..64)), 1..6),
+        piece in 1usize..40,
+    ) {
+        let limits = V2gtpLimits::default();
+        let mut stream = Vec::new();
+        let mut want = Vec::new();
+        for (t, payload) in &msgs {
+            let m = V2gtpMessage::new(PayloadType::from_u16(*t), payload.clone());
+            let frame = m.encode().expect("small payload");
+            prop_assert_eq!(V2gtpMessage::decode(&frame, &limits), Ok(m.clone()));
+            stream.extend_from_slice(&frame);
+            want.push(m);
+        }
+        let mut s = FrameSplitter::new(limits);
+        let mut got = Vec::new();
+        for chunk in stream.chunks(piece) {
+            s.push(chunk);
+            while let Some(m) = s.next_message() {
+                got.push(m.expect("no error in a clean stream"));
+            }
+        }
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn v2gtp_and_sdp_bytes_re_encode_consistently(bytes in vec(any::<u8>(), 0..40), ty in 0u16..4) {
+        // Start most inputs with a valid version pair and an SDP or EXI type.
+        let mut data = vec![0x01, 0xFE, 0x90, ty as u8];
+        data.extend_from_slice(&bytes);
+        for d in [&data[..], &bytes[..]] {
+            if let Ok(m) = V2gtpMessage::decode(d, &V2gtpLimits::default()) {
+                prop_assert_eq!(m.encode().expect("fits"), d.to_vec());
+            }
+            if let Ok(r) = SdpRequest::decode(d) {
+                prop_assert_eq!(r.encode(), d.to_vec());
+            }
+            if let Ok(r) = SdpResponse::decode(d) {
+                prop_assert_eq!(r.encode(), d.to_vec());
+            }
+        }
     }
 
     #[test]

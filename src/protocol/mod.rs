@@ -11,3 +11,4 @@ pub mod scpi;
 pub mod slcan;
 pub mod sunspec;
 pub mod uds;
+pub mod v2gtp;
