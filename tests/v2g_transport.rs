@@ -1,10 +1,18 @@
 //! How an EV reaches a charger's SECC (issue 12): SDP over UDP, V2GTP over
-//! TCP and TLS 1.3, and the emulated rig's socketless link. Loopback only:
-//! this machine has no PLC modem. The test PKI (V2G root CA → CPO sub-CA →
-//! SECC leaf, ECDSA P-384/P-256) is made here with rcgen.
+//! TCP and TLS 1.3, and the emulated rig's socketless link. No PLC modem:
+//! loopback (`[::1]`, or 127.0.0.1 without IPv6), plus SDP multicast to
+//! ff02::1 and TCP to a link-local address on the first interface that
+//! allows it (skipped with the reason where none does). The test PKI (V2G
+//! root CA → CPO sub-CA → SECC leaf, ECDSA P-384/P-256) is made here with
+//! rcgen. Property tests: any bytes on the link, cut anywhere, give what
+//! the frame splitter gives, never a panic.
+
+mod proptest_common;
 
 use iso15118::app_protocol::{AppProtocol, SupportedAppProtocolReq, SupportedAppProtocolRes};
 use iso15118::exi::ExiDocument;
+use proptest::collection::vec;
+use proptest::prelude::*;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     SignatureAlgorithm, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
@@ -15,11 +23,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 use v2x_hil::protocol::v2gtp::sdp::{SdpRequest, SdpResponse, Security, Transport};
-use v2x_hil::protocol::v2gtp::{Limits, Message, PayloadType};
+use v2x_hil::protocol::v2gtp::{FrameSplitter, Limits, Message, PayloadType};
 use v2x_hil::transport::v2g::{
-    answer_sdp, client_config, connect_tcp, connect_tls, emulated_link, secc_server_config,
-    SdpClient, SdpPoll, SdpRetryPolicy, SdpSchedule, SdpServer, SdpStep, SeccOffer, V2gConnection,
-    V2gTransportError,
+    answer_sdp, client_config, connect_tcp, connect_tls, emulated_link, memory_pipe,
+    secc_server_config, SdpClient, SdpPoll, SdpRetryPolicy, SdpSchedule, SdpServer, SdpStep,
+    SeccOffer, V2gConnection, V2gTransportError,
 };
 
 const T: Duration = Duration::from_secs(5);
@@ -218,39 +226,63 @@ fn sdp_client_ignores_garbage_and_takes_the_valid_answer() {
     assert_eq!(client.ignored(), 2);
 }
 
+/// The interfaces with an IPv6 link-local address, by name
+/// (from /proc/net/if_inet6: address, index, prefix, scope 0x20 = link).
+fn link_local_interfaces() -> Vec<(String, Ipv6Addr)> {
+    let text = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 6 || f[3] != "20" || f[0].len() != 32 {
+            continue;
+        }
+        let Ok(bits) = u128::from_str_radix(f[0], 16) else {
+            continue;
+        };
+        out.push((f[5].to_string(), Ipv6Addr::from(bits)));
+    }
+    out.sort();
+    out
+}
+
 #[test]
-fn sdp_multicast_on_an_interface_or_skip() {
-    // ff02::1 on a real interface: needs IPv6 and a multicast-capable
-    // interface; tried on each, skipped with the reason where none works.
-    // Loopback first, so the test keeps its datagrams on this machine where
-    // the kernel allows it.
-    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort_by_key(|n| (n != "lo", n.clone()));
+fn sdp_multicast_then_tcp_to_the_link_local_address_or_skip() {
+    // The hardware flow on a real interface: SDP to ff02::1%if, then V2GTP
+    // over TCP to the link-local address SDP gave, scoped to the interface.
+    // Needs IPv6 and a multicast-capable interface with a link-local
+    // address (not loopback); skipped with the reason where none works.
+    let candidates = link_local_interfaces();
     let mut reasons = Vec::new();
-    for name in names {
-        match multicast_round_trip(&name) {
-            Ok(response) => {
-                assert_eq!(response.port, 61_000);
-                println!("SDP multicast over {name}: answered (before: {reasons:?})");
+    for (name, address) in &candidates {
+        match multicast_then_tcp(name, *address) {
+            Ok(()) => {
+                println!("SDP multicast and V2GTP over {name} ({address}): ok");
                 return;
             }
             Err(e) => reasons.push(format!("{name}: {e}")),
         }
     }
+    if candidates.is_empty() {
+        reasons.push("no interface has an IPv6 link-local address".into());
+    }
     println!(
-        "SKIPPED: SDP multicast to ff02::1 needs an IPv6 multicast interface; none worked ({})",
+        "SKIPPED: SDP multicast to ff02::1 and TCP to a link-local SECC need an IPv6 \
+         multicast interface; none worked ({})",
         reasons.join("; ")
     );
 }
 
-fn multicast_round_trip(interface: &str) -> Result<SdpResponse, String> {
-    let mut server = SdpServer::bind(interface, 0, OFFER).map_err(|e| e.to_string())?;
+fn multicast_then_tcp(interface: &str, address: Ipv6Addr) -> Result<(), String> {
+    let scope = v2x_hil::transport::v2g::interface_index(interface).map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(std::net::SocketAddrV6::new(address, 0, 0, scope))
+        .map_err(|e| format!("TCP listen on {address}%{interface}: {e}"))?;
+    let tcp_port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let offer = SeccOffer {
+        address,
+        tcp_port: Some(tcp_port),
+        tls_port: None,
+    };
+    let mut server = SdpServer::bind(interface, 0, offer).map_err(|e| e.to_string())?;
     let port = server.local_addr().map_err(|e| e.to_string())?.port();
     let request = SdpRequest {
         security: Security::NoTls,
@@ -263,13 +295,32 @@ fn multicast_round_trip(interface: &str) -> Result<SdpResponse, String> {
     let mut client =
         SdpClient::open_multicast(interface, port, request, policy).map_err(|e| e.to_string())?;
     let start = Instant::now();
-    loop {
+    let response = loop {
         server.poll().map_err(|e| e.to_string())?;
         match client.poll(start.elapsed()).map_err(|e| e.to_string())? {
-            SdpPoll::Found { response, .. } => return Ok(response),
+            SdpPoll::Found { response, .. } => break response,
             SdpPoll::Waiting { .. } => thread::sleep(Duration::from_millis(1)),
         }
-    }
+    };
+    assert_eq!((response.address, response.port), (address, tcp_port));
+    let secc_addr = client.secc_addr(&response);
+    let secc = thread::spawn(move || {
+        let (s, peer) = listener.accept().unwrap();
+        s.set_nonblocking(true).unwrap();
+        serve_one(V2gConnection::new(
+            Box::new(s),
+            format!("tcp {peer}"),
+            Limits::default(),
+        ));
+    });
+    let mut ev = connect_tcp(secc_addr, T, Limits::default()).map_err(|e| e.to_string())?;
+    // The peer is named with the interface, not its index.
+    assert_eq!(ev.peer(), format!("tcp [{address}%{interface}]:{tcp_port}"));
+    check_sap_res(&ev.exchange(&sap_req(), T).map_err(|e| e.to_string())?);
+    drop(ev);
+    secc.join()
+        .map_err(|_| "SECC thread panicked".to_string())?;
+    Ok(())
 }
 
 #[test]
@@ -621,4 +672,71 @@ fn tls_handshake_has_a_deadline() {
 fn tls_config_without_roots_is_refused() {
     let e = client_config(&[]).unwrap_err();
     assert!(e.to_string().contains("no V2G root"), "{e}");
+}
+
+// ------------------------------------------------------ any bytes
+
+/// Feeds `chunks` through an in-memory link into a connection, polling
+/// after each; returns the messages and whether the link ended in a
+/// framing error.
+fn through_connection(chunks: &[Vec<u8>]) -> (Vec<Message>, bool) {
+    let (ev, mut raw) = memory_pipe();
+    let mut conn = V2gConnection::new(Box::new(ev), "emulated SECC", Limits::default());
+    let mut got = Vec::new();
+    for chunk in chunks {
+        std::io::Write::write_all(&mut raw, chunk).unwrap();
+        loop {
+            match conn.poll() {
+                Ok(Some(m)) => got.push(m),
+                Ok(None) => break,
+                Err(V2gTransportError::Framing { .. }) => return (got, true),
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+    }
+    (got, false)
+}
+
+proptest! {
+    #![proptest_config(proptest_common::config(256))]
+
+    #[test]
+    fn any_bytes_never_panic_and_match_the_splitter(
+        chunks in vec(vec(any::<u8>(), 0..40), 0..8),
+        lead in prop_oneof![Just(vec![]), Just(vec![0x01, 0xfe, 0x80, 0x01, 0, 0, 0])],
+    ) {
+        let mut chunks = chunks;
+        chunks.insert(0, lead);
+        let (got, failed) = through_connection(&chunks);
+        let mut splitter = FrameSplitter::new(Limits::default());
+        let mut want = Vec::new();
+        let mut want_failed = false;
+        for chunk in &chunks {
+            splitter.push(chunk);
+            while let Some(m) = splitter.next_message() {
+                match m {
+                    Ok(m) => want.push(m),
+                    Err(_) => want_failed = true,
+                }
+            }
+        }
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(failed, want_failed);
+    }
+
+    #[test]
+    fn framed_messages_arrive_whole_however_the_stream_is_cut(
+        payloads in vec((0x8001u16..0x8007, vec(any::<u8>(), 0..300)), 1..6),
+        cut in 1usize..64,
+    ) {
+        let sent: Vec<Message> = payloads
+            .into_iter()
+            .map(|(t, p)| Message::new(PayloadType::from_u16(t), p))
+            .collect();
+        let stream: Vec<u8> = sent.iter().flat_map(|m| m.encode().unwrap()).collect();
+        let chunks: Vec<Vec<u8>> = stream.chunks(cut).map(<[u8]>::to_vec).collect();
+        let (got, failed) = through_connection(&chunks);
+        prop_assert!(!failed);
+        prop_assert_eq!(got, sent);
+    }
 }

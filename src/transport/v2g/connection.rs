@@ -9,6 +9,7 @@
 //! (ISO 15118-2 §7.8.3.2: a V2GTP header that cannot be processed closes
 //! the TCP connection).
 
+use super::discovery::describe_addr;
 use super::V2gTransportError;
 use crate::protocol::v2gtp::{FrameSplitter, Limits, Message};
 use rustls::pki_types::ServerName;
@@ -274,7 +275,7 @@ fn tls_error(peer: &str, e: &rustls::Error) -> V2gTransportError {
 
 fn connect_socket(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, V2gTransportError> {
     let err = |source| V2gTransportError::Connect {
-        addr: addr.to_string(),
+        addr: describe_addr(&addr),
         source,
     };
     let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(err)?;
@@ -294,7 +295,7 @@ pub fn connect_tcp(
     let tcp = connect_socket(addr, timeout)?;
     Ok(V2gConnection::new(
         Box::new(tcp),
-        format!("tcp {addr}"),
+        format!("tcp {}", describe_addr(&addr)),
         limits,
     ))
 }
@@ -311,7 +312,7 @@ pub fn connect_tls(
     limits: Limits,
 ) -> Result<V2gConnection, V2gTransportError> {
     let deadline = Instant::now() + timeout;
-    let peer = format!("tls {addr}");
+    let peer = format!("tls {}", describe_addr(&addr));
     let mut tcp = connect_socket(addr, timeout)?;
     // The SECC is reached by address, never by name: the ServerName only
     // fills the handshake (no SNI is sent for an IP address).

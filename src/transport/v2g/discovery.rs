@@ -140,6 +140,34 @@ pub fn interface_index(interface: &str) -> Result<u32, V2gTransportError> {
     Ok(index)
 }
 
+/// The name of the interface with this index (scope id), if there is one.
+pub fn interface_name(index: u32) -> Option<String> {
+    if index == 0 {
+        return None;
+    }
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has the IF_NAMESIZE bytes if_indextoname may write.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// An address for messages, with a link-local scope shown as the
+/// interface's name: `[fe80::1%eth1]:61000`.
+pub fn describe_addr(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V6(a) if a.scope_id() != 0 => match interface_name(a.scope_id()) {
+            Some(name) => format!("[{}%{name}]:{}", a.ip(), a.port()),
+            None => addr.to_string(),
+        },
+        _ => addr.to_string(),
+    }
+}
+
 /// IPV6_MULTICAST_IF (std has no setter for it): multicast leaves by this
 /// interface. The destination's scope id says the same for ff02::1 on
 /// Linux; setting both keeps other stacks right.
@@ -346,7 +374,10 @@ impl SdpClient {
                     Err(e) => {
                         return Err(udp_err(
                             &self.label,
-                            format!("send SDP request {attempt} to {}", self.target),
+                            format!(
+                                "send SDP request {attempt} to {}",
+                                describe_addr(&self.target)
+                            ),
                             e,
                         ))
                     }
@@ -568,6 +599,17 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(none.step(MS(0)), SdpStep::GiveUp { attempts: 0 });
+    }
+
+    #[test]
+    fn loopback_index_has_a_name() {
+        let lo = interface_index("lo").unwrap();
+        assert_eq!(interface_name(lo).as_deref(), Some("lo"));
+        assert_eq!(interface_name(0), None);
+        let a: SocketAddr = SocketAddrV6::new(ALL_NODES, 15118, 0, lo).into();
+        assert_eq!(describe_addr(&a), "[ff02::1%lo]:15118");
+        let b: SocketAddr = "[::1]:5".parse().unwrap();
+        assert_eq!(describe_addr(&b), "[::1]:5");
     }
 
     #[test]

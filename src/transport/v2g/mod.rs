@@ -33,8 +33,8 @@ pub mod tls;
 pub use crate::transport::ws::{memory_pipe, MemoryStream};
 pub use connection::{connect_tcp, connect_tls, emulated_link, Stream, V2gConnection};
 pub use discovery::{
-    answer_sdp, interface_index, SdpClient, SdpPoll, SdpRetryPolicy, SdpSchedule, SdpServer,
-    SdpStep, SeccOffer,
+    answer_sdp, describe_addr, interface_index, interface_name, SdpClient, SdpPoll, SdpRetryPolicy,
+    SdpSchedule, SdpServer, SdpStep, SeccOffer,
 };
 pub use tls::{client_config, load_certificates, secc_server_config};
 
