@@ -5,6 +5,7 @@
 pub mod can;
 pub mod serial;
 pub mod tcp;
+pub mod v2g;
 pub mod ws;
 
 use std::time::Duration;
