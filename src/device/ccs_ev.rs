@@ -285,10 +285,8 @@ impl Shared {
             Message::Iso20(doc) => match &**doc {
                 cm::Document::SessionSetupRes(_) => self.stage = S::AuthorizationSetup,
                 cm::Document::AuthorizationSetupRes(_) => self.stage = S::Authorization,
-                cm::Document::AuthorizationRes(r) => {
-                    if processing_done(&r.evse_processing) {
-                        self.stage = S::ServiceDiscovery;
-                    }
+                cm::Document::AuthorizationRes(r) if processing_done(&r.evse_processing) => {
+                    self.stage = S::ServiceDiscovery;
                 }
                 cm::Document::ServiceDiscoveryRes(r) => {
                     let bpt = r
@@ -304,10 +302,8 @@ impl Shared {
                     }
                 }
                 cm::Document::ServiceSelectionRes(_) => self.stage = S::ChargeParameterDiscovery,
-                cm::Document::ScheduleExchangeRes(r) => {
-                    if processing_done(&r.evse_processing) {
-                        self.stage = S::CableCheck;
-                    }
+                cm::Document::ScheduleExchangeRes(r) if processing_done(&r.evse_processing) => {
+                    self.stage = S::CableCheck;
                 }
                 cm::Document::PowerDeliveryRes(_) => {
                     self.stage = if self.stage == S::PowerDeliveryStart {
@@ -321,10 +317,8 @@ impl Shared {
             },
             Message::Iso20Dc(doc) => match &**doc {
                 dc::Document::DCChargeParameterDiscoveryRes(_) => self.stage = S::ScheduleExchange,
-                dc::Document::DCCableCheckRes(r) => {
-                    if processing_done(&r.evse_processing) {
-                        self.stage = S::PreCharge;
-                    }
+                dc::Document::DCCableCheckRes(r) if processing_done(&r.evse_processing) => {
+                    self.stage = S::PreCharge;
                 }
                 dc::Document::DCPreChargeRes(r) => {
                     self.evse_voltage_v = to_f64(&r.evse_present_voltage);
@@ -384,14 +378,11 @@ impl Shared {
     }
 
     /// The vehicle's BPT limits now: the rig's vehicle, the plan's updates,
-    /// what was asked (charge only, or both ways) and the SoC floor.
+    /// what was asked (charge only, or both ways) and the SoC floor. The
+    /// powers are the currents at the battery's top voltage, so the current
+    /// is the limit that binds.
     fn bpt_limits(&self) -> (f64, f64, f64, f64) {
         let v = &self.vehicle;
-        let volts = if self.evse_voltage_v > 0.0 {
-            self.evse_voltage_v
-        } else {
-            v.max_battery_voltage_v * 0.9
-        };
         let charge_a = match self.intent {
             Some(Intent::Charge { current_a }) => current_a.min(v.max_charge_current_a),
             _ => v.max_charge_current_a,
@@ -407,7 +398,7 @@ impl Shared {
             charge_a,
             charge_a * v.max_battery_voltage_v,
             discharge_a,
-            discharge_a * volts.max(v.min_discharge_voltage_v),
+            discharge_a * v.max_battery_voltage_v,
         )
     }
 
