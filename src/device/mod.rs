@@ -2,6 +2,7 @@
 //! over a protocol and a [`ByteLink`](crate::transport::ByteLink); the runner
 //! never knows which protocol or transport sits underneath.
 
+pub mod ccs_ev;
 pub mod chademo_ev;
 pub mod csms;
 mod error;
@@ -317,7 +318,7 @@ pub fn drivers_for(role: crate::model::Role) -> &'static [&'static str] {
         Role::WaveformRecorder => scpi::RECORDER_DRIVERS,
         Role::HomeLoad => scpi::HOME_LOAD_DRIVERS,
         Role::Charger => &["sunspec"],
-        Role::EvSimulator => &["chademo"],
+        Role::EvSimulator => &["chademo", "ccs"],
         Role::SiteMeter => sunspec::METER_DRIVERS,
         Role::Csms => &["ocpp"],
     }

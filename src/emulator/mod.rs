@@ -3,6 +3,7 @@
 //! that talk to them are the drivers that talk to hardware.
 
 pub mod bootloader;
+pub mod ccs_secc;
 pub mod chademo_charger;
 pub mod faults;
 pub mod link;

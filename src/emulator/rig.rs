@@ -3,6 +3,7 @@
 //! in-memory links; `emulate` serves them on TCP ports and pseudo-terminals.
 
 use super::bootloader::{Bootloader, BootloaderConfig, BootloaderStatus, FlashGeometry};
+use super::ccs_secc::CcsSeccAgent;
 use super::chademo_charger::{charger_session_config, ChargerCanAgent};
 use super::lock_plant;
 use super::{Instrument, SharedPlant};
@@ -56,6 +57,8 @@ pub struct EmulatedRig {
     /// The CHAdeMO bus between the charger and the EV simulator, when the
     /// rig has an emulated EV simulator.
     can_bus: Option<EmulatedCanBus>,
+    /// The V2GTP link between the charger's SECC and a CCS EV simulator.
+    v2g_net: Option<crate::transport::v2g::EmulatedV2gNet>,
     /// The charger's diagnostic bus, where its bootloader answers UDS.
     firmware_bus: Option<EmulatedCanBus>,
     /// What the emulated bootloader is doing (tests, `rig check`).
@@ -135,7 +138,28 @@ impl EmulatedRig {
                     _ => None,
                 }),
         };
+        // A CCS vehicle: the charger's SECC on the emulated V2GTP link, over
+        // the same EV battery and DC side as CHAdeMO.
+        let ccs_vehicle = match &site {
+            Some(_) => None,
+            None => rig
+                .devices_in_order()
+                .find(|(_, d)| d.role == Role::EvSimulator && d.driver == "ccs")
+                .filter(|(_, d)| d.transport == TransportSpec::EmulatedTcp)
+                .map(|(_, d)| d.vehicle.unwrap_or_default()),
+        };
         let plant = Arc::new(Mutex::new(plant));
+        let v2g_net = ccs_vehicle.map(|vehicle| {
+            let net = crate::transport::v2g::EmulatedV2gNet::new();
+            let mut p = lock_plant(&plant);
+            p.attach_ev(battery_for(&vehicle));
+            p.add_agent(Box::new(CcsSeccAgent::new(
+                net.clone(),
+                rating_w,
+                vehicle.min_discharge_voltage_v,
+            )));
+            net
+        });
         let can_bus = ev.map(|(vehicle, bit_rate)| {
             let mut p = lock_plant(&plant);
             p.attach_ev(battery_for(&vehicle));
@@ -181,6 +205,7 @@ impl EmulatedRig {
             csms_server: Mutex::new(csms_server),
             plant,
             can_bus,
+            v2g_net,
             firmware_bus,
             bootloader,
             site_vehicle,
@@ -211,6 +236,11 @@ impl EmulatedRig {
 
     pub fn firmware_bus(&self) -> Option<EmulatedCanBus> {
         self.firmware_bus.clone()
+    }
+
+    /// The emulated V2GTP network a CCS EV simulator connects on.
+    pub fn v2g_net(&self) -> Option<crate::transport::v2g::EmulatedV2gNet> {
+        self.v2g_net.clone()
     }
 
     pub fn can_bus(&self) -> Option<EmulatedCanBus> {

@@ -163,7 +163,7 @@ pub fn default_drivers(role: Role) -> &'static [&'static str] {
         Role::IslandLoad => &["rlc-load"],
         Role::WaveformRecorder => &["keysight-infiniivision"],
         Role::Charger => &["sunspec"],
-        Role::EvSimulator => &["chademo"],
+        Role::EvSimulator => &["chademo", "ccs"],
         Role::HomeLoad => &["chroma-63800"],
         Role::SiteMeter => &["sunspec-meter"],
         Role::Csms => &["ocpp"],
@@ -373,6 +373,34 @@ impl Default for VehicleSpec {
     }
 }
 
+/// The V2G protocol a CCS vehicle speaks on its V2GTP link.
+///
+/// Only ISO 15118-20 (DC, bidirectional power transfer) is played today.
+/// DIN 70121 is not offered: the `iso15118` crate has no DIN message set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvProtocol {
+    #[default]
+    Iso15118_20,
+}
+
+impl EvProtocol {
+    /// The names a rig file may give, as the standard spells them.
+    pub const NAMES: &'static [&'static str] = &["iso15118-20"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EvProtocol::Iso15118_20 => "iso15118-20",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "iso15118-20" => Some(EvProtocol::Iso15118_20),
+            _ => None,
+        }
+    }
+}
+
 /// V2H backup of an emulated charger.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -492,6 +520,8 @@ pub struct DeviceSpec {
     pub emulation: Option<EmulationSpec>,
     /// Only for an ev_simulator.
     pub vehicle: Option<VehicleSpec>,
+    /// Only for a `ccs` ev_simulator: the V2G protocol it speaks.
+    pub protocol: Option<EvProtocol>,
     /// Only for the charger: how its firmware is updated.
     pub firmware: Option<FirmwareSpec>,
     /// Only for the csms: what the central system offers the charger.

@@ -57,6 +57,7 @@ struct RawDevice {
     identity: Option<IdentitySpec>,
     emulation: Option<RawEmulation>,
     vehicle: Option<VehicleSpec>,
+    protocol: Option<String>,
     firmware: Option<RawFirmware>,
     csms: Option<super::rig_csms::RawCsms>,
 }
@@ -444,7 +445,16 @@ fn validate_device(
             meter_model: e.meter_model,
         }
     });
-    if let Some(t) = &transport {
+    let ccs = d.role == Role::EvSimulator && d.driver == "ccs";
+    if let (Some(t), true) = (&transport, ccs) {
+        if !matches!(t, TransportSpec::EmulatedTcp) {
+            c.invalid(
+                &format!("{key}.transport"),
+                "a ccs ev_simulator talks V2GTP over TCP; only the emulated link is built so far",
+                "use { emulated: tcp } (an Ethernet interface with a Green PHY modem is planned)",
+            );
+        }
+    } else if let Some(t) = &transport {
         let can_role = d.role == Role::EvSimulator;
         if t.is_can() != can_role {
             c.invalid(
@@ -473,6 +483,34 @@ fn validate_device(
         }
         check_vehicle(c, &vk, v);
     }
+    let protocol = match (&d.protocol, ccs) {
+        (Some(p), true) => {
+            let parsed = EvProtocol::parse(p.trim());
+            if parsed.is_none() {
+                c.invalid(
+                    &format!("{key}.protocol"),
+                    if p.trim().eq_ignore_ascii_case("din70121") {
+                        "DIN 70121 is not supported (the ISO 15118 stack has no DIN message set)"
+                            .to_string()
+                    } else {
+                        format!("unknown protocol `{p}`")
+                    },
+                    format!("valid protocols: {}", list(EvProtocol::NAMES)),
+                );
+            }
+            parsed
+        }
+        (Some(_), false) => {
+            c.invalid(
+                &format!("{key}.protocol"),
+                "`protocol` is for a ccs ev_simulator",
+                "remove `protocol`, or use `driver: ccs` on an ev_simulator",
+            );
+            None
+        }
+        (None, true) => Some(EvProtocol::default()),
+        (None, false) => None,
+    };
     let firmware = d.firmware.and_then(|f| {
         let fk = format!("{key}.firmware");
         if d.role != Role::Charger {
@@ -564,6 +602,7 @@ fn validate_device(
         vehicle: d
             .vehicle
             .or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
+        protocol,
         firmware,
     })
 }

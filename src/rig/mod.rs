@@ -176,7 +176,10 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         .as_ref()
         .map(|e| faults::Wiring::new(rig, e, options));
     for (name, spec) in rig.devices_in_order() {
-        if spec.role == Role::EvSimulator {
+        if spec.role == Role::EvSimulator && spec.driver == "ccs" {
+            let net = transports::open_v2g(name, spec, emulation.as_ref())?;
+            roles.add_ccs_ev(name, spec, net, &clock);
+        } else if spec.role == Role::EvSimulator {
             let mut bus = transports::open_can(name, spec, emulation.as_ref(), options)?;
             if let Some(w) = &wiring {
                 bus = w.ev_node(bus);

@@ -47,6 +47,23 @@ impl<'r> Roles<'r> {
         self.names.insert(name.to_string(), spec.role);
     }
 
+    /// A CCS EV simulator: plays ISO 15118-20 on its V2GTP link.
+    pub(super) fn add_ccs_ev(
+        &mut self,
+        name: &str,
+        spec: &DeviceSpec,
+        net: crate::transport::v2g::EmulatedV2gNet,
+        clock: &Arc<dyn Clock>,
+    ) {
+        let vehicle = spec.vehicle.unwrap_or_default();
+        let ev = device::ccs_ev::CcsEv::start(net, clock.clone(), vehicle, name);
+        self.ev = Some(Named::<dyn device::EvSimulator>::new(
+            label(name, spec),
+            Box::new(ev),
+        ));
+        self.names.insert(name.to_string(), spec.role);
+    }
+
     /// The central system the charger connects to.
     pub(super) fn add_csms(
         &mut self,

@@ -233,6 +233,23 @@ fn open_probe(
 }
 
 /// A CAN bus for the EV simulator, recorded to a candump log when asked.
+/// A CCS vehicle's V2GTP link: the emulated rig's in-memory network (the
+/// real one, an Ethernet interface with a Green PHY modem, is not built).
+pub(super) fn open_v2g(
+    name: &str,
+    spec: &DeviceSpec,
+    emulation: Option<&EmulatedRig>,
+) -> Result<crate::transport::v2g::EmulatedV2gNet, ConnectError> {
+    match (&spec.transport, emulation.and_then(EmulatedRig::v2g_net)) {
+        (TransportSpec::EmulatedTcp, Some(net)) => Ok(net),
+        (t, _) => Err(EmulatorError::NotEmulated {
+            device: name.to_string(),
+            transport: describe_transport(t),
+        }
+        .into()),
+    }
+}
+
 pub(super) fn open_can(
     name: &str,
     spec: &DeviceSpec,

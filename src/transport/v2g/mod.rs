@@ -28,6 +28,7 @@
 
 pub mod connection;
 pub mod discovery;
+pub mod emulated_net;
 pub mod tls;
 
 pub use crate::transport::ws::{memory_pipe, MemoryStream};
@@ -36,6 +37,7 @@ pub use discovery::{
     answer_sdp, describe_addr, interface_index, interface_name, SdpClient, SdpPoll, SdpRetryPolicy,
     SdpSchedule, SdpServer, SdpStep, SeccOffer,
 };
+pub use emulated_net::{read_available, EmulatedV2gNet};
 pub use tls::{client_config, load_certificates, secc_server_config};
 
 use crate::protocol::v2gtp::{StreamError, V2gtpError};

@@ -1,0 +1,116 @@
+//! The CCS vehicle (issue 12): ISO 15118-20 DC BPT between the `ccs` EV
+//! simulator and the emulated charger's SECC, on the same plant as CHAdeMO.
+
+mod cli_common;
+
+use cli_common::{ok, v2x};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use v2x_hil::device::{EvCommand, EvLimitsUpdate};
+use v2x_hil::model::load_rig_with;
+use v2x_hil::rig::connect;
+
+const RIG: &str = "rigs/emulated-ccs.yaml";
+
+fn run_plan(plan: &str) {
+    let started = Instant::now();
+    let out = v2x(&["run", plan, "--rig", RIG, "--json"]);
+    ok(&out);
+    eprintln!("{plan} on {RIG}: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn v2g_dispatch_passes_with_a_ccs_vehicle() {
+    run_plan("test-plans/v2g-dispatch.yaml");
+}
+
+#[test]
+fn v2h_islanding_passes_with_a_ccs_vehicle() {
+    run_plan("test-plans/v2h-islanding.yaml");
+}
+
+#[test]
+fn a_bpt_session_reaches_the_charge_loop_and_stops() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rig = load_rig_with(&root.join(RIG), &v2x_hil::device::drivers_for).unwrap();
+    let mut c = connect(&rig).unwrap();
+    let clock = c.rig.clock.clone();
+    let plant = c.plant.clone().unwrap();
+    let contactor = || plant.lock().unwrap().dc_contactor();
+    let ev = c.rig.devices.ev.as_mut().unwrap();
+
+    ev.command(EvCommand::Plug).unwrap();
+    clock.sleep(Duration::from_secs(2));
+    let s = ev.status().unwrap();
+    assert_eq!(s.phase, "Ready", "set up, waiting to be told: {s:?}");
+    assert!(!s.energy_transfer && !contactor());
+
+    ev.command(EvCommand::StartDischarge).unwrap();
+    clock.sleep(Duration::from_secs(3));
+    let s = ev.status().unwrap();
+    assert_eq!(s.phase, "ChargeLoop", "{s:?}");
+    assert!(s.energy_transfer, "{s:?}");
+    assert!(contactor(), "PowerDelivery(Start) closed the DC contactor");
+    assert!(
+        s.dc_voltage_v > 300.0,
+        "the SECC reports the battery: {s:?}"
+    );
+    let limits = plant.lock().unwrap().dc_limits();
+    // The vehicle allows 40 A; the charger's DC stage gives 11.5 kW at the
+    // vehicle's 310 V floor, 38 A: the lower of the two bounds the plant.
+    assert_eq!(limits.max_discharge_current_a, 38.0);
+
+    ev.set_limits(EvLimitsUpdate {
+        max_discharge_current_a: Some(12.0),
+        ..EvLimitsUpdate::default()
+    })
+    .unwrap();
+    clock.sleep(Duration::from_millis(500));
+    let limits = plant.lock().unwrap().dc_limits();
+    assert_eq!(
+        limits.max_discharge_current_a, 12.0,
+        "a charge loop carried it"
+    );
+
+    ev.command(EvCommand::Stop).unwrap();
+    clock.sleep(Duration::from_secs(2));
+    let s = ev.status().unwrap();
+    assert_eq!(
+        s.phase, "Ended",
+        "PowerDelivery(Stop), welding, SessionStop: {s:?}"
+    );
+    assert!(!s.energy_transfer && !s.charger_stopped, "{s:?}");
+    assert_eq!(s.stop_cause, None);
+    assert!(!contactor(), "the contactor opened");
+
+    // Plugging in again opens a new connection and a new session.
+    ev.command(EvCommand::Plug).unwrap();
+    ev.command(EvCommand::StartCharge {
+        current_a: Some(20.0),
+    })
+    .unwrap();
+    clock.sleep(Duration::from_secs(3));
+    let s = ev.status().unwrap();
+    assert!(s.energy_transfer, "{s:?}");
+    let limits = plant.lock().unwrap().dc_limits();
+    assert_eq!(limits.max_charge_current_a, 20.0);
+    assert_eq!(limits.max_discharge_current_a, 0.0, "charge only");
+}
+
+#[test]
+fn rig_check_accepts_the_ccs_rig_and_refuses_din() {
+    ok(&v2x(&["rig", "check", RIG]));
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RIG))
+        .unwrap()
+        .replace("protocol: iso15118-20", "protocol: din70121");
+    let path = dir.path().join("din.yaml");
+    std::fs::write(&path, text).unwrap();
+    let out = v2x(&["rig", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("devices.ev.protocol") && err.contains("DIN 70121"),
+        "{err}"
+    );
+}
