@@ -24,6 +24,61 @@ fn v2g_dispatch_passes_with_a_ccs_vehicle() {
     run_plan("test-plans/v2g-dispatch.yaml");
 }
 
+/// With `--out`, every V2G message is a journal record with its own V2GTP
+/// frame: each request is followed by the answer of the same name.
+#[test]
+fn every_v2g_message_is_journalled_with_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("run");
+    let out = v2x(&[
+        "run",
+        "test-plans/v2h-islanding.yaml",
+        "--rig",
+        RIG,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
+    let messages: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "v2g_message")
+        .map(|r| r["data"].clone())
+        .collect();
+    assert!(messages.len() > 100, "{}", messages.len());
+    // The handshake (payload type 0x8001), then -20 common messages (0x8002).
+    assert_eq!(messages[0]["name"], "supportedAppProtocolReq");
+    assert!(messages[0]["frame_hex"]
+        .as_str()
+        .unwrap()
+        .starts_with("01fe8001"));
+    assert_eq!(messages[1]["name"], "supportedAppProtocolRes");
+    assert!(messages[2]["frame_hex"]
+        .as_str()
+        .unwrap()
+        .starts_with("01fe8002"));
+    let name = |i: usize| messages[i]["name"].as_str().unwrap().to_string();
+    let mut pairs = 0;
+    for i in 0..messages.len() - 1 {
+        if messages[i]["direction"] == "tx" && messages[i + 1]["direction"] == "rx" {
+            assert_eq!(
+                name(i).trim_end_matches("Req"),
+                name(i + 1).trim_end_matches("Res"),
+                "message {i}"
+            );
+            pairs += 1;
+        }
+        // A frame's length field is what follows its 8-byte header.
+        let hex = messages[i]["frame_hex"].as_str().unwrap();
+        let len = usize::from_str_radix(&hex[8..16], 16).unwrap();
+        assert_eq!(hex.len(), 2 * (8 + len), "message {i}");
+    }
+    assert!(pairs > 50, "{pairs}");
+    assert!(messages.iter().any(|m| m["name"] == "DC_ChargeLoopReq"));
+    assert!(messages.iter().any(|m| m["name"] == "PowerDeliveryRes"));
+}
+
 #[test]
 fn v2h_islanding_passes_with_a_ccs_vehicle() {
     run_plan("test-plans/v2h-islanding.yaml");

@@ -19,6 +19,7 @@ use super::{DeviceError, EvCommand, EvLimitsUpdate, EvReading, EvSimulator, Iden
 use crate::exec::clock::{Clock, Periodic, SIMULATED_EPOCH_UNIX_S};
 use crate::model::VehicleSpec;
 use crate::protocol::iso15118::{header, rational, to_f64, DC_BPT_SERVICE};
+use crate::protocol::v2gtp::{FrameSplitter, Limits};
 use crate::transport::v2g::{read_available, EmulatedV2gNet};
 use crate::transport::ws::MemoryStream;
 use iso15118::evcc::{Close, Evcc, EvccConfig, Event};
@@ -27,6 +28,7 @@ use iso15118::iso20::{dc, messages as cm};
 use iso15118::message::Message;
 use iso15118::session::Instant;
 use iso15118::{Protocol, Protocols};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -82,6 +84,10 @@ struct Session {
     stream: MemoryStream,
     evcc: Evcc,
     awaiting: bool,
+    /// The charger's bytes cut into V2GTP frames, so each response is
+    /// recorded with its own frame (the engine's events carry no bytes).
+    rx: FrameSplitter,
+    rx_frames: VecDeque<Vec<u8>>,
 }
 
 struct Shared {
@@ -189,6 +195,10 @@ impl Shared {
         };
         let (bytes, gone) = read_available(&mut s.stream);
         if !bytes.is_empty() {
+            s.rx.push(&bytes);
+            while let Some(Ok(frame)) = s.rx.next_message() {
+                s.rx_frames.push_back(frame.encode().unwrap_or_default());
+            }
             if let Err(e) = s.evcc.handle_input(at(now), &bytes) {
                 self.stop_cause = Some(format!("the charger's bytes: {e}"));
             }
@@ -198,10 +208,16 @@ impl Shared {
         }
         while let Some(event) = s.evcc.poll_event() {
             match event {
-                Event::ProtocolAgreed(_) => self.stage = Stage::SessionSetup,
+                Event::ProtocolAgreed(_) => {
+                    // The handshake's answer is not a Response event.
+                    let frame = s.rx_frames.pop_front().unwrap_or_default();
+                    self.record(now, "rx", "supportedAppProtocolRes", &frame);
+                    self.stage = Stage::SessionSetup;
+                }
                 Event::Response(m) => {
                     s.awaiting = false;
-                    self.record(now, "rx", m.name(), &bytes);
+                    let frame = s.rx_frames.pop_front().unwrap_or_default();
+                    self.record(now, "rx", m.name(), &frame);
                     self.on_response(&m);
                 }
                 Event::Failed => {
@@ -598,6 +614,8 @@ impl Shared {
             stream,
             evcc,
             awaiting: false,
+            rx: FrameSplitter::new(Limits::default()),
+            rx_frames: VecDeque::new(),
         });
         self.stage = Stage::Handshake;
         self.peak_discharge_current_a = 0.0;
@@ -670,6 +688,19 @@ impl EvSimulator for CcsEv {
             v.min_discharge_voltage_v = volts;
         }
         Ok(())
+    }
+
+    fn take_messages(&mut self) -> Result<Vec<super::EvMessage>, DeviceError> {
+        Ok(self
+            .take_records()
+            .into_iter()
+            .map(|r| super::EvMessage {
+                at_s: r.at.as_secs_f64(),
+                direction: r.direction.to_string(),
+                name: r.name,
+                frame_hex: crate::firmware::verify::hex_lower(&r.bytes),
+            })
+            .collect())
     }
 
     fn status(&mut self) -> Result<EvReading, DeviceError> {

@@ -126,6 +126,10 @@ impl ChademoEv {
 }
 
 impl EvSimulator for ChademoEv {
+    fn take_messages(&mut self) -> Result<Vec<super::EvMessage>, DeviceError> {
+        Ok(Vec::new())
+    }
+
     fn identify(&mut self) -> Result<Identity, DeviceError> {
         Ok(Identity {
             manufacturer: "v2x-hil".into(),

@@ -185,6 +185,19 @@ pub trait EvSimulator: Send {
     fn command(&mut self, command: EvCommand) -> Result<(), DeviceError>;
     fn set_limits(&mut self, limits: EvLimitsUpdate) -> Result<(), DeviceError>;
     fn status(&mut self) -> Result<EvReading, DeviceError>;
+    /// The vehicle's V2G messages since the last call, for the journal (a
+    /// CCS vehicle; CHAdeMO's frames are in the CAN traces, so none).
+    fn take_messages(&mut self) -> Result<Vec<EvMessage>, DeviceError>;
+}
+
+/// One V2G message a vehicle sent (`tx`) or received (`rx`): its decoded
+/// name and its V2GTP frame (header + EXI) in hex.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EvMessage {
+    pub at_s: f64,
+    pub direction: String,
+    pub name: String,
+    pub frame_hex: String,
 }
 
 /// One phase (leg) of a site meter; `None` where the meter does not
@@ -285,6 +298,7 @@ macro_rules! for_each_role {
             fn command(&mut self, command: $crate::device::EvCommand) -> ();
             fn set_limits(&mut self, limits: $crate::device::EvLimitsUpdate) -> ();
             fn status(&mut self) -> $crate::device::EvReading;
+            fn take_messages(&mut self) -> Vec<$crate::device::EvMessage>;
         });
         $apply!(SiteMeter {
             fn identify(&mut self) -> $crate::device::Identity;

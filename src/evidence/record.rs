@@ -48,6 +48,8 @@ pub mod kind {
     /// One OCPP-J frame between the central system and the charger, whole
     /// (frames are bounded to 64 KiB before they are read).
     pub const OCPP_FRAME: &str = "ocpp_frame";
+    /// One V2G message of a CCS vehicle: name and V2GTP frame (hex).
+    pub const V2G_MESSAGE: &str = "v2g_message";
 }
 
 /// Turns runner events into journal records and evidence files.
@@ -70,6 +72,13 @@ impl RunRecorder {
 
     pub fn on_event(&mut self, event: &RunEvent) {
         let value = |v: serde_json::Result<Value>| v.unwrap_or(Value::Null);
+        if let RunEvent::EvMessages(messages) = event {
+            for m in messages.iter() {
+                self.evidence
+                    .record(kind::V2G_MESSAGE, value(serde_json::to_value(m)));
+            }
+            return;
+        }
         if let RunEvent::OcppFrames(frames) = event {
             for f in frames.iter() {
                 self.evidence
@@ -78,7 +87,7 @@ impl RunRecorder {
             return;
         }
         let (k, data) = match event {
-            RunEvent::OcppFrames(_) => return,
+            RunEvent::OcppFrames(_) | RunEvent::EvMessages(_) => return,
             RunEvent::Ocpp(c) => (kind::OCPP_CHECK, value(serde_json::to_value(c))),
             RunEvent::TestStarted { name, clause } => (
                 kind::TEST_STARTED,

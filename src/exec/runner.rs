@@ -75,6 +75,8 @@ pub enum RunEvent<'a> {
     Ocpp(&'a super::results::OcppCheck),
     /// OCPP frames between the central system and the charger.
     OcppFrames(&'a [crate::device::csms::OcppExchange]),
+    /// V2G messages between a CCS vehicle and the charger.
+    EvMessages(&'a [crate::device::EvMessage]),
 }
 
 /// Why a step did not complete.

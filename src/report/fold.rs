@@ -262,6 +262,7 @@ pub fn from_records(records: &[Record], journal: JournalSummary) -> Report {
             },
             kind::EXCHANGE
             | kind::OCPP_FRAME
+            | kind::V2G_MESSAGE
             | kind::SAFE_STATE
             | kind::FAULT
             | kind::EXPECTED_ABORT
