@@ -699,6 +699,7 @@ impl EvSimulator for CcsEv {
                 direction: r.direction.to_string(),
                 name: r.name,
                 frame_hex: crate::firmware::verify::hex_lower(&r.bytes),
+                frame: r.bytes,
             })
             .collect())
     }

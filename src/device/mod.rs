@@ -198,6 +198,9 @@ pub struct EvMessage {
     pub direction: String,
     pub name: String,
     pub frame_hex: String,
+    /// The same frame's bytes (for the packet capture).
+    #[serde(skip)]
+    pub frame: Vec<u8>,
 }
 
 /// One phase (leg) of a site meter; `None` where the meter does not

@@ -7,6 +7,7 @@ pub mod journal;
 pub mod record;
 pub mod sink;
 pub mod tap;
+pub mod v2g_capture;
 pub mod waveform;
 
 pub use sink::Evidence;

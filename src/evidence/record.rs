@@ -58,6 +58,8 @@ pub struct RunRecorder {
     nominal_frequency_hz: f64,
     islands: usize,
     trips: usize,
+    /// `v2g.pcapng`, opened with a CCS vehicle's first message.
+    v2g: Option<super::v2g_capture::V2gCapture<std::fs::File>>,
 }
 
 impl RunRecorder {
@@ -65,6 +67,7 @@ impl RunRecorder {
         RunRecorder {
             evidence,
             nominal_frequency_hz,
+            v2g: None,
             islands: 0,
             trips: 0,
         }
@@ -76,6 +79,7 @@ impl RunRecorder {
             for m in messages.iter() {
                 self.evidence
                     .record(kind::V2G_MESSAGE, value(serde_json::to_value(m)));
+                self.capture_v2g(m);
             }
             return;
         }
@@ -170,6 +174,30 @@ impl RunRecorder {
             ),
         };
         self.evidence.record(k, data);
+    }
+
+    /// Appends a V2G message to `v2g.pcapng` (created on the first).
+    fn capture_v2g(&mut self, m: &crate::device::EvMessage) {
+        let file = self.evidence.side_file("v2g", "pcapng");
+        if self.v2g.is_none() {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(self.evidence.dir().join(&file))
+            {
+                Ok(f) => self.v2g = Some(super::v2g_capture::V2gCapture::new(f)),
+                Err(e) => {
+                    self.evidence.note_error(format!("{file}: {e}"));
+                    return;
+                }
+            }
+        }
+        let at = std::time::Duration::try_from_secs_f64(m.at_s).unwrap_or_default();
+        if let Some(c) = self.v2g.as_mut() {
+            if let Err(e) = c.message(at, m.direction == "tx", &m.frame) {
+                self.evidence.note_error(format!("{file}: {e}"));
+            }
+        }
     }
 
     /// `waveforms/island-NNN.csv` or `trip-NNN.csv`, written and synced

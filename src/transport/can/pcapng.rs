@@ -128,6 +128,34 @@ pub fn interface_description_block(if_name: &str) -> Result<Vec<u8>, PcapngError
     Ok(block(BLOCK_IDB, &body))
 }
 
+/// §4.2 Interface Description Block for any link type (`linktype` from
+/// the tcpdump LINKTYPE registry), nanosecond timestamps.
+pub fn interface_block(linktype: u16, snaplen: u32, if_name: &str) -> Result<Vec<u8>, PcapngError> {
+    let mut body = Vec::with_capacity(32 + if_name.len());
+    body.extend_from_slice(&linktype.to_le_bytes());
+    body.extend_from_slice(&0u16.to_le_bytes());
+    body.extend_from_slice(&snaplen.to_le_bytes());
+    push_option(&mut body, OPT_IF_NAME, if_name.as_bytes())?;
+    push_option(&mut body, OPT_IF_TSRESOL, &[TSRESOL_NANOS])?;
+    push_option(&mut body, OPT_ENDOFOPT, &[])?;
+    Ok(block(BLOCK_IDB, &body))
+}
+
+/// §4.3 Enhanced Packet Block of any packet on interface 0 (nanoseconds).
+pub fn packet_block(timestamp: Duration, packet: &[u8]) -> Vec<u8> {
+    let ticks = nanos_u64(timestamp);
+    let len = u32::try_from(packet.len()).unwrap_or(u32::MAX);
+    let mut body = Vec::with_capacity(20 + packet.len() + 4);
+    body.extend_from_slice(&0u32.to_le_bytes());
+    body.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());
+    body.extend_from_slice(&(ticks as u32).to_le_bytes());
+    body.extend_from_slice(&len.to_le_bytes());
+    body.extend_from_slice(&len.to_le_bytes());
+    body.extend_from_slice(packet);
+    body.resize(body.len() + pad4(packet.len()), 0);
+    block(BLOCK_EPB, &body)
+}
+
 /// The 16-byte `struct can_frame` of LINKTYPE_CAN_SOCKETCAN. A remote
 /// frame carries its requested DLC in the length byte and no data, as Linux does.
 pub fn socketcan_frame(frame: &CanFrame) -> [u8; CAN_MTU] {
