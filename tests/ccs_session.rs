@@ -85,17 +85,7 @@ fn every_v2g_message_is_journalled_with_its_frame() {
 /// carry exactly the journal's V2GTP frames, in order. Skipped without
 /// tshark unless CI asked for it (V2X_HIL_REQUIRE_TSHARK=1).
 fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
-    let found = std::process::Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert!(
-            std::env::var("V2X_HIL_REQUIRE_TSHARK").as_deref() != Ok("1"),
-            "V2X_HIL_REQUIRE_TSHARK=1 but tshark is not on PATH"
-        );
-        println!("skipped: tshark not installed");
+    if !cli_common::tshark_available() {
         return;
     }
     let out = std::process::Command::new("tshark")

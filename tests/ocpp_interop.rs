@@ -11,7 +11,7 @@
 //! V2X_HIL_REQUIRE_PYTHON_INTEROP=1, where a missing module fails it.
 
 mod cli_common;
-use cli_common::root;
+use cli_common::{root, Emulate};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -86,37 +86,10 @@ impl Killed {
 }
 
 /// `v2x-hil emulate`: the emulated home site's charger on a TCP port.
-fn serve_charger() -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args([
-            "emulate",
-            "--rig",
-            "rigs/emulated-site-home.yaml",
-            "--scpi-port",
-            "0",
-            "--modbus-port",
-            "0",
-            "--meter-port",
-            "0",
-        ])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let child = Killed(child);
-    let charger = loop {
-        let line = lines.next().expect("emulate prints its endpoints").unwrap();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let at = words.iter().position(|w| *w == "tcp").map(|p| words[p + 1]);
-        if let (Some(&"charger"), Some(a)) = (words.first(), at) {
-            break a.to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, charger)
+fn serve_charger() -> (Emulate, String) {
+    let served = Emulate::start_with(&["--rig", "rigs/emulated-site-home.yaml"], 2, 0);
+    let charger = served.tcp["charger"].clone();
+    (served, charger)
 }
 
 /// A site rig: the served charger, and the central system listening on an

@@ -215,52 +215,19 @@ fn a_real_central_system_needs_its_security_settings() {
 /// dials the central system a wall-clock `run` plays, over a real socket.
 #[test]
 fn an_emulated_charger_dials_a_real_central_system() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let url = format!("ws://127.0.0.1:{port}/ocpp/EP11-2026-000731");
-    let mut emulate = Command::new(env!("CARGO_BIN_EXE_v2x-hil"))
-        .args([
-            "emulate",
-            "--rig",
-            "rigs/emulated-site-home.yaml",
-            "--scpi-port",
-            "0",
-            "--modbus-port",
-            "0",
-            "--meter-port",
-            "0",
-            "--csms",
-            &url,
-        ])
-        .current_dir(cli_common::root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut lines = BufReader::new(emulate.stdout.take().unwrap()).lines();
-    let _guard = Kill(emulate);
-    let charger = loop {
-        let line = lines.next().expect("emulate prints its endpoints").unwrap();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.first() == Some(&"charger") {
-            let at = words.iter().position(|w| *w == "tcp").unwrap();
-            break words[at + 1].to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let served = cli_common::Emulate::start_with(
+        &["--rig", "rigs/emulated-site-home.yaml", "--csms", &url],
+        2,
+        0,
+    );
+    let charger = served.tcp["charger"].clone();
     let dir = tempfile::tempdir().unwrap();
     let rig = dir.path().join("rig.yaml");
     std::fs::write(
