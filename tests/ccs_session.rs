@@ -47,17 +47,21 @@ fn every_v2g_message_is_journalled_with_its_frame() {
         .map(|r| r["data"].clone())
         .collect();
     assert!(messages.len() > 100, "{}", messages.len());
-    // The handshake (payload type 0x8001), then -20 common messages (0x8002).
-    assert_eq!(messages[0]["name"], "supportedAppProtocolReq");
-    assert!(messages[0]["frame_hex"]
-        .as_str()
-        .unwrap()
-        .starts_with("01fe8001"));
-    assert_eq!(messages[1]["name"], "supportedAppProtocolRes");
-    assert!(messages[2]["frame_hex"]
-        .as_str()
-        .unwrap()
-        .starts_with("01fe8002"));
+    // SECC discovery (SDP, 0x9000/0x9001: no TLS, TCP; the SECC at
+    // fe80::1 port 15118), the handshake (0x8001), then -20 common
+    // messages (0x8002).
+    assert_eq!(messages[0]["name"], "SECCDiscoveryReq");
+    assert_eq!(messages[0]["frame_hex"], "01fe9000000000021000");
+    assert_eq!(messages[1]["name"], "SECCDiscoveryRes");
+    assert_eq!(
+        messages[1]["frame_hex"],
+        "01fe900100000014fe8000000000000000000000000000013b0e1000"
+    );
+    assert_eq!(messages[2]["name"], "supportedAppProtocolReq");
+    let frame = |i: usize| messages[i]["frame_hex"].as_str().unwrap().to_string();
+    assert!(frame(2).starts_with("01fe8001"));
+    assert_eq!(messages[3]["name"], "supportedAppProtocolRes");
+    assert!(frame(4).starts_with("01fe8002"));
     let name = |i: usize| messages[i]["name"].as_str().unwrap().to_string();
     let mut pairs = 0;
     for i in 0..messages.len() - 1 {
@@ -80,10 +84,11 @@ fn every_v2g_message_is_journalled_with_its_frame() {
     capture_reads_in_tshark(&out_dir.join("v2g.pcapng"), &messages);
 }
 
-/// tshark (an independent reader) takes `v2g.pcapng` as one IPv6 TCP
-/// connection to port 15118 with every checksum good, and its segments
-/// carry exactly the journal's V2GTP frames, in order. Skipped without
-/// tshark unless CI asked for it (V2X_HIL_REQUIRE_TSHARK=1).
+/// tshark (an independent reader) takes `v2g.pcapng` as SDP over UDP to
+/// ff02::1 port 15118, then one IPv6 TCP connection to port 15118, every
+/// checksum good, its datagrams and segments carrying exactly the
+/// journal's V2GTP frames, in order. Skipped without tshark unless CI
+/// asked for it (V2X_HIL_REQUIRE_TSHARK=1).
 fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
     if !cli_common::tshark_available() {
         return;
@@ -94,9 +99,8 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
             pcap.to_str().unwrap(),
             "-o",
             "tcp.check_checksum:TRUE",
-            "-T",
-            "fields",
         ])
+        .args(["-o", "udp.check_checksum:TRUE", "-T", "fields"])
         .args([
             "-e",
             "tcp.dstport",
@@ -104,9 +108,16 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
             "tcp.srcport",
             "-e",
             "tcp.checksum.status",
+        ])
+        .args([
             "-e",
             "tcp.payload",
+            "-e",
+            "udp.dstport",
+            "-e",
+            "udp.srcport",
         ])
+        .args(["-e", "udp.checksum.status", "-e", "udp.payload"])
         .output()
         .unwrap();
     assert!(
@@ -114,18 +125,30 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
+    // Each row as (to port, from port, checksum status, payload), TCP or UDP.
+    let rows: Vec<[String; 4]> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| l.split('\t').map(|f| f.replace(':', "")).collect())
+        .map(|l| {
+            let f: Vec<String> = l.split('\t').map(|f| f.replace(':', "")).collect();
+            let field = |i: usize| f.get(i).cloned().unwrap_or_default();
+            if field(0).is_empty() {
+                [field(4), field(5), field(6), field(7)]
+            } else {
+                [field(0), field(1), field(2), field(3)]
+            }
+        })
         .collect();
-    // SYN, SYN-ACK, ACK, then one segment per message.
-    assert_eq!(rows.len(), 3 + messages.len());
     assert!(
         rows.iter().all(|r| r[2] == "1"),
         "a checksum tshark finds bad"
     );
     assert!(rows.iter().all(|r| r[0] == "15118" || r[1] == "15118"));
-    for (m, row) in messages.iter().zip(&rows[3..]) {
+    // Every message is one datagram or segment with exactly its frame; the
+    // rest are the TCP handshake (SYN, SYN-ACK, ACK), which carry nothing.
+    let carrying: Vec<&[String; 4]> = rows.iter().filter(|r| !r[3].is_empty()).collect();
+    assert_eq!(rows.len() - carrying.len(), 3);
+    assert_eq!(carrying.len(), messages.len());
+    for (m, row) in messages.iter().zip(carrying) {
         assert_eq!(row[3], m["frame_hex"].as_str().unwrap());
         let to_charger = row[0] == "15118";
         assert_eq!(to_charger, m["direction"] == "tx");

@@ -19,6 +19,7 @@ use super::{DeviceError, EvCommand, EvLimitsUpdate, EvReading, EvSimulator, Iden
 use crate::exec::clock::{Clock, Periodic, SIMULATED_EPOCH_UNIX_S};
 use crate::model::VehicleSpec;
 use crate::protocol::iso15118::{header, rational, to_f64, DC_BPT_SERVICE};
+use crate::protocol::v2gtp::sdp::{SdpRequest, SdpResponse, Security, Transport};
 use crate::protocol::v2gtp::{FrameSplitter, Limits};
 use crate::transport::v2g::{read_available, EmulatedV2gNet};
 use crate::transport::ws::MemoryStream;
@@ -604,6 +605,26 @@ impl Shared {
             ..EvccConfig::default()
         });
         evcc.start(at(now)).map_err(|e| e.to_string())?;
+        // SECC discovery first (ISO 15118-2 §7.10.1, the same in -20): no
+        // TLS asked, as the emulated SECC offers none.
+        let sdp = SdpRequest {
+            security: Security::NoTls,
+            transport: Transport::Tcp,
+        }
+        .encode();
+        self.record(now, "tx", "SECCDiscoveryReq", &sdp);
+        let answer = self
+            .net
+            .discover(&sdp)
+            .ok_or("no SECC answered the SDP request")?;
+        self.record(now, "rx", "SECCDiscoveryRes", &answer);
+        let offer = SdpResponse::decode(&answer).map_err(|e| format!("SDP response: {e}"))?;
+        if offer.security != Security::NoTls || offer.transport != Transport::Tcp {
+            return Err(format!(
+                "the SECC offers {:?} over {:?}, not plain TCP",
+                offer.security, offer.transport
+            ));
+        }
         let mut stream = self.net.connect();
         let out = evcc.take_transmit();
         self.record(now, "tx", "supportedAppProtocolReq", &out);

@@ -90,10 +90,54 @@ pub fn ipv6_tcp_packet(
     ip
 }
 
-/// Writes the capture as messages come: the header and the handshake with
-/// the first, one segment per message after, each flushed.
+/// One IPv6 packet carrying one UDP datagram (RFC 768; its checksum is
+/// mandatory over IPv6, RFC 8200 §8.1).
+pub fn ipv6_udp_packet(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    sport: u16,
+    dport: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let udp_len = 8 + payload.len();
+    let len16 = u16::try_from(udp_len).unwrap_or(u16::MAX);
+    let mut udp = Vec::with_capacity(udp_len);
+    udp.extend_from_slice(&sport.to_be_bytes());
+    udp.extend_from_slice(&dport.to_be_bytes());
+    udp.extend_from_slice(&len16.to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    let mut sum = ones_complement_sum(0, &src.octets());
+    sum = ones_complement_sum(sum, &dst.octets());
+    sum = ones_complement_sum(sum, &u32::from(len16).to_be_bytes());
+    sum = ones_complement_sum(sum, &[0, 0, 0, 17]);
+    sum = ones_complement_sum(sum, &udp);
+    // A computed 0 is sent as all ones (RFC 768).
+    let checksum = match fold(sum) {
+        0 => 0xFFFF,
+        c => c,
+    };
+    udp[6..8].copy_from_slice(&checksum.to_be_bytes());
+    let mut ip = Vec::with_capacity(40 + udp_len);
+    ip.extend_from_slice(&[0x60, 0, 0, 0]);
+    ip.extend_from_slice(&len16.to_be_bytes());
+    ip.push(17); // next header: UDP
+    ip.push(255); // hop limit: link-local multicast stays on the link
+    ip.extend_from_slice(&src.octets());
+    ip.extend_from_slice(&dst.octets());
+    ip.extend_from_slice(&udp);
+    ip
+}
+
+/// IPv6 link-local all-nodes, where an EVCC multicasts its SDP request.
+const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+/// Writes the capture as messages come: SDP datagrams as UDP (request to
+/// ff02::1), then the TCP handshake with the first V2GTP message and one
+/// segment per message after, each flushed.
 pub struct V2gCapture<W: Write> {
     out: W,
+    header_written: bool,
     started: bool,
     /// Next sequence numbers: vehicle → charger, charger → vehicle.
     seq_evcc: u32,
@@ -104,6 +148,7 @@ impl<W: Write> V2gCapture<W> {
     pub fn new(out: W) -> Self {
         V2gCapture {
             out,
+            header_written: false,
             started: false,
             seq_evcc: ISN_EVCC,
             seq_secc: ISN_SECC,
@@ -152,11 +197,24 @@ impl<W: Write> V2gCapture<W> {
 
     /// One V2GTP frame, `from_evcc` (the vehicle sent it) or from the SECC.
     pub fn message(&mut self, at: Duration, from_evcc: bool, frame: &[u8]) -> std::io::Result<()> {
-        if !self.started {
+        if !self.header_written {
             self.out.write_all(&section_header_block())?;
             let idb = interface_block(LINKTYPE_IPV6, 65_535, "v2g")
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
             self.out.write_all(&idb)?;
+            self.header_written = true;
+        }
+        // SDP (payload types 0x9000/0x9001) is UDP, port 15118 (ISO 15118-2 §7.10.1).
+        if matches!(frame.get(2..4), Some([0x90, 0x00 | 0x01])) {
+            let packet = if from_evcc {
+                ipv6_udp_packet(EVCC_ADDR, ALL_NODES, EVCC_PORT, SECC_PORT, frame)
+            } else {
+                ipv6_udp_packet(SECC_ADDR, EVCC_ADDR, SECC_PORT, EVCC_PORT, frame)
+            };
+            self.out.write_all(&packet_block(at, &packet))?;
+            return self.out.flush();
+        }
+        if !self.started {
             // The connection the vehicle opened to the SECC (RFC 9293 §3.5).
             self.segment(at, true, TCP_SYN, &[])?;
             self.segment(at, false, TCP_SYN | TCP_ACK, &[])?;

@@ -29,6 +29,21 @@ impl EmulatedV2gNet {
         client
     }
 
+    /// SECC discovery on the emulated link (ISO 15118-2 §7.10.1): the
+    /// charger answers a request datagram as [`super::answer_sdp`] does,
+    /// offering its plain TCP server at fe80::1 port 15118 (the emulated
+    /// SECC has no TLS server). `None`: no answer (a datagram that is not
+    /// an SDP request, or one for the reserved UDP transport).
+    pub fn discover(&self, request: &[u8]) -> Option<Vec<u8>> {
+        let request = crate::protocol::v2gtp::sdp::SdpRequest::decode(request).ok()?;
+        let offer = super::SeccOffer {
+            address: std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1),
+            tcp_port: Some(crate::protocol::v2gtp::sdp::SDP_SERVER_PORT),
+            tls_port: None,
+        };
+        super::answer_sdp(&request, &offer).map(|r| r.encode())
+    }
+
     /// The SECC's side: the oldest connection not yet accepted.
     pub fn accept(&self) -> Option<MemoryStream> {
         self.pending
