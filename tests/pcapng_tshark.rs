@@ -2,34 +2,15 @@
 //! at the same times, readable by our reader and by Wireshark's tshark
 //! (skipped when tshark is absent unless V2X_HIL_REQUIRE_TSHARK=1).
 
+mod cli_common;
+use cli_common::{root, tshark_available};
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 use v2x_hil::transport::can::candump::{parse_log, Direction, LogRecord};
 use v2x_hil::transport::can::pcapng::{parse_capture, PcapngWriter, LINKTYPE_CAN_SOCKETCAN};
 use v2x_hil::transport::can::{CanBus, CanError, CanFrame, CanId, Received, RecordingBus};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Whether to go on with the tshark part; fails when CI asked for tshark.
-fn tshark_available() -> bool {
-    let found = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert!(
-            std::env::var("V2X_HIL_REQUIRE_TSHARK").as_deref() != Ok("1"),
-            "V2X_HIL_REQUIRE_TSHARK=1 but tshark is not on PATH"
-        );
-        println!("skipped: tshark not installed");
-    }
-    found
-}
 
 /// tshark's field rows (tab-separated) for every packet of `file`.
 fn tshark_fields(file: &Path, fields: &[&str], filter: Option<&str>) -> Vec<Vec<String>> {

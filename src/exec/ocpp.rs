@@ -341,16 +341,9 @@ impl Runner<'_> {
         };
     }
 
-    /// Every OCPP frame and V2G message since the last call goes to the
-    /// observers (the journal keeps each one).
+    /// Every OCPP frame since the last call goes to the observers (the
+    /// journal keeps each one).
     pub(crate) fn journal_ocpp(&mut self) {
-        if let Some(ev) = self.rig.devices.ev.as_mut() {
-            if let Ok(messages) = ev.take_messages() {
-                if !messages.is_empty() {
-                    self.emit(super::runner::RunEvent::EvMessages(&messages));
-                }
-            }
-        }
         let Some(c) = self.rig.devices.csms.as_mut() else {
             return;
         };

@@ -185,7 +185,7 @@ impl<'r> Runner<'r> {
             self.power_confirmed = false;
             self.mark_ocpp_test_start();
             let outcome = self.run_test(test);
-            self.journal_ocpp();
+            self.journal_messages();
             let (outcome, settled) = if test.expect_abort {
                 self.settle_expected_abort(test, outcome, &mut result.safe_state_errors)
             } else {
@@ -224,7 +224,7 @@ impl<'r> Runner<'r> {
             (self.observe)(RunEvent::SafeState { errors: &errors });
             result.safe_state_errors.extend(errors);
         }
-        self.journal_ocpp();
+        self.journal_messages();
         result
     }
 
@@ -252,7 +252,7 @@ impl<'r> Runner<'r> {
             (self.observe)(RunEvent::Step { index, step });
             let at = format!("steps[{index}] ({})", step.kind());
             let outcome = self.run_step(index, step, &mut result);
-            self.journal_ocpp();
+            self.journal_messages();
             match outcome {
                 Ok(()) => {}
                 Err(StepError::Fail(why)) => {
@@ -281,6 +281,20 @@ impl<'r> Runner<'r> {
         }
         result.duration_s = (self.rig.clock.now() - started).as_secs_f64();
         result
+    }
+
+    /// What the devices exchanged in the background since the last call (a
+    /// CCS vehicle's V2G messages, the central system's OCPP frames) goes
+    /// to the observers: after every step and at the end of the run.
+    fn journal_messages(&mut self) {
+        if let Some(ev) = self.rig.devices.ev.as_mut() {
+            if let Ok(messages) = ev.take_messages() {
+                if !messages.is_empty() {
+                    self.emit(RunEvent::EvMessages(&messages));
+                }
+            }
+        }
+        self.journal_ocpp();
     }
 
     /// Sleeps on the rig's clock in slices, so Ctrl-C is honoured promptly.

@@ -91,7 +91,7 @@ pub(super) fn set_charging_profile(
     start_time: &str,
     transaction_id: Option<&str>,
 ) -> Result<Value, String> {
-    let ocpp_w = round_tenth(-p.export_w);
+    let ocpp_w = crate::protocol::ocpp::round_to_tenths(-p.export_w);
     let seconds = p.duration.as_secs().clamp(1, i32::MAX as u64);
     let period = if p.setpoint {
         if v != OcppVersion::V21 {
@@ -134,11 +134,6 @@ pub(super) fn clear_charging_profile(v: OcppVersion, profile_id: i32) -> Result<
         ClearChargingProfileRequest,
         json!({"chargingProfileId": profile_id})
     )
-}
-
-/// OCPP's limits take at most one decimal (K01, chargingSchedulePeriod.limit).
-fn round_tenth(w: f64) -> f64 {
-    (w * 10.0).round() / 10.0
 }
 
 /// `status` of a TriggerMessage, SetChargingProfile or ClearChargingProfile answer.

@@ -6,6 +6,7 @@
 use super::answers::{answer, Answer};
 use super::{StationBoot, StationMessage};
 use crate::model::rig_csms::OcppVersion;
+use crate::protocol::ocpp::clip;
 use crate::protocol::ocpp::rpc::{self, Frame};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -115,7 +116,7 @@ impl Session {
                         let reply = Frame::CallError {
                             message_id: id.to_string(),
                             code: e.reply_code(),
-                            description: truncate(&e.to_string(), 255),
+                            description: clip(&e.to_string(), 255).to_string(),
                             details: serde_json::json!({}),
                         }
                         .encode();
@@ -161,7 +162,7 @@ impl Session {
                         Frame::CallError {
                             message_id,
                             code,
-                            description: truncate(&description, 255),
+                            description: clip(&description, 255).to_string(),
                             details: serde_json::json!({}),
                         }
                     }
@@ -181,20 +182,7 @@ impl Session {
             Frame::CallResult {
                 message_id,
                 payload,
-            } => {
-                let known = self.pending.remove(&message_id).is_some();
-                self.record(
-                    at_s,
-                    Direction::Rx,
-                    text,
-                    (!known).then(|| "answers no pending request".to_string()),
-                );
-                if known {
-                    self.outcomes
-                        .insert(message_id, CallOutcome::Result(payload));
-                }
-                Vec::new()
-            }
+            } => self.on_answer(at_s, text, message_id, CallOutcome::Result(payload)),
             Frame::CallError {
                 message_id,
                 code,
@@ -207,25 +195,31 @@ impl Session {
                 description,
                 ..
             } => {
-                let known = self.pending.remove(&message_id).is_some();
-                self.record(
-                    at_s,
-                    Direction::Rx,
-                    text,
-                    (!known).then(|| "answers no pending request".to_string()),
-                );
-                if known {
-                    self.outcomes.insert(
-                        message_id,
-                        CallOutcome::Error {
-                            code: code.as_str().to_string(),
-                            description,
-                        },
-                    );
-                }
-                Vec::new()
+                let outcome = CallOutcome::Error {
+                    code: code.as_str().to_string(),
+                    description,
+                };
+                self.on_answer(at_s, text, message_id, outcome)
             }
         }
+    }
+
+    /// The charger's answer to one of our CALLs; one nobody waits for is
+    /// only logged. Answers are never answered (OCPP-J §4.2).
+    fn on_answer(
+        &mut self,
+        at_s: f64,
+        text: &str,
+        id: String,
+        outcome: CallOutcome,
+    ) -> Vec<String> {
+        let known = self.pending.remove(&id).is_some();
+        let refused = (!known).then(|| "answers no pending request".to_string());
+        self.record(at_s, Direction::Rx, text, refused);
+        if known {
+            self.outcomes.insert(id, outcome);
+        }
+        Vec::new()
     }
 
     fn push_inbox(&mut self, at_s: f64, action: &str, payload: serde_json::Value) {
@@ -330,17 +324,6 @@ fn looks_like_call(text: &str) -> bool {
     text.trim_start()
         .strip_prefix('[')
         .is_some_and(|r| r.trim_start().starts_with('2'))
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
 }
 
 #[cfg(test)]

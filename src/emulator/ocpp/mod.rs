@@ -13,6 +13,7 @@ use crate::emulator::bootloader::BootloaderStatus;
 use crate::exec::clock::SIMULATED_EPOCH_UNIX_S;
 use crate::model::rig_csms::{EmulatedOcpp, OcppVersion};
 use crate::plant::{Agent, Plant};
+use crate::protocol::ocpp::round_to_tenths;
 use crate::protocol::ocpp::rpc::{self, Frame};
 use crate::protocol::ocpp::time::rfc3339_ms;
 use crate::transport::ws::{BasicAuth, MemoryConnector, WsClient, WsConnection};
@@ -347,13 +348,13 @@ impl OcppClientAgent {
     fn meter_value(&self, now: Duration, plant: &Plant, context: &str) -> Value {
         let p = plant.measure().inverter_power_w;
         let mut sampled = vec![
-            json!({"value": round1(p.min(0.0).abs()), "context": context, "measurand": "Power.Active.Import", "unitOfMeasure": {"unit": "W"}}),
-            json!({"value": round1(p.max(0.0)), "context": context, "measurand": "Power.Active.Export", "unitOfMeasure": {"unit": "W"}}),
-            json!({"value": round1(self.energy_wh.0), "context": context, "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "Wh"}}),
-            json!({"value": round1(self.energy_wh.1), "context": context, "measurand": "Energy.Active.Export.Register", "unitOfMeasure": {"unit": "Wh"}}),
+            json!({"value": round_to_tenths(p.min(0.0).abs()), "context": context, "measurand": "Power.Active.Import", "unitOfMeasure": {"unit": "W"}}),
+            json!({"value": round_to_tenths(p.max(0.0)), "context": context, "measurand": "Power.Active.Export", "unitOfMeasure": {"unit": "W"}}),
+            json!({"value": round_to_tenths(self.energy_wh.0), "context": context, "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "Wh"}}),
+            json!({"value": round_to_tenths(self.energy_wh.1), "context": context, "measurand": "Energy.Active.Export.Register", "unitOfMeasure": {"unit": "Wh"}}),
         ];
         if let Some(b) = plant.ev_battery() {
-            sampled.push(json!({"value": round1(b.soc * 100.0), "context": context, "measurand": "SoC", "location": "EV", "unitOfMeasure": {"unit": "Percent"}}));
+            sampled.push(json!({"value": round_to_tenths(b.soc * 100.0), "context": context, "measurand": "SoC", "location": "EV", "unitOfMeasure": {"unit": "Percent"}}));
         }
         json!({"timestamp": Self::timestamp(now), "sampledValue": sampled})
     }
@@ -463,10 +464,6 @@ impl OcppClientAgent {
             Some(_) => true,
         }
     }
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }
 
 impl Agent for OcppClientAgent {

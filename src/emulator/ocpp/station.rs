@@ -59,7 +59,7 @@ impl OcppClientAgent {
                             json!({"status": "Accepted"})
                         }
                         Err(why) => {
-                            json!({"status": "Rejected", "statusInfo": {"reasonCode": "InvalidSchedule", "additionalInfo": truncate(&why, 512)}})
+                            json!({"status": "Rejected", "statusInfo": {"reasonCode": "InvalidSchedule", "additionalInfo": crate::protocol::ocpp::clip(&why, 512)}})
                         }
                     },
                 )
@@ -151,8 +151,4 @@ impl OcppClientAgent {
             _ => {}
         }
     }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }

@@ -18,6 +18,27 @@ pub mod payload;
 pub mod rpc;
 pub mod time;
 
+/// `x` to one decimal: the most a charging limit may carry (OCPP 2.0.1
+/// K01, chargingSchedulePeriod.limit "at most one digit fraction"); sampled
+/// values are written the same way.
+pub fn round_to_tenths(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// `s` cut to at most `max` bytes on a character boundary: OCPP bounds
+/// free text (errorDescription 255, statusInfo.additionalInfo 512), and
+/// the schema types count the bound in bytes.
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 pub use payload::{decode_payload, decode_validated, encode_payload, PayloadError};
 pub use rpc::{
     decode, decode_for, ErrorCode, Frame, FrameError, MAX_FRAME_BYTES, MAX_MESSAGE_ID_LEN,
