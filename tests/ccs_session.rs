@@ -6,7 +6,7 @@ mod cli_common;
 use cli_common::{ok, v2x};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use v2x_hil::device::{EvCommand, EvLimitsUpdate};
+use v2x_hil::device::{EvCommand, EvLimitsUpdate, EvSimulator};
 use v2x_hil::model::load_rig_with;
 use v2x_hil::rig::connect;
 
@@ -47,15 +47,15 @@ fn every_v2g_message_is_journalled_with_its_frame() {
         .map(|r| r["data"].clone())
         .collect();
     assert!(messages.len() > 100, "{}", messages.len());
-    // SECC discovery (SDP, 0x9000/0x9001: no TLS, TCP; the SECC at
-    // fe80::1 port 15118), the handshake (0x8001), then -20 common
-    // messages (0x8002).
+    // SECC discovery (SDP, 0x9000/0x9001: TLS 0x00, TCP 0x00, as -20
+    // requires; the SECC's TLS server at fe80::1 port 64109 = 0xfa6d), the
+    // handshake (0x8001) inside TLS, then -20 common messages (0x8002).
     assert_eq!(messages[0]["name"], "SECCDiscoveryReq");
-    assert_eq!(messages[0]["frame_hex"], "01fe9000000000021000");
+    assert_eq!(messages[0]["frame_hex"], "01fe9000000000020000");
     assert_eq!(messages[1]["name"], "SECCDiscoveryRes");
     assert_eq!(
         messages[1]["frame_hex"],
-        "01fe900100000014fe8000000000000000000000000000013b0e1000"
+        "01fe900100000014fe800000000000000000000000000001fa6d0000"
     );
     assert_eq!(messages[2]["name"], "supportedAppProtocolReq");
     let frame = |i: usize| messages[i]["frame_hex"].as_str().unwrap().to_string();
@@ -85,7 +85,7 @@ fn every_v2g_message_is_journalled_with_its_frame() {
 }
 
 /// tshark (an independent reader) takes `v2g.pcapng` as SDP over UDP to
-/// ff02::1 port 15118, then one IPv6 TCP connection to port 15118, every
+/// ff02::1 port 15118, then one IPv6 TCP connection to the port SDP offered, every
 /// checksum good, its datagrams and segments carrying exactly the
 /// journal's V2GTP frames, in order. Skipped without tshark unless CI
 /// asked for it (V2X_HIL_REQUIRE_TSHARK=1).
@@ -142,7 +142,17 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
         rows.iter().all(|r| r[2] == "1"),
         "a checksum tshark finds bad"
     );
-    assert!(rows.iter().all(|r| r[0] == "15118" || r[1] == "15118"));
+    // SDP on UDP 15118; V2GTP on the TCP port the SECC offered (64109).
+    let secc_port = |r: &[String; 4]| {
+        if r[3].starts_with("01fe900") {
+            "15118"
+        } else {
+            "64109"
+        }
+    };
+    assert!(rows
+        .iter()
+        .all(|r| r[0] == secc_port(r) || r[1] == secc_port(r)));
     // Every message is one datagram or segment with exactly its frame; the
     // rest are the TCP handshake (SYN, SYN-ACK, ACK), which carry nothing.
     let carrying: Vec<&[String; 4]> = rows.iter().filter(|r| !r[3].is_empty()).collect();
@@ -150,7 +160,7 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
     assert_eq!(carrying.len(), messages.len());
     for (m, row) in messages.iter().zip(carrying) {
         assert_eq!(row[3], m["frame_hex"].as_str().unwrap());
-        let to_charger = row[0] == "15118";
+        let to_charger = row[0] == secc_port(row);
         assert_eq!(to_charger, m["direction"] == "tx");
     }
 }
@@ -249,4 +259,83 @@ fn rig_check_accepts_the_ccs_rig_and_refuses_din() {
         err.contains("devices.ev.protocol") && err.contains("DIN 70121"),
         "{err}"
     );
+}
+
+/// On hardware the vehicle's link is the Green PHY modem's Ethernet
+/// interface, and an ISO 15118-20 vehicle must be told which V2G root to
+/// trust; only a CCS vehicle takes `ethernet`.
+#[test]
+fn an_ethernet_vehicle_needs_the_v2g_root_it_trusts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(RIG)).unwrap().replace(
+        "protocol: iso15118-20\n    transport: { emulated: tcp }",
+        "protocol: iso15118-20\n    transport: { ethernet: eth1 }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let load = |text: &str| {
+        let path = dir.path().join("rig.yaml");
+        std::fs::write(&path, text).unwrap();
+        load_rig_with(&path, &v2x_hil::device::drivers_for)
+    };
+    let err = load(&text).unwrap_err().render();
+    assert!(
+        err.contains("devices.ev") && err.contains("v2g_root"),
+        "{err}"
+    );
+    let with_root = text.replace(
+        "transport: { ethernet: eth1 }",
+        "transport: { ethernet: eth1 }\n    v2g_root: certs/v2g-root-ca.pem",
+    );
+    let rig = load(&with_root).unwrap();
+    let ev = &rig.devices["ev"];
+    assert_eq!(
+        ev.transport,
+        v2x_hil::model::TransportSpec::Ethernet {
+            interface: "eth1".into()
+        }
+    );
+    assert_eq!(
+        ev.v2g_root.as_deref(),
+        Some(dir.path().join("certs/v2g-root-ca.pem").as_path())
+    );
+    let grid_on_ethernet = with_root.replacen(
+        "driver: ametek-asterion\n    transport: { emulated: tcp }",
+        "driver: ametek-asterion\n    transport: { ethernet: eth1 }",
+        1,
+    );
+    let err = load(&grid_on_ethernet).unwrap_err().render();
+    assert!(
+        err.contains("devices.grid.transport") && err.contains("CCS vehicle's link"),
+        "{err}"
+    );
+    let emulated_with_root = std::fs::read_to_string(root.join(RIG)).unwrap().replace(
+        "protocol: iso15118-20\n",
+        "protocol: iso15118-20\n    v2g_root: certs/v2g-root-ca.pem\n",
+    );
+    let err = load(&emulated_with_root).unwrap_err().render();
+    assert!(err.contains("devices.ev.v2g_root"), "{err}");
+}
+
+/// A -20 vehicle asks SDP for TLS; an SECC that offers only plain TCP is
+/// refused at plug-in, with the reason, before any V2G message.
+#[test]
+fn a_vehicle_refuses_an_secc_without_tls() {
+    use v2x_hil::transport::v2g::link::EmulatedLink;
+    use v2x_hil::transport::v2g::EmulatedV2gNet;
+    let clock: std::sync::Arc<dyn v2x_hil::exec::clock::Clock> =
+        std::sync::Arc::new(v2x_hil::exec::clock::WallClock::new());
+    let link = Box::new(EmulatedLink::new(EmulatedV2gNet::new()));
+    let mut ev = v2x_hil::device::ccs_ev::CcsEv::start(link, clock, Default::default(), "ev");
+    let e = ev.command(EvCommand::Plug).unwrap_err().to_string();
+    assert!(
+        e.contains("the SECC offers no TLS but the vehicle asked for TLS"),
+        "{e}"
+    );
+    let names: Vec<String> = ev
+        .take_messages()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(names, ["SECCDiscoveryReq", "SECCDiscoveryRes"]);
 }

@@ -3,8 +3,8 @@
 //! loopback (`[::1]`, or 127.0.0.1 without IPv6), plus SDP multicast to
 //! ff02::1 and TCP to a link-local address on the first interface that
 //! allows it (skipped with the reason where none does). The test PKI (V2G
-//! root CA → CPO sub-CA → SECC leaf, ECDSA P-384/P-256) is made here with
-//! rcgen. Property tests: any bytes on the link, cut anywhere, give what
+//! root CA → CPO sub-CA → SECC leaf, ECDSA P-384/P-256) is made fresh by
+//! rcgen, through the emulated charger's `EmulatedV2gPki`. Property tests: any bytes on the link, cut anywhere, give what
 //! the frame splitter gives, never a panic.
 
 mod proptest_common;
@@ -13,15 +13,11 @@ use iso15118::app_protocol::{AppProtocol, SupportedAppProtocolReq, SupportedAppP
 use iso15118::exi::ExiDocument;
 use proptest::collection::vec;
 use proptest::prelude::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    SignatureAlgorithm, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+use v2x_hil::emulator::v2g_pki::EmulatedV2gPki;
 use v2x_hil::protocol::v2gtp::sdp::{SdpRequest, SdpResponse, Security, Transport};
 use v2x_hil::protocol::v2gtp::{FrameSplitter, Limits, Message, PayloadType};
 use v2x_hil::transport::v2g::{
@@ -493,57 +489,10 @@ fn tcp_connect_refused_names_the_address() {
 
 // ------------------------------------------------------------- TLS 1.3
 
-/// A V2G PKI: root CA → CPO sub-CA → SECC leaf.
-struct Pki {
-    root: CertificateDer<'static>,
-    /// SECC leaf, then the sub-CA.
-    chain: Vec<CertificateDer<'static>>,
-    leaf_key: PrivateKeyDer<'static>,
-}
-
-fn ca_params(cn: &str, path_len: u8) -> CertificateParams {
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.distinguished_name
-        .push(DnType::OrganizationName, "v2x-hil test PKI");
-    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(path_len));
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p
-}
-
-fn key(alg: &'static SignatureAlgorithm) -> KeyPair {
-    KeyPair::generate_for(alg).unwrap()
-}
-
-fn make_pki(root_cn: &str) -> Pki {
-    let root_key = key(&PKCS_ECDSA_P384_SHA384);
-    let root_params = ca_params(root_cn, 1);
-    let root = root_params.self_signed(&root_key).unwrap();
-    let root_issuer = Issuer::new(root_params, root_key);
-
-    let sub_key = key(&PKCS_ECDSA_P384_SHA384);
-    let sub_params = ca_params("CPO Sub-CA", 0);
-    let sub = sub_params.signed_by(&sub_key, &root_issuer).unwrap();
-    let sub_issuer = Issuer::new(sub_params, sub_key);
-
-    // ISO 15118 SECC certificates name the SECC ID and carry no host name
-    // or extended key usage.
-    let leaf_key = key(&PKCS_ECDSA_P256_SHA256);
-    let mut leaf_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "DE*V2X*E0001*SECC");
-    leaf_params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyAgreement,
-    ];
-    leaf_params.use_authority_key_identifier_extension = true;
-    let leaf = leaf_params.signed_by(&leaf_key, &sub_issuer).unwrap();
-    Pki {
-        root: root.der().clone(),
-        chain: vec![leaf.der().clone(), sub.der().clone()],
-        leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
-    }
+/// A V2G PKI: root CA → CPO sub-CA → SECC leaf (the library's, as the
+/// emulated charger uses it).
+fn make_pki(root_cn: &str) -> EmulatedV2gPki {
+    EmulatedV2gPki::generate_named(root_cn).unwrap()
 }
 
 /// A TLS SECC on loopback that serves one exchange; returns its address
@@ -581,7 +530,7 @@ fn tls_secc(
 #[test]
 fn v2gtp_over_tls13_exchanges_supported_app_protocol() {
     let pki = make_pki("V2G Root CA");
-    let server_cfg = secc_server_config(pki.chain.clone(), pki.leaf_key).unwrap();
+    let server_cfg = secc_server_config(pki.chain.clone(), pki.leaf_key.clone_key()).unwrap();
     let (addr, server) = tls_secc(server_cfg);
     let client_cfg = client_config(std::slice::from_ref(&pki.root)).unwrap();
     let mut ev = connect_tls(addr, client_cfg, T, Limits::default()).expect("TLS connect");
@@ -601,7 +550,8 @@ fn tls_refuses_an_secc_whose_chain_leads_elsewhere() {
     let client_cfg = client_config(std::slice::from_ref(&trusted.root)).unwrap();
 
     // A chain from another root.
-    let (addr, server) = tls_secc(secc_server_config(other.chain, other.leaf_key).unwrap());
+    let (addr, server) =
+        tls_secc(secc_server_config(other.chain, other.leaf_key.clone_key()).unwrap());
     let e = connect_tls(addr, client_cfg.clone(), T, Limits::default()).unwrap_err();
     assert!(
         matches!(&e, V2gTransportError::UntrustedSecc { peer, reason }
@@ -612,8 +562,9 @@ fn tls_refuses_an_secc_whose_chain_leads_elsewhere() {
     assert_eq!(server.join().unwrap(), None);
 
     // The right root, but the SECC leaves out its sub-CA: no path.
-    let (addr, server) =
-        tls_secc(secc_server_config(trusted.chain[..1].to_vec(), trusted.leaf_key).unwrap());
+    let (addr, server) = tls_secc(
+        secc_server_config(trusted.chain[..1].to_vec(), trusted.leaf_key.clone_key()).unwrap(),
+    );
     let e = connect_tls(addr, client_cfg, T, Limits::default()).unwrap_err();
     assert!(matches!(e, V2gTransportError::UntrustedSecc { .. }), "{e}");
     assert_eq!(server.join().unwrap(), None);
@@ -627,7 +578,7 @@ fn tls_client_offers_only_tls13() {
         .with_protocol_versions(&[&rustls::version::TLS12])
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(pki.chain, pki.leaf_key)
+        .with_single_cert(pki.chain, pki.leaf_key.clone_key())
         .unwrap();
     let (addr, server) = tls_secc(Arc::new(tls12_only));
     let client_cfg = client_config(std::slice::from_ref(&pki.root)).unwrap();
@@ -739,4 +690,145 @@ proptest! {
         prop_assert!(!failed);
         prop_assert_eq!(got, sent);
     }
+}
+
+// ------------------------------------------- the vehicle's Ethernet link
+
+/// The CCS vehicle's hardware link as its driver uses it: SDP multicast on
+/// the interface asking for TLS, the TCP connect to the link-local address
+/// offered on a worker thread, then TLS 1.3 (the non-blocking wrapper the
+/// driver uses) to an SECC whose chain leads to the root the rig names.
+/// Needs an IPv6 multicast interface; skipped with the reason where none.
+#[test]
+fn ethernet_link_discovers_connects_and_runs_tls13_or_skip() {
+    let candidates = link_local_interfaces();
+    let mut reasons = Vec::new();
+    for (name, address) in &candidates {
+        match ethernet_link_over(name, *address) {
+            Ok(()) => return println!("EthernetLink over {name}: ok"),
+            Err(e) => reasons.push(format!("{name}: {e}")),
+        }
+    }
+    println!(
+        "SKIPPED: the Ethernet link needs an IPv6 multicast interface; none worked ({})",
+        reasons.join("; ")
+    );
+}
+
+fn ethernet_link_over(interface: &str, address: Ipv6Addr) -> Result<(), String> {
+    use std::io::Write;
+    use v2x_hil::transport::v2g::link::{EthernetLink, LinkPoll, V2gLink};
+    use v2x_hil::transport::v2g::nb_tls::NonBlockingTls;
+    let pki = make_pki("V2G Root CA");
+    let scope = v2x_hil::transport::v2g::interface_index(interface).map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(std::net::SocketAddrV6::new(address, 0, 0, scope))
+        .map_err(|e| format!("TCP listen on {address}%{interface}: {e}"))?;
+    let tls_port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let offer = SeccOffer {
+        address,
+        tcp_port: None,
+        tls_port: Some(tls_port),
+    };
+    let mut sdp = SdpServer::bind(interface, 0, offer).map_err(|e| e.to_string())?;
+    let sdp_port = sdp.local_addr().map_err(|e| e.to_string())?.port();
+    let server_config = pki.server_config.clone();
+    let secc = thread::spawn(move || {
+        let start = Instant::now();
+        while sdp.answered() == 0 && start.elapsed() < T {
+            let _ = sdp.poll();
+            thread::sleep(Duration::from_millis(1));
+        }
+        let (tcp, peer) = listener.accept().unwrap();
+        tcp.set_nonblocking(true).unwrap();
+        let tls = rustls::ServerConnection::new(server_config).unwrap();
+        serve_one(V2gConnection::new(
+            Box::new(NonBlockingTls::new(tls, Box::new(tcp))),
+            format!("tls {peer}"),
+            Limits::default(),
+        ));
+    });
+    let policy = SdpRetryPolicy {
+        attempts: 20,
+        interval: Duration::from_millis(50),
+    };
+    let mut link = EthernetLink::new(interface, vec![pki.root.clone()]).with_sdp(sdp_port, policy);
+    assert_eq!(link.describe(), interface);
+    link.open(SdpRequest {
+        security: Security::Tls,
+        transport: Transport::Tcp,
+    });
+    let start = Instant::now();
+    let opened = loop {
+        match link.poll() {
+            LinkPoll::Opened(o) => break o,
+            LinkPoll::Failed { reason, .. } => return Err(reason),
+            LinkPoll::Pending if start.elapsed() > T => return Err("no outcome".into()),
+            LinkPoll::Pending => thread::sleep(Duration::from_millis(1)),
+        }
+    };
+    assert_eq!(opened.offer.security, Security::Tls);
+    assert_eq!(opened.offer.port, tls_port);
+    assert_eq!(
+        SdpResponse::decode(&opened.sdp_answer).unwrap(),
+        opened.offer
+    );
+    let config = client_config(&link.v2g_roots()).map_err(|e| e.to_string())?;
+    let tls = rustls::ClientConnection::new(
+        config,
+        rustls::pki_types::ServerName::IpAddress(opened.peer.ip().into()),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut stream = NonBlockingTls::new(tls, opened.stream);
+    stream.flush().map_err(|e| e.to_string())?;
+    let mut ev = V2gConnection::new(Box::new(stream), "tls SECC", Limits::default());
+    check_sap_res(&ev.exchange(&sap_req(), T).map_err(|e| e.to_string())?);
+    drop(ev);
+    secc.join().map_err(|_| "SECC thread panicked".to_string())
+}
+
+/// A vehicle that needs TLS (ISO 15118-20) refuses an SECC that offers
+/// only plain TCP, naming both, and never connects.
+#[test]
+fn ethernet_link_refuses_an_secc_without_tls() {
+    use v2x_hil::transport::v2g::link::{EthernetLink, LinkPoll, V2gLink};
+    let Some((interface, address)) = link_local_interfaces().into_iter().next() else {
+        return println!("SKIPPED: no interface has an IPv6 link-local address");
+    };
+    let offer = SeccOffer {
+        address,
+        tcp_port: Some(61_000),
+        tls_port: None,
+    };
+    let Ok(mut sdp) = SdpServer::bind(&interface, 0, offer) else {
+        return println!("SKIPPED: cannot listen for SDP on {interface}");
+    };
+    let sdp_port = sdp.local_addr().unwrap().port();
+    let policy = SdpRetryPolicy {
+        attempts: 20,
+        interval: Duration::from_millis(50),
+    };
+    let mut link = EthernetLink::new(&interface, Vec::new()).with_sdp(sdp_port, policy);
+    link.open(SdpRequest {
+        security: Security::Tls,
+        transport: Transport::Tcp,
+    });
+    let start = Instant::now();
+    let reason = loop {
+        let _ = sdp.poll();
+        match link.poll() {
+            LinkPoll::Failed { reason, sdp_answer } => {
+                assert!(sdp_answer.is_some());
+                break reason;
+            }
+            LinkPoll::Opened(_) => panic!("connected to an SECC without TLS"),
+            LinkPoll::Pending => {
+                assert!(start.elapsed() < T, "no outcome");
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+    };
+    assert_eq!(
+        reason,
+        "the SECC offers no TLS but the vehicle asked for TLS"
+    );
 }

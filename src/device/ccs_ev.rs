@@ -10,19 +10,22 @@
 //! harness: its SoC is counted from the EVSE's reported present voltage and
 //! current (ΔSoC = V·I·Δt / capacity, current into the vehicle positive).
 //!
-//! The link is the emulated rig's in-memory V2GTP network; the lock is held
-//! only over non-blocking work (the memory pipe never waits). On hardware
-//! (an Ethernet interface with a Green PHY modem: SLAC, SDP over UDP, TCP/TLS)
-//! nothing is built yet.
+//! The link ([`V2gLink`]) is the emulated rig's in-memory network or an
+//! Ethernet interface with a Green PHY modem (SDP over UDP, then TCP). SECC
+//! discovery and the TCP connect wait on wall time on hardware, so they run
+//! on the link's worker and the tick takes the outcome; -20 runs over TLS
+//! 1.3 ([`NonBlockingTls`]), the SECC's chain checked against the V2G roots
+//! the link trusts. The lock is held only over non-blocking work.
 
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic, SIMULATED_EPOCH_UNIX_S};
 use crate::model::VehicleSpec;
 use crate::protocol::iso15118::{header, rational, to_f64, DC_BPT_SERVICE};
-use crate::protocol::v2gtp::sdp::{SdpRequest, SdpResponse, Security, Transport};
+use crate::protocol::v2gtp::sdp::{SdpRequest, Security, Transport};
 use crate::protocol::v2gtp::{FrameSplitter, Limits};
-use crate::transport::v2g::{read_available, EmulatedV2gNet};
-use crate::transport::ws::MemoryStream;
+use crate::transport::v2g::link::{LinkPoll, Opened, V2gLink};
+use crate::transport::v2g::nb_tls::NonBlockingTls;
+use crate::transport::v2g::{client_config, read_available, Stream};
 use iso15118::evcc::{Close, Evcc, EvccConfig, Event};
 use iso15118::iso20::common::{DisplayParameters, Processing};
 use iso15118::iso20::{dc, messages as cm};
@@ -30,7 +33,7 @@ use iso15118::message::Message;
 use iso15118::session::Instant;
 use iso15118::{Protocol, Protocols};
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -41,6 +44,8 @@ pub const CYCLE: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Unplugged,
+    /// SDP request sent; waiting for the SECC's answer and the connection.
+    Discovering,
     /// `supportedAppProtocolReq` sent, waiting for the agreement.
     Handshake,
     SessionSetup,
@@ -82,7 +87,9 @@ pub struct V2gRecord {
 }
 
 struct Session {
-    stream: MemoryStream,
+    stream: Box<dyn Stream>,
+    /// Bytes the stream has not taken yet.
+    outbox: Vec<u8>,
     evcc: Evcc,
     awaiting: bool,
     /// The charger's bytes cut into V2GTP frames, so each response is
@@ -92,7 +99,7 @@ struct Session {
 }
 
 struct Shared {
-    net: EmulatedV2gNet,
+    link: Box<dyn V2gLink>,
     vehicle: VehicleSpec,
     session: Option<Session>,
     stage: Stage,
@@ -113,6 +120,27 @@ struct Shared {
     records: Vec<V2gRecord>,
 }
 
+impl Session {
+    /// Writes what the stream takes now; the rest waits for the next tick.
+    fn send_some(&mut self) -> std::io::Result<()> {
+        while !self.outbox.is_empty() {
+            match self.stream.write(&self.outbox) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.outbox.drain(..n);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match self.stream.flush() {
+            Err(e) if e.kind() != ErrorKind::WouldBlock => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -129,13 +157,13 @@ fn at(now: Duration) -> Instant {
 
 impl CcsEv {
     pub fn start(
-        net: EmulatedV2gNet,
+        link: Box<dyn V2gLink>,
         clock: Arc<dyn Clock>,
         vehicle: VehicleSpec,
         name: &str,
     ) -> Self {
         let shared = Arc::new(Mutex::new(Shared {
-            net,
+            link,
             vehicle,
             session: None,
             stage: Stage::Unplugged,
@@ -191,10 +219,23 @@ impl Shared {
         if self.silent {
             return;
         }
+        if self.stage == Stage::Discovering {
+            let outcome = self.link.poll();
+            self.on_link(now, outcome);
+        }
         let Some(mut s) = self.session.take() else {
             return;
         };
-        let (bytes, gone) = read_available(&mut s.stream);
+        let (bytes, ended) = read_available(&mut *s.stream);
+        if let Some(Some(e)) = &ended {
+            self.stop_cause.get_or_insert_with(|| {
+                format!(
+                    "the link to the charger failed ({}): {e}",
+                    self.link.describe()
+                )
+            });
+        }
+        let gone = ended.is_some();
         if !bytes.is_empty() {
             s.rx.push(&bytes);
             while let Some(Ok(frame)) = s.rx.next_message() {
@@ -260,18 +301,78 @@ impl Shared {
             }
         }
         let out = s.evcc.take_transmit();
-        if !out.is_empty() {
-            if s.awaiting && self.stage != Stage::Handshake {
-                let name = self.stage_request_name();
-                self.record(now, "tx", name, &out);
-            }
-            if s.stream.write_all(&out).is_err() {
-                self.stop_cause = Some("the connection to the charger broke".into());
-                self.stage = Stage::Ended;
-                return;
-            }
+        if !out.is_empty() && s.awaiting && self.stage != Stage::Handshake {
+            let name = self.stage_request_name();
+            self.record(now, "tx", name, &out);
+        }
+        s.outbox.extend_from_slice(&out);
+        if let Err(e) = s.send_some() {
+            self.stop_cause = Some(format!("the connection to the charger broke: {e}"));
+            self.stage = Stage::Ended;
+            return;
         }
         self.session = Some(s);
+    }
+
+    /// The link's outcome once discovery is under way: a session on the
+    /// connection (TLS wrapped when the SECC gave TLS), or the reason none.
+    fn on_link(&mut self, now: Duration, outcome: LinkPoll) {
+        match outcome {
+            LinkPoll::Pending => {}
+            LinkPoll::Failed { reason, sdp_answer } => {
+                if let Some(answer) = sdp_answer {
+                    self.record(now, "rx", "SECCDiscoveryRes", &answer);
+                }
+                self.stop_cause = Some(reason);
+                self.stage = Stage::Ended;
+            }
+            LinkPoll::Opened(o) => {
+                self.record(now, "rx", "SECCDiscoveryRes", &o.sdp_answer);
+                if let Err(reason) = self.open_session(now, o) {
+                    self.stop_cause = Some(reason);
+                    self.stage = Stage::Ended;
+                }
+            }
+        }
+    }
+
+    fn open_session(&mut self, now: Duration, o: Opened) -> Result<(), String> {
+        let tls = o.offer.security == Security::Tls;
+        let stream: Box<dyn Stream> = if tls {
+            let config = client_config(&self.link.v2g_roots()).map_err(|e| e.to_string())?;
+            let server = rustls::pki_types::ServerName::IpAddress(o.peer.ip().into());
+            let conn = rustls::ClientConnection::new(config, server)
+                .map_err(|e| format!("TLS with the SECC: {e}"))?;
+            Box::new(NonBlockingTls::new(conn, o.stream))
+        } else {
+            o.stream
+        };
+        let mut evcc = Evcc::new(EvccConfig {
+            protocols: Protocols::only(Protocol::Iso20),
+            security: if tls {
+                iso15118::session::Security::Tls
+            } else {
+                iso15118::session::Security::None
+            },
+            ..EvccConfig::default()
+        });
+        evcc.start(at(now)).map_err(|e| e.to_string())?;
+        let out = evcc.take_transmit();
+        self.record(now, "tx", "supportedAppProtocolReq", &out);
+        let mut session = Session {
+            stream,
+            outbox: out,
+            evcc,
+            awaiting: false,
+            rx: FrameSplitter::new(Limits::default()),
+            rx_frames: VecDeque::new(),
+        };
+        session
+            .send_some()
+            .map_err(|e| format!("cannot reach the charger: {e}"))?;
+        self.session = Some(session);
+        self.stage = Stage::Handshake;
+        Ok(())
     }
 
     fn record(&mut self, at: Duration, direction: &'static str, name: &str, bytes: &[u8]) {
@@ -390,7 +491,9 @@ impl Shared {
             S::ChargeLoop => "DC_ChargeLoopReq",
             S::WeldingDetection => "DC_WeldingDetectionReq",
             S::SessionStop => "SessionStopReq",
-            S::Unplugged | S::Handshake | S::Ready | S::Ended => "supportedAppProtocolReq",
+            S::Unplugged | S::Discovering | S::Handshake | S::Ready | S::Ended => {
+                "supportedAppProtocolReq"
+            }
         }
     }
 
@@ -588,7 +691,7 @@ impl Shared {
                 ev_termination_code: None,
                 ev_termination_explanation: None,
             })),
-            S::Unplugged | S::Handshake | S::Ended => None,
+            S::Unplugged | S::Discovering | S::Handshake | S::Ended => None,
         }
     }
 
@@ -598,51 +701,28 @@ impl Shared {
         ((self.soc - floor) * self.vehicle.capacity_kwh * 1000.0).max(0.0)
     }
 
+    /// Starts SECC discovery (ISO 15118-2 §7.10.1, the same in -20) asking
+    /// for TLS, which ISO 15118-20 requires (§7.7.3). A link that answers at
+    /// once (the emulated one) is taken now, so a missing SECC fails the
+    /// plug-in itself.
     fn plug(&mut self, now: Duration) -> Result<(), String> {
         self.unplug();
-        let mut evcc = Evcc::new(EvccConfig {
-            protocols: Protocols::only(Protocol::Iso20),
-            ..EvccConfig::default()
-        });
-        evcc.start(at(now)).map_err(|e| e.to_string())?;
-        // SECC discovery first (ISO 15118-2 §7.10.1, the same in -20): no
-        // TLS asked, as the emulated SECC offers none.
-        let sdp = SdpRequest {
-            security: Security::NoTls,
-            transport: Transport::Tcp,
-        }
-        .encode();
-        self.record(now, "tx", "SECCDiscoveryReq", &sdp);
-        let answer = self
-            .net
-            .discover(&sdp)
-            .ok_or("no SECC answered the SDP request")?;
-        self.record(now, "rx", "SECCDiscoveryRes", &answer);
-        let offer = SdpResponse::decode(&answer).map_err(|e| format!("SDP response: {e}"))?;
-        if offer.security != Security::NoTls || offer.transport != Transport::Tcp {
-            return Err(format!(
-                "the SECC offers {:?} over {:?}, not plain TCP",
-                offer.security, offer.transport
-            ));
-        }
-        let mut stream = self.net.connect();
-        let out = evcc.take_transmit();
-        self.record(now, "tx", "supportedAppProtocolReq", &out);
-        stream
-            .write_all(&out)
-            .map_err(|e| format!("cannot reach the charger: {e}"))?;
-        self.session = Some(Session {
-            stream,
-            evcc,
-            awaiting: false,
-            rx: FrameSplitter::new(Limits::default()),
-            rx_frames: VecDeque::new(),
-        });
-        self.stage = Stage::Handshake;
         self.peak_discharge_current_a = 0.0;
         self.charger_stopped = false;
         self.stop_cause = None;
-        Ok(())
+        let request = SdpRequest {
+            security: Security::Tls,
+            transport: Transport::Tcp,
+        };
+        self.record(now, "tx", "SECCDiscoveryReq", &request.encode());
+        self.link.open(request);
+        self.stage = Stage::Discovering;
+        let outcome = self.link.poll();
+        self.on_link(now, outcome);
+        match (&self.stage, &self.stop_cause) {
+            (Stage::Ended, Some(reason)) => Err(reason.clone()),
+            _ => Ok(()),
+        }
     }
 
     fn unplug(&mut self) {
@@ -661,7 +741,7 @@ impl EvSimulator for CcsEv {
         Ok(Identity {
             manufacturer: "v2x-hil".into(),
             model: format!("CCS EV simulator `{}` (ISO 15118-20 DC BPT)", self.name),
-            serial: "emulated V2GTP link".into(),
+            serial: self.shared().link.describe(),
             firmware: env!("CARGO_PKG_VERSION").into(),
         })
     }

@@ -17,8 +17,7 @@
 use crate::exec::clock::SIMULATED_EPOCH_UNIX_S;
 use crate::plant::{Agent, DcLimits, Plant};
 use crate::protocol::iso15118::{header, rational, to_f64, DC_BPT_SERVICE};
-use crate::transport::v2g::{read_available, EmulatedV2gNet};
-use crate::transport::ws::MemoryStream;
+use crate::transport::v2g::{read_available, EmulatedV2gNet, Stream};
 use iso15118::iso20::common::{Processing, ResponseCode};
 use iso15118::iso20::{dc, messages as cm};
 use iso15118::message::Message;
@@ -45,7 +44,7 @@ struct EvBpt {
 }
 
 struct Conn {
-    stream: MemoryStream,
+    stream: Box<dyn Stream>,
     secc: Secc,
     ev: EvBpt,
     contactor: bool,
@@ -79,7 +78,7 @@ impl CcsSeccAgent {
         }
     }
 
-    fn accept(&mut self, stream: MemoryStream, now: Instant) {
+    fn accept(&mut self, stream: Box<dyn Stream>, now: Instant) {
         self.sessions += 1;
         // Deterministic on the emulated rig, and never zero [V2G2-750].
         let id = 0x5632_4848_494c_0000u64 | self.sessions;
@@ -142,7 +141,8 @@ impl Agent for CcsSeccAgent {
         let view = DcView::of(plant);
         let (rating_w, max_current_a) = (self.rating_w, self.max_current_a);
         if let Some(c) = self.conn.as_mut() {
-            let (bytes, gone) = read_available(&mut c.stream);
+            let (bytes, ended) = read_available(&mut *c.stream);
+            let gone = ended.is_some();
             if !bytes.is_empty() && c.secc.handle_input(at, &bytes).is_err() {
                 c.closed = true;
             }

@@ -15,6 +15,7 @@ pub mod service;
 pub mod site;
 pub mod slcan_adapter;
 pub mod sunspec;
+pub mod v2g_pki;
 
 use crate::plant::Plant;
 use std::sync::{Arc, Mutex};

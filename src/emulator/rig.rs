@@ -28,6 +28,8 @@ pub enum EmulatorError {
     NoCharger,
     #[error("{0}")]
     Profile(String),
+    #[error("the emulated charger's TLS server: {0}")]
+    V2gTls(String),
 }
 
 impl From<ModelErrors> for EmulatorError {
@@ -149,8 +151,15 @@ impl EmulatedRig {
                 .map(|(_, d)| d.vehicle.unwrap_or_default()),
         };
         let plant = Arc::new(Mutex::new(plant));
-        let v2g_net = ccs_vehicle.map(|vehicle| {
-            let net = crate::transport::v2g::EmulatedV2gNet::new();
+        let v2g_net = ccs_vehicle
+            .map(|vehicle| {
+                // TLS 1.3 for ISO 15118-20 on a PKI made for this rig.
+                crate::emulator::v2g_pki::EmulatedV2gPki::generate().map(|pki| (vehicle, pki))
+            })
+            .transpose()
+            .map_err(EmulatorError::V2gTls)?;
+        let v2g_net = v2g_net.map(|(vehicle, pki)| {
+            let net = crate::transport::v2g::EmulatedV2gNet::with_tls(pki.server_config, pki.root);
             let mut p = lock_plant(&plant);
             p.attach_ev(battery_for(&vehicle));
             p.add_agent(Box::new(CcsSeccAgent::new(

@@ -1,11 +1,17 @@
 //! A CCS vehicle's V2G traffic as a packet capture (`v2g.pcapng`) Wireshark
 //! opens: each V2GTP frame in one TCP segment of one IPv6 connection from
-//! the vehicle (EVCC) to the charger's SECC, port 15118, after a three-way
-//! handshake, with real sequence numbers and checksums (LINKTYPE_IPV6 =
+//! the vehicle (EVCC) to the charger's SECC, at the port the SECC offered in
+//! its SDP response (15118 until one is seen), after a three-way handshake, with real sequence numbers and checksums (LINKTYPE_IPV6 =
 //! 229, <https://www.tcpdump.org/linktypes.html>). The emulated link has no
 //! addresses: the capture uses the link-local fe80::2 (vehicle) and fe80::1
 //! (charger) as a Green PHY link would.
+//!
+//! An ISO 15118-20 session runs inside TLS 1.3. The capture holds the V2GTP
+//! frames as they are inside the TLS records, as Wireshark shows a session
+//! it can decrypt; the TLS records themselves are not recorded (their keys
+//! are the session's own, never written).
 
+use crate::protocol::v2gtp::sdp::SdpResponse;
 use crate::transport::can::pcapng::{interface_block, packet_block, section_header_block};
 use std::io::Write;
 use std::net::Ipv6Addr;
@@ -13,7 +19,7 @@ use std::time::Duration;
 
 /// tcpdump LINKTYPE_IPV6: raw IPv6 packets.
 pub const LINKTYPE_IPV6: u16 = 229;
-/// The SECC's V2GTP port here; a real SECC announces its own in SDP.
+/// SDP's UDP port, and the SECC's V2GTP port until SDP names another.
 pub const SECC_PORT: u16 = 15118;
 /// The vehicle's ephemeral port (IANA dynamic range).
 pub const EVCC_PORT: u16 = 49152;
@@ -142,6 +148,8 @@ pub struct V2gCapture<W: Write> {
     /// Next sequence numbers: vehicle → charger, charger → vehicle.
     seq_evcc: u32,
     seq_secc: u32,
+    /// The V2GTP server's port, as the SDP response gave it.
+    secc_port: u16,
 }
 
 impl<W: Write> V2gCapture<W> {
@@ -152,6 +160,7 @@ impl<W: Write> V2gCapture<W> {
             started: false,
             seq_evcc: ISN_EVCC,
             seq_secc: ISN_SECC,
+            secc_port: SECC_PORT,
         }
     }
 
@@ -167,7 +176,7 @@ impl<W: Write> V2gCapture<W> {
                 EVCC_ADDR,
                 SECC_ADDR,
                 EVCC_PORT,
-                SECC_PORT,
+                self.secc_port,
                 self.seq_evcc,
                 self.seq_secc,
                 flags,
@@ -177,7 +186,7 @@ impl<W: Write> V2gCapture<W> {
             ipv6_tcp_packet(
                 SECC_ADDR,
                 EVCC_ADDR,
-                SECC_PORT,
+                self.secc_port,
                 EVCC_PORT,
                 self.seq_secc,
                 self.seq_evcc,
@@ -209,6 +218,9 @@ impl<W: Write> V2gCapture<W> {
             let packet = if from_evcc {
                 ipv6_udp_packet(EVCC_ADDR, ALL_NODES, EVCC_PORT, SECC_PORT, frame)
             } else {
+                if let (Ok(offer), false) = (SdpResponse::decode(frame), self.started) {
+                    self.secc_port = offer.port;
+                }
                 ipv6_udp_packet(SECC_ADDR, EVCC_ADDR, SECC_PORT, EVCC_PORT, frame)
             };
             self.out.write_all(&packet_block(at, &packet))?;

@@ -285,6 +285,11 @@ pub enum TransportSpec {
     SocketCan {
         interface: String,
     },
+    /// An Ethernet interface bound to a HomePlug Green PHY modem (`eth1`),
+    /// for a CCS vehicle's V2G link: SDP and V2GTP over IPv6 link-local.
+    Ethernet {
+        interface: String,
+    },
     /// An SLCAN (Lawicel) USB adapter on a serial port.
     Slcan {
         port: String,
@@ -522,6 +527,9 @@ pub struct DeviceSpec {
     pub vehicle: Option<VehicleSpec>,
     /// Only for a `ccs` ev_simulator: the V2G protocol it speaks.
     pub protocol: Option<EvProtocol>,
+    /// Only for a `ccs` ev_simulator on Ethernet: the PEM file of the V2G
+    /// root certificate(s) the vehicle trusts for the SECC's TLS chain.
+    pub v2g_root: Option<std::path::PathBuf>,
     /// Only for the charger: how its firmware is updated.
     pub firmware: Option<FirmwareSpec>,
     /// Only for the csms: what the central system offers the charger.

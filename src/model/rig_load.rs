@@ -58,6 +58,7 @@ struct RawDevice {
     emulation: Option<RawEmulation>,
     vehicle: Option<VehicleSpec>,
     protocol: Option<String>,
+    v2g_root: Option<String>,
     firmware: Option<RawFirmware>,
     csms: Option<super::rig_csms::RawCsms>,
 }
@@ -447,13 +448,25 @@ fn validate_device(
     });
     let ccs = d.role == Role::EvSimulator && d.driver == "ccs";
     if let (Some(t), true) = (&transport, ccs) {
-        if !matches!(t, TransportSpec::EmulatedTcp) {
+        if !matches!(
+            t,
+            TransportSpec::EmulatedTcp | TransportSpec::Ethernet { .. }
+        ) {
             c.invalid(
                 &format!("{key}.transport"),
-                "a ccs ev_simulator talks V2GTP over TCP; only the emulated link is built so far",
-                "use { emulated: tcp } (an Ethernet interface with a Green PHY modem is planned)",
+                "a ccs ev_simulator talks V2GTP over the Ethernet interface of a Green PHY modem",
+                "use { ethernet: eth1 } on hardware or { emulated: tcp } on the emulated rig",
             );
         }
+    } else if let Some(TransportSpec::Ethernet { .. }) = &transport {
+        c.invalid(
+            &format!("{key}.transport"),
+            format!(
+                "an Ethernet interface is a CCS vehicle's link, not {}'s",
+                d.role.with_article()
+            ),
+            TRANSPORT_FORMS,
+        );
     } else if let Some(t) = &transport {
         let can_role = d.role == Role::EvSimulator;
         if t.is_can() != can_role {
@@ -511,6 +524,7 @@ fn validate_device(
         (None, true) => Some(EvProtocol::default()),
         (None, false) => None,
     };
+    let v2g_root = check_v2g_root(c, key, ccs, transport.as_ref(), d.v2g_root, base);
     let firmware = d.firmware.and_then(|f| {
         let fk = format!("{key}.firmware");
         if d.role != Role::Charger {
@@ -603,8 +617,51 @@ fn validate_device(
             .vehicle
             .or((d.role == Role::EvSimulator).then(VehicleSpec::default)),
         protocol,
+        v2g_root,
         firmware,
     })
+}
+
+/// `v2g_root`: the V2G root certificate(s) a CCS vehicle on Ethernet trusts
+/// for the SECC's TLS 1.3 chain (ISO 15118-20 §7.7.3 makes TLS mandatory),
+/// so it is required there; the emulated rig trusts its own throwaway root.
+fn check_v2g_root(
+    c: &mut Checker,
+    key: &str,
+    ccs: bool,
+    transport: Option<&TransportSpec>,
+    v2g_root: Option<String>,
+    base: &Path,
+) -> Option<std::path::PathBuf> {
+    let rk = format!("{key}.v2g_root");
+    match (ccs, transport, v2g_root) {
+        (false, _, Some(_)) => {
+            c.invalid(
+                &rk,
+                "`v2g_root` is for a ccs ev_simulator",
+                "remove `v2g_root`",
+            );
+            None
+        }
+        (true, Some(TransportSpec::EmulatedTcp), Some(_)) => {
+            c.invalid(
+                &rk,
+                "the emulated rig's vehicle trusts the emulated charger's own V2G root",
+                "remove `v2g_root`, or use `transport: { ethernet: eth1 }`",
+            );
+            None
+        }
+        (true, Some(TransportSpec::Ethernet { .. }), None) => {
+            c.invalid(
+                key,
+                "an ISO 15118-20 vehicle needs the V2G root its SECC's TLS chain leads to",
+                "add `v2g_root: certs/v2g-root-ca.pem` (PEM, one or more root certificates)",
+            );
+            None
+        }
+        (_, _, Some(path)) => Some(base.join(path)),
+        _ => None,
+    }
 }
 
 /// `emulated_site:` belongs to an emulated site rig, and its numbers are

@@ -29,11 +29,12 @@ pub(crate) struct RawTransport {
     tcp: Option<String>,
     socketcan: Option<String>,
     slcan: Option<String>,
+    ethernet: Option<String>,
     baud: Option<u32>,
     bit_rate: Option<u32>,
 }
 
-pub(crate) const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }, and for CAN { emulated: can, bit_rate: 500000 }, { socketcan: can0 }, { slcan: /dev/ttyACM0, bit_rate: 500000 }";
+pub(crate) const TRANSPORT_FORMS: &str = "expected one of { emulated: serial, baud: 115200 }, { emulated: tcp }, { serial: /dev/ttyUSB0, baud: 115200 }, { tcp: \"192.0.2.10:5025\" }, and for CAN { emulated: can, bit_rate: 500000 }, { socketcan: can0 }, { slcan: /dev/ttyACM0, bit_rate: 500000 }, and for a CCS vehicle { ethernet: eth1 }";
 
 /// Classic CAN bit rates an SLCAN adapter can set (S0–S8, Lawicel CANUSB manual).
 pub const CAN_BIT_RATES: [u32; 9] = [
@@ -51,6 +52,7 @@ pub(crate) fn validate_transport(
         t.tcp.is_some(),
         t.socketcan.is_some(),
         t.slcan.is_some(),
+        t.ethernet.is_some(),
     ]
     .iter()
     .filter(|&&b| b)
@@ -58,7 +60,7 @@ pub(crate) fn validate_transport(
     if kinds != 1 {
         c.invalid(
             key,
-            "give exactly one of `emulated`, `serial`, `tcp`, `socketcan`, `slcan`",
+            "give exactly one of `emulated`, `serial`, `tcp`, `socketcan`, `slcan`, `ethernet`",
             TRANSPORT_FORMS,
         );
         return None;
@@ -140,6 +142,28 @@ pub(crate) fn validate_transport(
             return None;
         }
         return Some(TransportSpec::SocketCan {
+            interface: interface.clone(),
+        });
+    }
+    if let Some(interface) = &t.ethernet {
+        if t.baud.is_some() || t.bit_rate.is_some() {
+            c.invalid(
+                key,
+                "`baud` and `bit_rate` do not apply to an Ethernet interface",
+                "remove `baud` and `bit_rate`",
+            );
+            return None;
+        }
+        // IFNAMSIZ is 16 with its NUL (Linux if.h).
+        if interface.trim().is_empty() || interface.len() > 15 || interface.contains('/') {
+            c.invalid(
+                &format!("{key}.ethernet"),
+                format!("`{interface}` is not a network interface name"),
+                "expected the interface of the Green PHY modem, e.g. eth1 or enx00b0…",
+            );
+            return None;
+        }
+        return Some(TransportSpec::Ethernet {
             interface: interface.clone(),
         });
     }

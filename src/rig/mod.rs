@@ -67,6 +67,12 @@ pub enum ConnectError {
         #[source]
         source: std::io::Error,
     },
+    #[error("device `{device}`: {source}")]
+    V2g {
+        device: String,
+        #[source]
+        source: crate::transport::v2g::V2gTransportError,
+    },
     #[error("cannot write the CAN log {path}: {source}")]
     Log {
         path: std::path::PathBuf,
@@ -177,8 +183,8 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
         .map(|e| faults::Wiring::new(rig, e, options));
     for (name, spec) in rig.devices_in_order() {
         if spec.role == Role::EvSimulator && spec.driver == "ccs" {
-            let net = transports::open_v2g(name, spec, emulation.as_ref())?;
-            roles.add_ccs_ev(name, spec, net, &clock);
+            let link = transports::open_v2g(name, spec, emulation.as_ref())?;
+            roles.add_ccs_ev(name, spec, link, &clock);
         } else if spec.role == Role::EvSimulator {
             let mut bus = transports::open_can(name, spec, emulation.as_ref(), options)?;
             if let Some(w) = &wiring {

@@ -47,16 +47,16 @@ impl<'r> Roles<'r> {
         self.names.insert(name.to_string(), spec.role);
     }
 
-    /// A CCS EV simulator: plays ISO 15118-20 on its V2GTP link.
+    /// A CCS EV simulator: plays ISO 15118-20 on its V2G link.
     pub(super) fn add_ccs_ev(
         &mut self,
         name: &str,
         spec: &DeviceSpec,
-        net: crate::transport::v2g::EmulatedV2gNet,
+        link: Box<dyn crate::transport::v2g::link::V2gLink>,
         clock: &Arc<dyn Clock>,
     ) {
         let vehicle = spec.vehicle.unwrap_or_default();
-        let ev = device::ccs_ev::CcsEv::start(net, clock.clone(), vehicle, name);
+        let ev = device::ccs_ev::CcsEv::start(link, clock.clone(), vehicle, name);
         self.ev = Some(Named::<dyn device::EvSimulator>::new(
             label(name, spec),
             Box::new(ev),

@@ -33,6 +33,7 @@ pub fn describe_transport(t: &TransportSpec) -> String {
             format!("emulated CAN @ {} kbit/s", bit_rate / 1000)
         }
         TransportSpec::SocketCan { interface } => format!("socketcan {interface}"),
+        TransportSpec::Ethernet { interface } => format!("ethernet {interface}"),
         TransportSpec::Slcan { port, bit_rate, .. } => {
             format!("slcan {port} @ {} kbit/s", bit_rate / 1000)
         }
@@ -233,15 +234,29 @@ fn open_probe(
 }
 
 /// A CAN bus for the EV simulator, recorded to a candump log when asked.
-/// A CCS vehicle's V2GTP link: the emulated rig's in-memory network (the
-/// real one, an Ethernet interface with a Green PHY modem, is not built).
+/// A CCS vehicle's V2G link: the emulated rig's in-memory network, or an
+/// Ethernet interface with a Green PHY modem, trusting the rig's V2G root
+/// certificate(s) for the SECC's TLS chain.
 pub(super) fn open_v2g(
     name: &str,
     spec: &DeviceSpec,
     emulation: Option<&EmulatedRig>,
-) -> Result<crate::transport::v2g::EmulatedV2gNet, ConnectError> {
+) -> Result<Box<dyn crate::transport::v2g::link::V2gLink>, ConnectError> {
+    use crate::transport::v2g::link::{EmulatedLink, EthernetLink};
     match (&spec.transport, emulation.and_then(EmulatedRig::v2g_net)) {
-        (TransportSpec::EmulatedTcp, Some(net)) => Ok(net),
+        (TransportSpec::EmulatedTcp, Some(net)) => Ok(Box::new(EmulatedLink::new(net))),
+        (TransportSpec::Ethernet { interface }, _) => {
+            let v2g = |source| ConnectError::V2g {
+                device: name.to_string(),
+                source,
+            };
+            crate::transport::v2g::interface_index(interface).map_err(v2g)?;
+            let roots = match &spec.v2g_root {
+                Some(path) => crate::transport::v2g::load_certificates(path).map_err(v2g)?,
+                None => Vec::new(),
+            };
+            Ok(Box::new(EthernetLink::new(interface, roots)))
+        }
         (t, _) => Err(EmulatorError::NotEmulated {
             device: name.to_string(),
             transport: describe_transport(t),

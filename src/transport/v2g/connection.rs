@@ -273,7 +273,10 @@ fn tls_error(peer: &str, e: &rustls::Error) -> V2gTransportError {
     }
 }
 
-fn connect_socket(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, V2gTransportError> {
+pub(crate) fn connect_socket(
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<TcpStream, V2gTransportError> {
     let err = |source| V2gTransportError::Connect {
         addr: describe_addr(&addr),
         source,

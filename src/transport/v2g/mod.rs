@@ -29,6 +29,8 @@
 pub mod connection;
 pub mod discovery;
 pub mod emulated_net;
+pub mod link;
+pub mod nb_tls;
 pub mod tls;
 
 pub use crate::transport::ws::{memory_pipe, MemoryStream};
