@@ -4,7 +4,7 @@
 mod cli_common;
 
 use cli_common::{ok, v2x};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use v2x_hil::device::{EvCommand, EvLimitsUpdate, EvSimulator};
 use v2x_hil::model::load_rig_with;
@@ -338,4 +338,96 @@ fn a_vehicle_refuses_an_secc_without_tls() {
         .map(|m| m.name)
         .collect();
     assert_eq!(names, ["SECCDiscoveryReq", "SECCDiscoveryRes"]);
+}
+
+/// `rig` (a shipped rig file) with its vehicle swapped for the CCS rig's,
+/// written into `dir`; `limits` replaces the vehicle's current limits.
+fn with_ccs_vehicle(rig: &str, dir: &Path, limits: Option<(f64, f64)>) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ccs = std::fs::read_to_string(root.join(RIG)).unwrap();
+    // The `ev:` device block: from its key to the next two-space key.
+    let block = |text: &str| {
+        let start = text.find("\n  ev:\n").expect("an `ev` device") + 1;
+        let mut end = start;
+        for line in text[start..].split_inclusive('\n').skip(1) {
+            if line.starts_with("  ") && !line.starts_with("   ") {
+                break;
+            }
+            end += line.len();
+        }
+        (start, end + "  ev:\n".len())
+    };
+    let (a, b) = block(&ccs);
+    let mut vehicle = ccs[a..b].to_string();
+    if let Some((charge_a, discharge_a)) = limits {
+        vehicle = vehicle
+            .replace(
+                "max_charge_current_a: 125",
+                &format!("max_charge_current_a: {charge_a}"),
+            )
+            .replace(
+                "max_discharge_current_a: 40",
+                &format!("max_discharge_current_a: {discharge_a}"),
+            );
+    }
+    let text = std::fs::read_to_string(root.join(rig)).unwrap();
+    let (a, b) = block(&text);
+    let out = dir.join(Path::new(rig).file_name().unwrap());
+    std::fs::write(&out, format!("{}{vehicle}{}", &text[..a], &text[b..])).unwrap();
+    out
+}
+
+/// The rest of the shipped lab plans with a CCS vehicle, each on its own
+/// rig with the vehicle swapped (the faults plan aside: its faults are on
+/// the CHAdeMO CAN bus).
+#[test]
+fn the_other_lab_plans_pass_with_a_ccs_vehicle() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        ("test-plans/trip-ieee1547.yaml", RIG.to_string()),
+        ("test-plans/firmware-update.yaml", RIG.to_string()),
+        (
+            "test-plans/v2g-vehicle-limits.yaml",
+            // rigs/emulated-low-limit-ev.yaml's limits: 10 A charge, 12 A discharge.
+            with_ccs_vehicle(
+                "rigs/emulated-low-limit-ev.yaml",
+                dir.path(),
+                Some((10.0, 12.0)),
+            )
+            .display()
+            .to_string(),
+        ),
+        (
+            "test-plans/v2g-dispatch-ocpp.yaml",
+            with_ccs_vehicle("rigs/emulated-ocpp.yaml", dir.path(), None)
+                .display()
+                .to_string(),
+        ),
+        (
+            "test-plans/v2x-setpoint-ocpp21.yaml",
+            with_ccs_vehicle("rigs/emulated-ocpp21.yaml", dir.path(), None)
+                .display()
+                .to_string(),
+        ),
+    ];
+    for (plan, rig) in runs {
+        let rig_text = std::fs::read_to_string(&rig)
+            .or_else(|_| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rig)))
+            .unwrap();
+        assert!(rig_text.contains("driver: ccs"), "{rig}");
+        let out = v2x(&["run", plan, "--rig", &rig, "--json"]);
+        ok(&out);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let tests = doc["tests"].as_array().unwrap();
+        assert!(!tests.is_empty(), "{plan}");
+        assert!(
+            tests.iter().all(|t| t["verdict"] == "pass"),
+            "{plan} on {rig}: {doc}"
+        );
+    }
+}
+
+#[test]
+fn ride_through_passes_with_a_ccs_vehicle() {
+    run_plan("test-plans/ride-through-ieee1547.yaml");
 }
