@@ -39,6 +39,16 @@ pub struct EmulateArgs {
     /// `v2x-hil run` plays. Needs `emulation.ocpp` on the rig's charger.
     #[arg(long, value_name = "URL")]
     pub csms: Option<String>,
+    /// Serve the emulated charger's ISO 15118 SECC (SDP on UDP 15118, V2GTP
+    /// over TCP and TLS 1.3) on this network interface, for a CCS vehicle
+    /// on that link (a rig with `transport: { ethernet: IFACE }`). Needs a
+    /// `ccs` ev_simulator in the rig.
+    #[arg(long, value_name = "IFACE")]
+    pub v2g_interface: Option<String>,
+    /// Write the emulated SECC's V2G root certificate (PEM) here, for the
+    /// vehicle's `v2g_root`. It is made fresh for each `emulate`.
+    #[arg(long, value_name = "FILE", requires = "v2g_interface")]
+    pub v2g_root: Option<PathBuf>,
 }
 
 type Factory = Arc<dyn Fn() -> Box<dyn Instrument> + Send + Sync>;
@@ -108,6 +118,13 @@ async fn serve_all(
                     "  {name:<10} {:<20} not served: the harness plays it; give --csms ws://HOST:PORT/ocpp/ID to make the charger dial it",
                     "OCPP central system"
                 ),
+            }
+            continue;
+        }
+        if spec.role == Role::EvSimulator && spec.driver == "ccs" {
+            if let Err(e) = serve_ccs(name, &args, &emulated) {
+                output::error(&format!("cannot serve the SECC for `{name}`: {e}"));
+                return ExitCode::Aborted;
             }
             continue;
         }
@@ -195,6 +212,33 @@ async fn serve_all(
         t.abort();
     }
     ExitCode::Pass
+}
+
+/// The charger's SECC for a CCS vehicle: on the interface asked for, its
+/// V2G root written where asked; otherwise said how to serve it.
+fn serve_ccs(name: &str, args: &EmulateArgs, emulated: &EmulatedRig) -> Result<(), String> {
+    let what = "ISO 15118 SECC";
+    let (Some(interface), Some(net)) = (&args.v2g_interface, emulated.v2g_net()) else {
+        println!(
+            "  {name:<10} {what:<20} not served: give --v2g-interface IFACE to serve it on a network interface"
+        );
+        return Ok(());
+    };
+    let at = crate::emulator::serve_v2g::serve_secc(net.clone(), interface, None)
+        .map_err(|e| e.to_string())?;
+    if let (Some(path), Some(root)) = (&args.v2g_root, net.v2g_root()) {
+        std::fs::write(path, crate::emulator::v2g_pki::pem("CERTIFICATE", &root))
+            .map_err(|e| format!("cannot write the V2G root to {}: {e}", path.display()))?;
+    }
+    let tls = at
+        .tls_port
+        .map(|p| format!("TLS [{}%{interface}]:{p}, ", at.address))
+        .unwrap_or_default();
+    println!(
+        "  {name:<10} {what:<20} ethernet {interface}: SDP on UDP {}, {tls}TCP [{}%{interface}]:{}",
+        at.sdp_port, at.address, at.tcp_port
+    );
+    Ok(())
 }
 
 /// The charger's CHAdeMO bus behind an emulated SLCAN adapter on a

@@ -148,7 +148,16 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 pub struct CcsEv {
     shared: Arc<Mutex<Shared>>,
     _cadence: Periodic,
+    clock: Arc<dyn Clock>,
     name: String,
+}
+
+/// The longest a plug-in waits for discovery and the connection: the SDP
+/// retry policy's whole schedule, the TCP connect, and a margin.
+fn discovery_deadline() -> Duration {
+    crate::transport::v2g::SdpRetryPolicy::ISO15118.total()
+        + crate::transport::v2g::link::CONNECT_TIMEOUT
+        + Duration::from_secs(1)
 }
 
 fn at(now: Duration) -> Instant {
@@ -182,7 +191,7 @@ impl CcsEv {
             records: Vec::new(),
         }));
         let state = shared.clone();
-        let cadence = clock.every(
+        let cadence = clock.clone().every(
             Duration::ZERO,
             CYCLE,
             Box::new(move |now| lock(&state).tick(now)),
@@ -190,6 +199,7 @@ impl CcsEv {
         CcsEv {
             shared,
             _cadence: cadence,
+            clock,
             name: name.to_string(),
         }
     }
@@ -747,13 +757,37 @@ impl EvSimulator for CcsEv {
     }
 
     fn command(&mut self, command: EvCommand) -> Result<(), DeviceError> {
+        let unresponsive = |detail| DeviceError::Unresponsive {
+            device: self.name.clone(),
+            detail,
+        };
+        if command == EvCommand::Plug {
+            let now = self.shared().last_tick.unwrap_or_default();
+            self.shared().plug(now).map_err(unresponsive)?;
+            // On hardware discovery waits on the network: the cadence takes
+            // its outcome; the lock is free meanwhile.
+            let started = self.clock.now();
+            loop {
+                let s = self.shared();
+                match (s.stage, &s.stop_cause) {
+                    (Stage::Discovering, _) => {}
+                    (Stage::Ended, Some(reason)) => return Err(unresponsive(reason.clone())),
+                    _ => return Ok(()),
+                }
+                drop(s);
+                if self.clock.now().saturating_sub(started) > discovery_deadline() {
+                    return Err(unresponsive(format!(
+                        "no SECC found on {} within {:?}",
+                        self.shared().link.describe(),
+                        discovery_deadline()
+                    )));
+                }
+                self.clock.sleep(CYCLE);
+            }
+        }
         let mut s = self.shared();
-        let now = s.last_tick.unwrap_or_default();
         match command {
-            EvCommand::Plug => s.plug(now).map_err(|detail| DeviceError::Unresponsive {
-                device: self.name.clone(),
-                detail,
-            })?,
+            EvCommand::Plug => {}
             EvCommand::StartCharge { current_a } => {
                 let max = s.vehicle.max_charge_current_a;
                 s.intent = Some(Intent::Charge {

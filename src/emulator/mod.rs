@@ -11,6 +11,7 @@ pub mod ocpp;
 pub mod rig;
 pub mod scpi;
 pub mod serve;
+pub mod serve_v2g;
 pub mod service;
 pub mod site;
 pub mod slcan_adapter;

@@ -140,6 +140,30 @@ pub fn interface_index(interface: &str) -> Result<u32, V2gTransportError> {
     Ok(index)
 }
 
+/// The IPv6 link-local address of `interface` (from /proc/net/if_inet6:
+/// address, index, prefix length, scope 0x20 = link, flags, name), where an
+/// SECC serves and which its SDP response names.
+pub fn link_local_address(interface: &str) -> Result<Ipv6Addr, V2gTransportError> {
+    let err = |reason: String| V2gTransportError::Interface {
+        interface: interface.to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string("/proc/net/if_inet6")
+        .map_err(|e| err(format!("cannot list IPv6 addresses: {e}")))?;
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match f.as_slice() {
+                [addr, _, _, "20", _, name] if *name == interface => {
+                    u128::from_str_radix(addr, 16).ok().map(Ipv6Addr::from)
+                }
+                _ => None,
+            }
+        })
+        .next()
+        .ok_or_else(|| err("it has no IPv6 link-local (fe80::) address".into()))
+}
+
 /// The name of the interface with this index (scope id), if there is one.
 pub fn interface_name(index: u32) -> Option<String> {
     if index == 0 {

@@ -30,10 +30,14 @@ struct SeccTls {
     root: CertificateDer<'static>,
 }
 
+/// A connection the SECC has not taken yet, and whether it is to its TLS
+/// server.
+type Pending = (Box<dyn Stream>, bool);
+
 /// The in-memory network; clones share it.
 #[derive(Clone, Default)]
 pub struct EmulatedV2gNet {
-    pending: Arc<Mutex<VecDeque<(MemoryStream, bool)>>>,
+    pending: Arc<Mutex<VecDeque<Pending>>>,
     tls: Option<SeccTls>,
 }
 
@@ -61,12 +65,19 @@ impl EmulatedV2gNet {
     /// SDP offered). The vehicle wraps its end in TLS for the TLS port.
     pub fn connect(&self, port: u16) -> MemoryStream {
         let (client, server) = memory_pipe();
-        let tls = self.tls.is_some() && port == EMULATED_TLS_PORT;
+        self.arrived(Box::new(server), port == EMULATED_TLS_PORT);
+        client
+    }
+
+    /// A connection from outside (a real vehicle on the interface `emulate`
+    /// serves), to the TLS server if `tls`; the SECC takes it on its next
+    /// wake.
+    pub fn arrived(&self, stream: Box<dyn Stream>, tls: bool) {
+        let tls = tls && self.tls.is_some();
         self.pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push_back((server, tls));
-        client
+            .push_back((stream, tls));
     }
 
     /// SECC discovery on the emulated link (ISO 15118-2 §7.10.1): the
@@ -93,12 +104,12 @@ impl EmulatedV2gNet {
             .pop_front()?;
         match (&self.tls, tls) {
             (Some(t), true) => match rustls::ServerConnection::new(t.server.clone()) {
-                Ok(conn) => Some(Box::new(NonBlockingTls::new(conn, Box::new(stream)))),
+                Ok(conn) => Some(Box::new(NonBlockingTls::new(conn, stream))),
                 // A server config that cannot start a connection: the
                 // vehicle sees its connection closed.
                 Err(_) => None,
             },
-            _ => Some(Box::new(stream)),
+            _ => Some(stream),
         }
     }
 }

@@ -36,8 +36,8 @@ pub mod tls;
 pub use crate::transport::ws::{memory_pipe, MemoryStream};
 pub use connection::{connect_tcp, connect_tls, emulated_link, Stream, V2gConnection};
 pub use discovery::{
-    answer_sdp, describe_addr, interface_index, interface_name, SdpClient, SdpPoll, SdpRetryPolicy,
-    SdpSchedule, SdpServer, SdpStep, SeccOffer,
+    answer_sdp, describe_addr, interface_index, interface_name, link_local_address, SdpClient,
+    SdpPoll, SdpRetryPolicy, SdpSchedule, SdpServer, SdpStep, SeccOffer,
 };
 pub use emulated_net::{read_available, EmulatedV2gNet};
 pub use tls::{client_config, load_certificates, secc_server_config};
