@@ -1,6 +1,9 @@
 //! python-can's `CanutilsLogReader` (an independent reader of the candump log
-//! format) must read our log back to the same frames. Skipped, saying so,
-//! where python3 or python-can is not installed (.ci/python-requirements.txt).
+//! format) must read our log back to the same frames. Needs python3 with
+//! python-can (.ci/python-requirements.txt): without it the test skips
+//! through `common::skip`, which fails it under CI=true.
+
+mod common;
 
 use std::process::Command;
 use std::time::Duration;
@@ -40,16 +43,14 @@ fn python_can_reads_our_log() {
     drop(w);
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/read_candump.py");
-    let out = match Command::new("python3").arg(script).arg(&path).output() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("python_can_reads_our_log: skipped: python3 cannot be run ({e})");
-            return;
-        }
+    let test = "python_can_reads_our_log";
+    let Some(python) = common::python(test, &["can"]) else {
+        return;
     };
+    let out = Command::new(&python).arg(script).arg(&path).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.code() == Some(3) {
-        eprintln!("python_can_reads_our_log: {}", stdout.trim());
+        common::skip(test, stdout.trim());
         return;
     }
     assert!(

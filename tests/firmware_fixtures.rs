@@ -1,6 +1,9 @@
 //! The committed firmware fixtures: reproducible from the generator, listed
 //! in SHA256SUMS, small, signed with the test key, and readable by OpenSSL
-//! and binutils where those are installed.
+//! and binutils. Without coreutils, OpenSSL or binutils the tests that run
+//! them skip through `common::skip`, which fails them under CI=true.
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -9,7 +12,7 @@ use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
 use v2x_hil::firmware::verify::EMULATED_CHARGER_APP_START;
 use v2x_hil::firmware::{
-    check_image, read_image, sha256_hex, synthetic, verify, ImageFile, MemoryMap, ReadOptions,
+    check_image, read_image, sha256_hex, synthetic, verify, Check, ImageFile, MemoryMap, ReadOptions,
     SigningPublicKey, VerifyPolicy,
 };
 
@@ -59,21 +62,42 @@ fn sha256sums_check() {
     assert_eq!(listed.len(), 5);
 }
 
+/// coreutils' own `sha256sum -c`: a check independent of our SHA-256, which
+/// must also refuse a list naming a digest that is not the file's.
 #[test]
-fn coreutils_sha256sum_accepts_the_list_when_installed() {
-    let Ok(out) = Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(DIR)
-        .output()
-    else {
-        eprintln!("SKIPPED: sha256sum is not installed");
+fn coreutils_sha256sum_accepts_the_list() {
+    let test = "coreutils_sha256sum_accepts_the_list";
+    let Some(out) = common::run_tool(
+        test,
+        Command::new("sha256sum")
+            .args(["-c", "--strict", "SHA256SUMS"])
+            .current_dir(DIR),
+    ) else {
         return;
     };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(stdout.matches(": OK").count(), 5, "{stdout}");
+    // The tampered image under the good image's digest is refused.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(DIR).join("v2x-charger-1.1.0-tampered.elf"),
+        dir.path().join("v2x-charger-1.1.0.elf"),
+    )
+    .unwrap();
+    let sums = std::fs::read_to_string(Path::new(DIR).join("SHA256SUMS")).unwrap();
+    let line = sums
+        .lines()
+        .find(|l| l.ends_with("  v2x-charger-1.1.0.elf"))
+        .unwrap();
+    std::fs::write(dir.path().join("SHA256SUMS"), format!("{line}\n")).unwrap();
+    let out = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
 }
 
 #[test]
@@ -111,19 +135,10 @@ fn fixtures_carry_the_versions_their_names_say() {
     }
 }
 
-fn openssl() -> Option<()> {
-    match Command::new("openssl").arg("version").output() {
-        Ok(o) if o.status.success() => Some(()),
-        _ => {
-            eprintln!("SKIPPED: openssl is not installed; OpenSSL interop not checked");
-            None
-        }
-    }
-}
-
 #[test]
 fn openssl_accepts_our_signatures_and_rejects_the_tampered_image() {
-    if openssl().is_none() {
+    let test = "openssl_accepts_our_signatures_and_rejects_the_tampered_image";
+    if !common::tool(test, "openssl", &["version"]) {
         return;
     }
     for name in [
@@ -147,7 +162,7 @@ fn openssl_accepts_our_signatures_and_rejects_the_tampered_image() {
 
 #[test]
 fn openssl_signatures_verify_with_our_code() {
-    if openssl().is_none() {
+    if !common::tool("openssl_signatures_verify_with_our_code", "openssl", &["version"]) {
         return;
     }
     let image = format!("{DIR}/v2x-charger-1.1.0.hex");
@@ -173,18 +188,23 @@ fn openssl_signatures_verify_with_our_code() {
 fn binutils_objcopy_reads_our_hex_as_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let out_bin = dir.path().join("out.bin");
-    let run = Command::new("objcopy")
-        .args(["-I", "ihex", "-O", "binary"])
-        .arg(format!("{DIR}/v2x-charger-1.0.0.hex"))
-        .arg(&out_bin)
-        .output();
-    match run {
-        Ok(o) if o.status.success() => {}
-        _ => {
-            eprintln!("SKIPPED: binutils objcopy is not installed");
-            return;
-        }
-    }
+    // Not installed: a skip (a failure under CI). Installed but refusing
+    // our Intel HEX: a failure everywhere.
+    let Some(out) = common::run_tool(
+        "binutils_objcopy_reads_our_hex_as_the_same_bytes",
+        Command::new("objcopy")
+            .args(["-I", "ihex", "-O", "binary"])
+            .arg(format!("{DIR}/v2x-charger-1.0.0.hex"))
+            .arg(&out_bin),
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "objcopy refused our Intel HEX ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         std::fs::read(out_bin).unwrap(),
         std::fs::read(format!("{DIR}/v2x-charger-1.0.0.bin")).unwrap()
@@ -202,7 +222,9 @@ fn synthetic_512_kib_image_is_valid_and_fits_the_emulated_charger() {
     };
     let policy = VerifyPolicy {
         memory_map: MemoryMap::emulated_charger(),
-        expect_sha256: Some(sha256_hex(&bytes)),
+        // Pinned, not computed from the same bytes: coreutils' sha256sum of
+        // the image this generator made when the digest was written down.
+        expect_sha256: Some(SYNTHETIC_2_0_0_512K_SHA256.into()),
         signing_key: None,
         read: ReadOptions {
             format: None,
@@ -212,4 +234,38 @@ fn synthetic_512_kib_image_is_valid_and_fits_the_emulated_charger() {
     let v = verify(&file, &policy).unwrap();
     assert_eq!(v.header().unwrap().version, "2.0.0");
     assert_eq!(v.image().total_size(), 512 * 1024);
+    assert_eq!(v.sha256_hex(), SYNTHETIC_2_0_0_512K_SHA256);
+    // One digit off: the SHA-256 check refuses it.
+    let mut wrong = SYNTHETIC_2_0_0_512K_SHA256.to_string();
+    wrong.replace_range(63.., if wrong.ends_with('0') { "1" } else { "0" });
+    let e = verify(
+        &file,
+        &VerifyPolicy {
+            expect_sha256: Some(wrong),
+            ..policy
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.check(), Check::Sha256, "{e}");
+}
+
+/// `sha256sum` of `synthetic("2.0.0", 512 * 1024)` written to a file.
+const SYNTHETIC_2_0_0_512K_SHA256: &str =
+    "2ff34ed7c7950382a9841c39604c9ece9d4180f7c8e37ad8c0946fb33af6f57c";
+
+/// The pinned digest is coreutils' too, not only our SHA-256's.
+#[test]
+fn coreutils_sha256sum_agrees_with_the_pinned_synthetic_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synthetic-2.0.0.bin");
+    std::fs::write(&path, synthetic("2.0.0", 512 * 1024).unwrap()).unwrap();
+    let Some(out) = common::run_tool(
+        "coreutils_sha256sum_agrees_with_the_pinned_synthetic_digest",
+        Command::new("sha256sum").arg(&path),
+    ) else {
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.split_whitespace().next(), Some(SYNTHETIC_2_0_0_512K_SHA256));
 }

@@ -3,6 +3,8 @@
 //! leaves the charger in its bootloader and the same update run again
 //! completes; refused images never reach the wire (exit 2).
 
+mod common;
+
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::Command;
@@ -181,12 +183,16 @@ fn a_plan_flash_step_records_the_version_read_back() {
 
 #[test]
 fn flashing_through_a_probe_with_none_attached_says_so_with_exit_3() {
+    let test = "flashing_through_a_probe_with_none_attached_says_so_with_exit_3";
     if !cfg!(feature = "probe-rs") {
-        println!("skipped: built without the probe-rs feature");
+        common::expected_skip(test, "built without the probe-rs feature");
         return;
     }
     if !v2x_hil_has_no_probe() {
-        println!("hardware attached: this test is for machines without a debug probe");
+        common::expected_skip(
+            test,
+            "a debug probe is attached: this test is for machines without one",
+        );
         return;
     }
     let out = v2x(&[

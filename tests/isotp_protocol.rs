@@ -1,6 +1,6 @@
 //! ISO 15765-2 state machines: byte layouts (ISO 15765-2:2016 Table 9 and
 //! the frames of pylessard/python-can-isotp `test/test_transport_layer.py`),
-//! flow control, timers, round trips and a never-panics fuzz.
+//! flow control, timers, round trips and a fuzz loop whose results are checked.
 
 use std::time::Duration;
 use v2x_hil::protocol::isotp::*;
@@ -448,15 +448,20 @@ fn random_round_trips() {
     }
 }
 
+/// Random frames into a receiver and a busy sender: a message completes
+/// only when it fits the receiver's limit and is never empty, the receiver
+/// answers only on its own id and completes nothing it refuses as too long,
+/// and the sender only ever sends on its own id, at most 8 bytes a frame.
 #[test]
-fn never_panics_on_random_frames() {
+fn random_frames_complete_only_what_fits() {
     let mut rng = XorShift(0xDEAD_BEEF_CAFE_F00D);
     let mut c = cfg();
     c.max_receive_len = 300;
     c.block_size = 3;
     let mut r = Receiver::new(c.reversed());
-    let mut s = Sender::new(c);
+    let mut s = Sender::new(c.clone());
     let mut now = Duration::ZERO;
+    let mut completed = 0;
     for i in 0..200_000u64 {
         now += Duration::from_micros(rng.below(3000));
         let n = rng.below(9) as usize;
@@ -467,12 +472,28 @@ fn never_panics_on_random_frames() {
         }
         let id = if rng.below(8) == 0 { RX } else { TX };
         let f = frame(id, &d);
-        let _ = r.on_frame(now, &f);
+        let ev = r.on_frame(now, &f);
+        if let Some(m) = &ev.completed {
+            assert!(!m.is_empty() && m.len() <= 300, "{} bytes", m.len());
+            completed += 1;
+        }
+        if let Some(IsoTpError::IncomingTooLong { len, max }) = ev.error {
+            assert!(len > max && ev.completed.is_none(), "{len} > {max}");
+        }
+        if let Some(fc) = &ev.flow_control {
+            assert_eq!(fc.id(), RX, "the receiver answers on its own id");
+        }
         let _ = r.check_timeout(now);
         if !s.is_busy() {
             let _ = s.start(&payload(1 + (i % 200) as usize));
         }
         let _ = s.on_flow_control(now, &frame(RX, &d));
-        let _ = s.poll(now);
+        if let Ok(step) = s.poll(now) {
+            for f in &step.frames {
+                assert_eq!(f.id(), TX, "the sender sends on its own id");
+                assert!(f.data().len() <= 8);
+            }
+        }
     }
+    assert!(completed > 100, "{completed} messages completed");
 }

@@ -7,10 +7,11 @@
 //! run is on the wall clock.
 //!
 //! Needs python3 with `ocpp` and `websockets` (.ci/python-requirements.txt).
-//! Without them each test says plainly that it skipped — unless CI=true or
-//! V2X_HIL_REQUIRE_PYTHON_INTEROP=1, where a missing module fails it.
+//! Without them each test skips through `common::skip`, which fails it
+//! under CI=true.
 
 mod cli_common;
+mod common;
 use cli_common::{root, Emulate};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -22,40 +23,9 @@ const STATION: &str = "PY-CP-0001";
 const PASSWORD: &str = "interop-test-secret";
 const PASSWORD_ENV: &str = "V2X_HIL_CSMS_PASSWORD";
 
-fn python_required() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
-        || std::env::var("V2X_HIL_REQUIRE_PYTHON_INTEROP").is_ok_and(|v| v == "1")
-}
-
-fn python_with_ocpp() -> Result<String, String> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    match Command::new(&python)
-        .args(["-c", "import ocpp.v201, websockets"])
-        .output()
-    {
-        Err(e) => Err(format!("{python} not runnable: {e}")),
-        Ok(o) if !o.status.success() => Err(format!(
-            "ocpp/websockets are not installed for {python} (pip install -r .ci/python-requirements.txt): {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Ok(_) => Ok(python),
-    }
-}
-
-/// The Python to run, or `None` after saying the test is skipped; panics
-/// instead where the interop test is required (CI).
+/// The Python to run, or `None` after recording the skip (a failure under CI).
 fn python_or_skip(test: &str) -> Option<String> {
-    match python_with_ocpp() {
-        Ok(p) => Some(p),
-        Err(why) if python_required() => {
-            panic!("{test}: {why} (required: CI=true or V2X_HIL_REQUIRE_PYTHON_INTEROP=1)")
-        }
-        Err(why) => {
-            println!("SKIPPED {test}: {why}");
-            eprintln!("SKIPPED {test}: {why}");
-            None
-        }
-    }
+    common::python(test, &["ocpp.v201", "websockets"])
 }
 
 /// A child process killed when dropped (a failed assertion leaves nothing running).

@@ -1,14 +1,21 @@
 //! Tools people already use read the report: junitparser (what CI test
 //! reporters build on) reads junit.xml with the failed test as a failure,
 //! and html5lib parses report.html strictly (no parse error) with its plots
-//! as inline SVG and nothing fetched from elsewhere. Skipped, saying so,
-//! where python3 or the modules are missing (.ci/python-requirements.txt).
+//! as inline SVG and nothing fetched from elsewhere. Needs python3 with
+//! both modules (.ci/python-requirements.txt): without them the test skips
+//! through `common::skip`, which fails it under CI=true.
+
+mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
 #[test]
 fn junitparser_and_html5lib_read_the_report() {
+    let test = "junitparser_and_html5lib_read_the_report";
+    let Some(python) = common::python(test, &["junitparser", "html5lib"]) else {
+        return;
+    };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
@@ -32,21 +39,15 @@ fn junitparser_and_html5lib_read_the_report() {
         String::from_utf8_lossy(&out.stderr)
     );
     let script = root.join("tests/python/read_report.py");
-    let py = match Command::new("python3")
+    let py = Command::new(&python)
         .arg(script)
         .arg(run.join("junit.xml"))
         .arg(run.join("report.html"))
         .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("skipped: python3 cannot be run ({e})");
-            return;
-        }
-    };
+        .unwrap();
     let stdout = String::from_utf8_lossy(&py.stdout);
     if py.status.code() == Some(3) {
-        eprintln!("{}", stdout.trim());
+        common::skip(test, stdout.trim());
         return;
     }
     assert!(

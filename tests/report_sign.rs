@@ -8,6 +8,7 @@ use std::process::Command;
 use v2x_hil::report::sign::{pae, verify_dir, ENVELOPE_FILE, PAYLOAD_TYPE};
 
 mod cli_common;
+mod common;
 use cli_common::{report_verify, v2x};
 
 fn signed_run(dir: &Path) -> PathBuf {
@@ -111,8 +112,11 @@ fn a_signed_run_verifies_and_every_changed_byte_fails() {
 
 #[test]
 fn openssl_accepts_the_signature_over_the_pae() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        println!("skipped: openssl is not installed");
+    if !common::tool(
+        "openssl_accepts_the_signature_over_the_pae",
+        "openssl",
+        &["version"],
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,10 @@
 //! Third-party interop: pysunspec2 (SunSpec Alliance's Python client) scans
 //! the emulated charger and the emulated site meter, each served on a real
 //! 127.0.0.1 TCP port by `serve_tcp`.
-//! Needs python3 with pysunspec2 (.ci/python-requirements.txt); without them
-//! the test says plainly that it was skipped and why.
+//! Needs python3 with pysunspec2 (.ci/python-requirements.txt); without it
+//! each test skips through `common::skip`, which fails it under CI=true.
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -28,34 +30,14 @@ fn plant() -> SharedPlant {
     })))
 }
 
-fn python_with_pysunspec2() -> Result<String, String> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    match Command::new(&python)
-        .args(["-c", "import sunspec2.modbus.client"])
-        .output()
-    {
-        Err(e) => Err(format!("{python} not runnable: {e}")),
-        Ok(o) if !o.status.success() => Err(format!(
-            "pysunspec2 is not installed for {python} (pip install -r .ci/python-requirements.txt): {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Ok(_) => Ok(python),
-    }
-}
-
 fn num(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
 
 #[test]
 fn pysunspec2_scans_the_emulated_charger() {
-    let python = match python_with_pysunspec2() {
-        Ok(p) => p,
-        Err(why) => {
-            println!("SKIPPED pysunspec2_scans_the_emulated_charger: {why}");
-            eprintln!("SKIPPED pysunspec2_scans_the_emulated_charger: {why}");
-            return;
-        }
+    let Some(python) = common::python("pysunspec2_scans_the_emulated_charger", &["sunspec2.modbus.client"]) else {
+        return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -135,13 +117,8 @@ fn pysunspec2_reads_the_emulated_meter() {
     use v2x_hil::emulator::sunspec::meter_instrument;
     use v2x_hil::model::CtReversed;
     use v2x_hil::protocol::sunspec::meter::MeterModel;
-    let python = match python_with_pysunspec2() {
-        Ok(p) => p,
-        Err(why) => {
-            println!("SKIPPED pysunspec2_reads_the_emulated_meter: {why}");
-            eprintln!("SKIPPED pysunspec2_reads_the_emulated_meter: {why}");
-            return;
-        }
+    let Some(python) = common::python("pysunspec2_reads_the_emulated_meter", &["sunspec2.modbus.client"]) else {
+        return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

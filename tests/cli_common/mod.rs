@@ -172,21 +172,3 @@ pub fn wait_for_record(journal: &std::path::Path, kind: &str, bound: std::time::
         journal.display()
     );
 }
-
-/// Whether tshark is here to read a capture; fails when CI asked for it
-/// (`V2X_HIL_REQUIRE_TSHARK=1`, set by `.ci/run` once it is installed).
-pub fn tshark_available() -> bool {
-    let found = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        assert!(
-            std::env::var("V2X_HIL_REQUIRE_TSHARK").as_deref() != Ok("1"),
-            "V2X_HIL_REQUIRE_TSHARK=1 but tshark is not on PATH"
-        );
-        println!("skipped: tshark not installed");
-    }
-    found
-}
