@@ -47,7 +47,11 @@ fn python_can_reads_our_log() {
     let Some(python) = common::python(test, &["can"]) else {
         return;
     };
-    let out = Command::new(&python).arg(script).arg(&path).output().unwrap();
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.code() == Some(3) {
         common::skip(test, stdout.trim());

@@ -12,8 +12,8 @@ use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
 use v2x_hil::firmware::verify::EMULATED_CHARGER_APP_START;
 use v2x_hil::firmware::{
-    check_image, read_image, sha256_hex, synthetic, verify, Check, ImageFile, MemoryMap, ReadOptions,
-    SigningPublicKey, VerifyPolicy,
+    check_image, read_image, sha256_hex, synthetic, verify, Check, ImageFile, MemoryMap,
+    ReadOptions, SigningPublicKey, VerifyPolicy,
 };
 
 #[allow(dead_code)]
@@ -162,7 +162,11 @@ fn openssl_accepts_our_signatures_and_rejects_the_tampered_image() {
 
 #[test]
 fn openssl_signatures_verify_with_our_code() {
-    if !common::tool("openssl_signatures_verify_with_our_code", "openssl", &["version"]) {
+    if !common::tool(
+        "openssl_signatures_verify_with_our_code",
+        "openssl",
+        &["version"],
+    ) {
         return;
     }
     let image = format!("{DIR}/v2x-charger-1.1.0.hex");
@@ -267,5 +271,8 @@ fn coreutils_sha256sum_agrees_with_the_pinned_synthetic_digest() {
     };
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.split_whitespace().next(), Some(SYNTHETIC_2_0_0_512K_SHA256));
+    assert_eq!(
+        stdout.split_whitespace().next(),
+        Some(SYNTHETIC_2_0_0_512K_SHA256)
+    );
 }

@@ -56,7 +56,12 @@ fn usb_ids_from_sysfs() -> Vec<(u16, u16)> {
     };
     entries
         .flatten()
-        .filter_map(|e| Some((hex(e.path().join("idVendor"))?, hex(e.path().join("idProduct"))?)))
+        .filter_map(|e| {
+            Some((
+                hex(e.path().join("idVendor"))?,
+                hex(e.path().join("idProduct"))?,
+            ))
+        })
         .collect()
 }
 

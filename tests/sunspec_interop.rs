@@ -36,7 +36,10 @@ fn num(v: &serde_json::Value) -> f64 {
 
 #[test]
 fn pysunspec2_scans_the_emulated_charger() {
-    let Some(python) = common::python("pysunspec2_scans_the_emulated_charger", &["sunspec2.modbus.client"]) else {
+    let Some(python) = common::python(
+        "pysunspec2_scans_the_emulated_charger",
+        &["sunspec2.modbus.client"],
+    ) else {
         return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -117,7 +120,10 @@ fn pysunspec2_reads_the_emulated_meter() {
     use v2x_hil::emulator::sunspec::meter_instrument;
     use v2x_hil::model::CtReversed;
     use v2x_hil::protocol::sunspec::meter::MeterModel;
-    let Some(python) = common::python("pysunspec2_reads_the_emulated_meter", &["sunspec2.modbus.client"]) else {
+    let Some(python) = common::python(
+        "pysunspec2_reads_the_emulated_meter",
+        &["sunspec2.modbus.client"],
+    ) else {
         return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -378,7 +378,10 @@ mod tests {
             };
             match verify_bytes(Path::new("fuzz"), &input) {
                 Ok(v) => {
-                    assert!(!bytes.contains(&b'\n'), "random line verified: {bytes:02x?}");
+                    assert!(
+                        !bytes.contains(&b'\n'),
+                        "random line verified: {bytes:02x?}"
+                    );
                     assert_eq!(v.records.len(), records);
                     assert_eq!(v.head, head);
                     assert_eq!(v.torn_tail, !bytes.is_empty());

@@ -95,6 +95,9 @@ mod fuzz {
             }
         }
         // The bias makes some inputs real PDUs and frames: the round trips ran.
-        assert!(decoded > 50 && framed > 30, "{decoded} PDUs, {framed} frames");
+        assert!(
+            decoded > 50 && framed > 30,
+            "{decoded} PDUs, {framed} frames"
+        );
     }
 }
