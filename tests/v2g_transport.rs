@@ -713,9 +713,12 @@ fn ethernet_link_discovers_connects_and_runs_tls13_or_skip() {
             Err(e) => reasons.push(format!("{name}: {e}")),
         }
     }
-    println!(
-        "SKIPPED: the Ethernet link needs an IPv6 multicast interface; none worked ({})",
-        reasons.join("; ")
+    common::expected_skip(
+        "ethernet_link_discovers_connects_and_runs_tls13_or_skip",
+        &format!(
+            "the Ethernet link needs an IPv6 multicast interface; none worked ({})",
+            reasons.join("; ")
+        ),
     );
 }
 
@@ -795,8 +798,9 @@ fn ethernet_link_over(interface: &str, address: Ipv6Addr) -> Result<(), String> 
 #[test]
 fn ethernet_link_refuses_an_secc_without_tls() {
     use v2x_hil::transport::v2g::link::{EthernetLink, LinkPoll, V2gLink};
+    let test = "ethernet_link_refuses_an_secc_without_tls";
     let Some((interface, address)) = link_local_interfaces().into_iter().next() else {
-        return println!("SKIPPED: no interface has an IPv6 link-local address");
+        return common::expected_skip(test, "no interface has an IPv6 link-local address");
     };
     let offer = SeccOffer {
         address,
@@ -804,7 +808,7 @@ fn ethernet_link_refuses_an_secc_without_tls() {
         tls_port: None,
     };
     let Ok(mut sdp) = SdpServer::bind(&interface, 0, offer) else {
-        return println!("SKIPPED: cannot listen for SDP on {interface}");
+        return common::expected_skip(test, &format!("cannot listen for SDP on {interface}"));
     };
     let sdp_port = sdp.local_addr().unwrap().port();
     let policy = SdpRetryPolicy {
