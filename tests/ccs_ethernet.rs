@@ -7,6 +7,7 @@
 //! with the reason where the machine has none.
 
 mod cli_common;
+mod common;
 use cli_common::{ok, v2x, Emulate};
 use std::path::Path;
 
@@ -74,7 +75,10 @@ tests:
 #[test]
 fn a_ccs_vehicle_over_ethernet_finds_no_secc_then_discharges_through_one() {
     let Some(interface) = link_local_interface() else {
-        return println!("SKIPPED: no interface with an IPv6 link-local address");
+        return common::expected_skip(
+            "a_ccs_vehicle_over_ethernet_finds_no_secc_then_discharges_through_one",
+            "no interface with an IPv6 link-local address",
+        );
     };
     no_secc_on_the_link_fails_the_plug_step_by_name(&interface);
     discharges_through_an_secc_on_a_real_interface(&interface);
