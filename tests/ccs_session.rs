@@ -432,3 +432,48 @@ fn the_other_lab_plans_pass_with_a_ccs_vehicle() {
 fn ride_through_passes_with_a_ccs_vehicle() {
     run_plan("test-plans/ride-through-ieee1547.yaml");
 }
+
+/// A charger whose message the vehicle cannot decode: the session ends and
+/// the reason names that message by its number, payload type and place in
+/// the charger's byte stream.
+#[test]
+fn an_undecodable_message_is_named_by_its_place_in_the_stream() {
+    use std::io::Write;
+    use v2x_hil::emulator::v2g_pki::EmulatedV2gPki;
+    use v2x_hil::transport::v2g::link::EmulatedLink;
+    use v2x_hil::transport::v2g::{read_available, EmulatedV2gNet};
+    let pki = EmulatedV2gPki::generate().unwrap();
+    let net = EmulatedV2gNet::with_tls(pki.server_config.clone(), pki.root.clone());
+    let clock: std::sync::Arc<dyn v2x_hil::exec::clock::Clock> =
+        std::sync::Arc::new(v2x_hil::exec::clock::WallClock::new());
+    let link = Box::new(EmulatedLink::new(net.clone()));
+    let mut ev = v2x_hil::device::ccs_ev::CcsEv::start(link, clock, Default::default(), "ev");
+    ev.command(EvCommand::Plug).unwrap();
+    let mut secc = net.accept().expect("the vehicle connected");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut request = Vec::new();
+    // The TLS handshake, then the vehicle's supportedAppProtocolReq.
+    while request.len() < 8 {
+        assert!(Instant::now() < deadline, "no request from the vehicle");
+        request.extend(read_available(&mut *secc).0);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(request[..4], [0x01, 0xFE, 0x80, 0x01]);
+    // A well-framed answer whose EXI is not a supportedAppProtocolRes.
+    secc.write_all(&[0x01, 0xFE, 0x80, 0x01, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF])
+        .unwrap();
+    let cause = loop {
+        assert!(Instant::now() < deadline, "the vehicle took the bad answer");
+        let _ = read_available(&mut *secc);
+        if let Some(cause) = ev.status().unwrap().stop_cause {
+            break cause;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(
+        cause.starts_with(
+            "the charger's message 1 (V2GTP payload type 0x8001, stream bytes 0..11): "
+        ),
+        "{cause}"
+    );
+}

@@ -96,6 +96,11 @@ struct Session {
     /// recorded with its own frame (the engine's events carry no bytes).
     rx: FrameSplitter,
     rx_frames: VecDeque<Vec<u8>>,
+    /// Where the charger's last whole frame sat in its byte stream, and
+    /// its number (from 1), to locate a message the engine refuses.
+    rx_last: Option<FrameAt>,
+    rx_count: u64,
+    rx_stream_bytes: u64,
 }
 
 struct Shared {
@@ -138,6 +143,28 @@ impl Session {
             Err(e) if e.kind() != ErrorKind::WouldBlock => Err(e),
             _ => Ok(()),
         }
+    }
+}
+
+/// One frame of the charger's stream, for locating an error in it.
+#[derive(Debug, Clone, Copy)]
+struct FrameAt {
+    number: u64,
+    payload_type: u16,
+    start: u64,
+    len: usize,
+}
+
+impl std::fmt::Display for FrameAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the charger's message {} (V2GTP payload type 0x{:04X}, stream bytes {}..{})",
+            self.number,
+            self.payload_type,
+            self.start,
+            self.start + self.len as u64
+        )
     }
 }
 
@@ -248,11 +275,33 @@ impl Shared {
         let gone = ended.is_some();
         if !bytes.is_empty() {
             s.rx.push(&bytes);
-            while let Some(Ok(frame)) = s.rx.next_message() {
-                s.rx_frames.push_back(frame.encode().unwrap_or_default());
+            while let Some(item) = s.rx.next_message() {
+                match item {
+                    Ok(frame) => {
+                        let encoded = frame.encode().unwrap_or_default();
+                        s.rx_count += 1;
+                        s.rx_last = Some(FrameAt {
+                            number: s.rx_count,
+                            payload_type: frame.payload_type.to_u16(),
+                            start: s.rx_stream_bytes,
+                            len: encoded.len(),
+                        });
+                        s.rx_stream_bytes += encoded.len() as u64;
+                        s.rx_frames.push_back(encoded);
+                    }
+                    // The splitter's error names the stream byte.
+                    Err(e) => {
+                        self.stop_cause
+                            .get_or_insert_with(|| format!("the charger's V2GTP stream: {e}"));
+                        break;
+                    }
+                }
             }
             if let Err(e) = s.evcc.handle_input(at(now), &bytes) {
-                self.stop_cause = Some(format!("the charger's bytes: {e}"));
+                let at = s
+                    .rx_last
+                    .map_or_else(|| "the charger's bytes".to_string(), |f| f.to_string());
+                self.stop_cause.get_or_insert_with(|| format!("{at}: {e}"));
             }
         }
         if s.evcc.poll_timeout().is_some_and(|t| t <= at(now)) {
@@ -376,6 +425,9 @@ impl Shared {
             awaiting: false,
             rx: FrameSplitter::new(Limits::default()),
             rx_frames: VecDeque::new(),
+            rx_last: None,
+            rx_count: 0,
+            rx_stream_bytes: 0,
         };
         session
             .send_some()
