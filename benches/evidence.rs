@@ -1,5 +1,5 @@
 //! What keeping evidence costs: the anti-islanding plan run by the release
-//! binary without and with `--out` (journal synced per record, transcripts,
+//! binary without and with `--out` (journal synced in groups, transcripts,
 //! CAN traces, one waveform CSV per island, the report), then `report
 //! build`, `report sign` and `report verify` on that folder alone. Prints
 //! figures and ratios; asserts nothing about time.
@@ -50,14 +50,29 @@ fn main() {
     let d = dir.to_str().unwrap();
     let key = tmp.path().join("k");
     v2x(&["keys", "new", key.to_str().unwrap()]);
-    let bare = v2x(&["run", plan, "--json"]);
-    let kept = v2x(&["run", plan, "--json", "--out", d]);
+    // Alternating runs, the best of each: the machine's other load moves
+    // single runs by more than the difference being measured.
+    let (mut bare, mut kept) = (f64::INFINITY, f64::INFINITY);
+    for i in 0..3 {
+        bare = bare.min(v2x(&["run", plan, "--json"]));
+        let out = tmp.path().join(format!("run-{i}"));
+        kept = kept.min(v2x(&[
+            "run",
+            plan,
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        if i == 0 {
+            std::fs::rename(&out, &dir).unwrap();
+        }
+    }
     let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
     let records = journal.lines().count();
     let (bytes, files) = folder_bytes(&dir);
     println!(
-        "anti-islanding plan, release binary: {bare:.3} s wall without evidence, {kept:.3} s with --out \
-         ({:.2}×, +{:.3} s); {records} journal records (each fdatasync'd) = {:.1} µs of run per record; \
+        "anti-islanding plan, release binary, best of 3: {bare:.3} s wall without evidence, {kept:.3} s with --out \
+         ({:.2}×, +{:.3} s); {records} journal records (synced in groups) = {:.1} µs of run per record; \
          {files} files, {:.1} MB",
         kept / bare,
         kept - bare,

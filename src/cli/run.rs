@@ -268,6 +268,8 @@ pub(super) fn execute(session: Session) -> ExitCode {
                 "signal": interrupt.signal(),
             }),
         );
+        // On disk before the summary is printed.
+        ev.commit();
     }
     // Closes every link and CAN trace before the report reads the folder.
     drop(connected);

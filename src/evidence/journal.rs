@@ -1,7 +1,14 @@
 //! The run's journal: JSON lines, append-only, each record carrying the
-//! SHA-256 of the previous record's line, flushed and synced as it is
-//! written, so a run killed at any point leaves a journal whose records up to
-//! the last completed write all verify (DESIGN.md "Evidence and reports").
+//! SHA-256 of the previous record's line, each written whole in one write,
+//! so a run killed at any point leaves a journal whose records up to the
+//! last completed write all verify (DESIGN.md "Evidence and reports").
+//!
+//! Records reach the disk (fdatasync) in groups: before anything is shown
+//! to the user ([`JournalWriter::sync`], which the recorder calls for every
+//! event the console prints), and otherwise every [`SYNC_EVERY_RECORDS`]
+//! records or [`SYNC_EVERY`] of wall time, and when the writer is dropped.
+//! A killed process loses nothing it wrote (the kernel has it); a power cut
+//! loses at most the records since the last sync, none of them shown.
 //!
 //! A line is `{"seq":N,"prev":"<hex>","t_s":…,"clock":"simulated|wall","kind":"…","data":{…}}`.
 //! `prev` of the first record is 64 zeros; every other `prev` is the
@@ -11,6 +18,11 @@ use crate::firmware::verify::sha256_hex;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Most records written between two syncs.
+pub const SYNC_EVERY_RECORDS: u32 = 256;
+/// Longest wall time between a record's write and its sync.
+pub const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -43,7 +55,7 @@ pub struct Record {
     pub data: serde_json::Value,
 }
 
-/// Appends records; every `append` is on disk (fsync) before it returns.
+/// Appends records, each in one write, synced in groups (module docs).
 /// After a failed append it takes no more: what reached the disk is the
 /// journal, a verifiable prefix (a torn last line at worst), and a later
 /// record glued to a torn one would break the chain.
@@ -54,6 +66,9 @@ pub struct JournalWriter {
     prev: String,
     /// Why an append failed, once one has.
     failed: Option<String>,
+    /// Records written since the last sync, and when the first of them was.
+    unsynced: u32,
+    unsynced_since: Option<std::time::Instant>,
 }
 
 impl JournalWriter {
@@ -75,6 +90,8 @@ impl JournalWriter {
             seq: 0,
             prev: GENESIS.to_string(),
             failed: None,
+            unsynced: 0,
+            unsynced_since: None,
         })
     }
 
@@ -106,6 +123,8 @@ impl JournalWriter {
             seq: verified.records.len() as u64,
             prev: verified.head.clone(),
             failed: None,
+            unsynced: 0,
+            unsynced_since: None,
         };
         Ok((
             writer,
@@ -143,6 +162,21 @@ impl JournalWriter {
         result
     }
 
+    /// Puts every record written so far on disk (fdatasync). Called before
+    /// anything the records say is shown to the user.
+    pub fn sync(&mut self) -> Result<(), JournalError> {
+        if self.unsynced == 0 {
+            return Ok(());
+        }
+        self.file.sync_data().map_err(|source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.unsynced = 0;
+        self.unsynced_since = None;
+        Ok(())
+    }
+
     /// Refuses every later append, as after a failed write: `reason` is
     /// why (the emulated disk_full fault uses it).
     pub fn fail(&mut self, reason: String) {
@@ -172,15 +206,28 @@ impl JournalWriter {
             path: self.path.clone(),
             source,
         };
-        // One write of the whole line, then fsync: a crash leaves either the
-        // whole record or a torn last line, which `read` reports as such.
+        // One write of the whole line: a crash leaves either the whole
+        // record or a torn last line, which `read` reports as such.
         let mut bytes = line.clone().into_bytes();
         bytes.push(b'\n');
         self.file.write_all(&bytes).map_err(io)?;
-        self.file.sync_data().map_err(io)?;
         self.prev = sha256_hex(line.as_bytes());
         self.seq += 1;
+        self.unsynced += 1;
+        let since = *self
+            .unsynced_since
+            .get_or_insert_with(std::time::Instant::now);
+        if self.unsynced >= SYNC_EVERY_RECORDS || since.elapsed() >= SYNC_EVERY {
+            self.sync()?;
+        }
         Ok(())
+    }
+}
+
+impl Drop for JournalWriter {
+    fn drop(&mut self) {
+        // The last group; an error here has nobody left to report to.
+        let _ = self.sync();
     }
 }
 

@@ -174,6 +174,11 @@ impl RunRecorder {
             ),
         };
         self.evidence.record(k, data);
+        // What the console shows (or a prompt waits on) is on disk first;
+        // steps and power samples ride with the next group.
+        if !matches!(event, RunEvent::Step { .. } | RunEvent::Power { .. }) {
+            self.evidence.commit();
+        }
     }
 
     /// Appends a V2G message to `v2g.pcapng` (created on the first).

@@ -148,7 +148,23 @@ impl Evidence {
                 .unwrap_or(0.0)
     }
 
-    /// Appends one record (synced before this returns).
+    /// Puts every record so far on disk; before the user is shown what
+    /// they say (see [`super::journal`]). A failure is noted like a failed
+    /// write.
+    pub fn commit(&self) {
+        let result = match self.inner.journal.lock() {
+            Ok(mut j) => j
+                .sync()
+                .map_err(|e| format!("{JOURNAL_FILE}: {}", io_detail(&e))),
+            Err(_) => Err("the journal's lock was poisoned".to_string()),
+        };
+        if let Err(e) = result {
+            self.note_error(e);
+        }
+    }
+
+    /// Appends one record (written whole before this returns; synced with
+    /// its group, or by [`Evidence::commit`]).
     pub fn record(&self, kind: &str, data: Value) {
         let clock = match self.inner.clock_kind {
             ClockKind::Simulated => "simulated",
