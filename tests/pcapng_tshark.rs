@@ -73,9 +73,25 @@ fn v2g_run_writes_a_pcapng_matching_the_candump_log() {
         // The candump line keeps microseconds; the pcapng keeps nanoseconds.
         assert_eq!(p.timestamp.as_secs(), r.timestamp.as_secs());
         assert_eq!(p.timestamp.subsec_micros(), r.timestamp.subsec_micros());
-        // The emulated monitor sees the whole wire: no direction either way.
-        assert_eq!((p.direction, r.direction), (None, None));
+        // Marked as the harness (the vehicle) sees the wire: its own
+        // frames (CHAdeMO 0x100–0x102, 0x200) sent, the charger's
+        // (0x108/0x109, 0x208/0x209) received, the same in both files.
+        assert_eq!(p.direction, r.direction);
+        let want = match r.frame.id().raw() {
+            0x100..=0x107 | 0x200..=0x207 => Some(Direction::Tx),
+            _ => Some(Direction::Rx),
+        };
+        assert_eq!(r.direction, want, "{:#x}", r.frame.id().raw());
     }
+    // Dated on the calendar from the run's start, not from 1970.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let first = records[0].timestamp;
+    assert!(
+        first <= now && now - first < Duration::from_secs(3600),
+        "first frame at {first:?} since the epoch"
+    );
 
     if !common::tshark("v2g_run_writes_a_pcapng_matching_the_candump_log") {
         return;

@@ -28,6 +28,9 @@ struct Inner {
     clock_kind: ClockKind,
     /// When the folder was created (RFC 3339, UTC): time zero of a wall clock.
     started_utc: String,
+    /// When this session began, since the Unix epoch: where simulated time
+    /// zero sits on the calendar (CAN traces are dated from it).
+    session_started_unix: std::time::Duration,
     /// The first write that failed: the runner stops the run at its next
     /// check (README "Faults": a run whose evidence cannot be kept stops).
     first_error: Mutex<Option<String>>,
@@ -59,6 +62,7 @@ impl Evidence {
                 clock: OnceLock::new(),
                 clock_kind,
                 started_utc: crate::report::time::utc_now_rfc3339(),
+                session_started_unix: unix_now(),
                 first_error: Mutex::new(None),
                 disk_full: AtomicBool::new(false),
                 session: 0,
@@ -95,6 +99,7 @@ impl Evidence {
                     clock: OnceLock::new(),
                     clock_kind,
                     started_utc,
+                    session_started_unix: unix_now(),
                     first_error: Mutex::new(None),
                     disk_full: AtomicBool::new(false),
                     session,
@@ -129,6 +134,11 @@ impl Evidence {
 
     pub fn started_utc(&self) -> &str {
         &self.inner.started_utc
+    }
+
+    /// When this session began, since the Unix epoch.
+    pub fn session_started_unix(&self) -> std::time::Duration {
+        self.inner.session_started_unix
     }
 
     /// The rig's clock, once it exists.
@@ -240,6 +250,12 @@ impl Evidence {
             Ok(())
         }
     }
+}
+
+fn unix_now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// A journal error without the folder's path: the reason is the same

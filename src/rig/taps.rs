@@ -3,7 +3,7 @@
 
 use super::{ConnectError, ConnectOptions};
 use crate::model::DeviceSpec;
-use crate::transport::can::candump::{CandumpWriter, LogRecord};
+use crate::transport::can::candump::{CandumpWriter, Direction, LogRecord};
 use crate::transport::can::emulated::EmulatedCanBus;
 use crate::transport::can::recording::PcapngSink;
 use crate::transport::can::{CanBus, RecordingBus};
@@ -59,11 +59,14 @@ pub(super) fn open_traces(
     Ok(Some((candump, pcapng)))
 }
 
-/// Every frame on an emulated bus, once, stamped in simulated time; a
-/// monitor has no direction, so the pcapng has no epb_flags.
+/// Every frame on an emulated bus, once, dated on the calendar from the
+/// run's start (simulated time zero is when the session began), and marked
+/// as the harness sees it: sent by `harness_node` (its port) is TX,
+/// anything else RX, in the candump log and the pcapng's epb_flags.
 pub(super) fn record_whole_wire(
     bus: &EmulatedCanBus,
     options: &ConnectOptions,
+    harness_node: &str,
 ) -> Result<(), ConnectError> {
     let Some((candump, mut pcapng)) = open_traces(options, bus.name())? else {
         return Ok(());
@@ -71,19 +74,34 @@ pub(super) fn record_whole_wire(
     let mut writer = CandumpWriter::new(candump);
     let interface = bus.name().to_string();
     let evidence = options.evidence.clone();
+    let anchor = evidence.as_ref().map_or_else(
+        || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+        },
+        |e| e.session_started_unix(),
+    );
+    let harness_node = harness_node.to_string();
     bus.set_monitor(Some(Box::new(
-        move |r: &crate::transport::can::Received| {
+        move |r: &crate::transport::can::Received, sender: &str| {
             // The emulated full disk (disk_full) takes these writes too.
             if evidence.as_ref().is_some_and(|e| e.disk_space().is_err()) {
                 return;
             }
+            let direction = if sender == harness_node {
+                Direction::Tx
+            } else {
+                Direction::Rx
+            };
+            let timestamp = anchor + r.timestamp;
             let _ = writer.write(&LogRecord {
-                timestamp: r.timestamp,
+                timestamp,
                 interface: interface.clone(),
                 frame: r.frame,
-                direction: None,
+                direction: Some(direction),
             });
-            let _ = pcapng.write(r.timestamp, &r.frame, None);
+            let _ = pcapng.write(timestamp, &r.frame, Some(direction));
         },
     )));
     Ok(())

@@ -155,7 +155,7 @@ pub(super) fn open_flasher(
                 device: name.into(),
                 transport: "emulated CAN".into(),
             })?;
-            record_whole_wire(&bus, options)?;
+            record_whole_wire(&bus, options, "tester")?;
             Box::new(bus.port("tester"))
         }
         _ => {
@@ -281,7 +281,7 @@ pub(super) fn open_can(
                 device: name.to_string(),
                 transport: "emulated CAN without an emulated charger".into(),
             })?;
-            record_whole_wire(&bus, options)?;
+            record_whole_wire(&bus, options, name)?;
             Ok(Box::new(bus.port(name)))
         }
         #[cfg(target_os = "linux")]

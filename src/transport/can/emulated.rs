@@ -32,7 +32,8 @@ pub enum FaultAction {
 
 pub type FaultHook = Box<dyn FnMut(&CanFrame) -> FaultAction + Send>;
 /// Sees every frame completed on the wire (for a bus-wide candump log).
-pub type Monitor = Box<dyn FnMut(&Received) + Send>;
+/// Sees every frame once as it leaves the wire, with the node that sent it.
+pub type Monitor = Box<dyn FnMut(&Received, &str) + Send>;
 
 /// Longest stretch of simulated time a blocking receive lets pass before it
 /// looks at the bus again (under one 8-byte frame at 500 kbit/s).
@@ -60,6 +61,8 @@ struct BusState {
     on_wire: VecDeque<OnWire>,
     bus_free_at: Duration,
     inboxes: Vec<VecDeque<Received>>,
+    /// Each port's node name, by port.
+    nodes: Vec<String>,
     seq: u64,
     fault: Option<FaultHook>,
     monitor: Option<Monitor>,
@@ -149,7 +152,7 @@ impl BusState {
                 }
             }
             if let Some(m) = self.monitor.as_mut() {
-                m(&received);
+                m(&received, self.nodes.get(w.from).map_or("", String::as_str));
             }
             self.delivered += 1;
         }
@@ -190,6 +193,7 @@ impl EmulatedCanBus {
                 on_wire: VecDeque::new(),
                 bus_free_at: Duration::ZERO,
                 inboxes: Vec::new(),
+                nodes: Vec::new(),
                 seq: 0,
                 fault: None,
                 monitor: None,
@@ -209,6 +213,7 @@ impl EmulatedCanBus {
     pub fn port(&self, node: &str) -> EmulatedCanPort {
         let mut s = self.lock();
         s.inboxes.push(VecDeque::new());
+        s.nodes.push(node.to_string());
         EmulatedCanPort {
             bus: self.clone(),
             port: s.inboxes.len() - 1,
