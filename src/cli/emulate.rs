@@ -173,7 +173,19 @@ async fn serve_all(
         let listener = match tokio::net::TcpListener::bind(&addr).await {
             Ok(l) => l,
             Err(e) => {
-                output::error(&format!("cannot listen on {addr} for `{name}`: {e}"));
+                let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                    let flag = match spec.role {
+                        Role::Charger => "--modbus-port",
+                        Role::SiteMeter => "--meter-port",
+                        _ => "--scpi-port",
+                    };
+                    format!(
+                        " (another `emulate`, or another server, has it: give {flag} another port, or 0 for any free one)"
+                    )
+                } else {
+                    String::new()
+                };
+                output::error(&format!("cannot listen on {addr} for `{name}`: {e}{hint}"));
                 return ExitCode::Aborted;
             }
         };

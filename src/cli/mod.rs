@@ -98,7 +98,9 @@ pub enum Command {
 pub enum PlanCommand {
     /// Validate a plan, and against a rig's devices and safety limits.
     Check {
+        /// The test plan (YAML) to validate.
         plan: PathBuf,
+        /// Also check the plan against this rig's devices and safety limits.
         #[arg(long)]
         rig: Option<PathBuf>,
         /// The site whose values `site` steps take (commissioning plans).
@@ -110,7 +112,11 @@ pub enum PlanCommand {
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
     /// Validate a site file and the grid profile it names; sends nothing.
-    Check { site: PathBuf },
+    Check {
+        /// The site file (YAML): the installation, its utility's grid
+        /// profile and the site's permitted export.
+        site: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,7 +125,10 @@ pub enum KeysCommand {
     /// key id; never overwrites. A bare NAME goes in the per-user keys
     /// folder ($V2X_HIL_CONFIG_DIR/keys, else e.g. ~/.config/v2x-hil/keys);
     /// a path (./NAME, dir/NAME) is used as given.
-    New { name: PathBuf },
+    New {
+        /// The key's name (in the keys folder) or a path (./NAME, dir/NAME).
+        name: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,9 +136,13 @@ pub enum ReportCommand {
     /// Rebuild report.json, report.html and junit.xml in DIR from its journal
     /// (also for an aborted run, whose report says "aborted" and why, or a
     /// killed one, whose report says "incomplete").
-    Build { dir: PathBuf },
+    Build {
+        /// A run's output folder (`run --out DIR`, `commission --out DIR`).
+        dir: PathBuf,
+    },
     /// Sign DIR as a DSSE envelope (report.dsse.json) over every file's SHA-256.
     Sign {
+        /// A run's output folder, its report built.
         dir: PathBuf,
         /// Private key (PKCS#8 PEM): a path, or a name in the keys folder.
         #[arg(long)]
@@ -137,6 +150,7 @@ pub enum ReportCommand {
     },
     /// Check DIR's signature, every file's digest and the journal's chain (exit 4 if not).
     Verify {
+        /// A signed run folder (it holds report.dsse.json).
         dir: PathBuf,
         /// Public key (PEM): a path, or a name in the keys folder.
         #[arg(long)]
@@ -150,6 +164,8 @@ pub enum RigCommand {
     Check {
         /// Rig file; the built-in emulated rig when omitted.
         rig: Option<PathBuf>,
+        /// Print one JSON document (each device: role, driver, transport,
+        /// what it answered or why not) instead of the table.
         #[arg(long)]
         json: bool,
     },

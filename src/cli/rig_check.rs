@@ -3,7 +3,7 @@
 
 use super::{output, rig_source, ExitCode};
 use crate::model::{Rig, Role};
-use crate::rig::{connect, identify_all};
+use crate::rig::{connect, identify_all, reach_each};
 use colored::Colorize;
 use std::path::Path;
 
@@ -33,6 +33,7 @@ pub fn run(rig_path: Option<&Path>, json: bool) -> ExitCode {
             Ok(c) => c,
             Err(e) => {
                 output::error(&e.to_string());
+                print_reach(part, json);
                 return ExitCode::Aborted;
             }
         };
@@ -94,5 +95,57 @@ pub fn run(rig_path: Option<&Path>, json: bool) -> ExitCode {
         ExitCode::Pass
     } else {
         ExitCode::Aborted
+    }
+}
+
+/// After a failed connect: every device of the rig tried on its own, so
+/// that each dead one is named (a table, or JSON with `--json`).
+fn print_reach(rig: &Rig, json: bool) {
+    let reached = reach_each(rig);
+    if reached.is_empty() {
+        return;
+    }
+    let transport = |name: &str| {
+        rig.devices
+            .get(name)
+            .map(|d| crate::rig::describe_transport(&d.transport))
+            .unwrap_or_default()
+    };
+    if json {
+        let doc: Vec<_> = reached
+            .iter()
+            .map(|(name, r)| {
+                serde_json::json!({
+                    "device": name,
+                    "transport": transport(name),
+                    "reachable": r.is_ok(),
+                    "error": r.as_ref().err().map(ToString::to_string),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "rig": rig.name, "devices": doc }))
+                .unwrap_or_default()
+        );
+        return;
+    }
+    println!("each device on its own:");
+    for (name, r) in &reached {
+        match r {
+            Ok(()) => println!(
+                "  {} {:<10} {}",
+                "reachable".green().bold(),
+                name,
+                transport(name)
+            ),
+            Err(e) => println!(
+                "  {} {:<10} {:<24} {}",
+                "unreachable".red().bold(),
+                name,
+                transport(name),
+                e
+            ),
+        }
     }
 }

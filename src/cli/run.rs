@@ -505,6 +505,14 @@ fn print_event(event: &RunEvent, printed_header: &mut bool) {
             output::verdict(e.verdict)
         ),
         RunEvent::ExpectedAbort { reason, .. } => println!("  aborted as expected: {reason}"),
+        RunEvent::Flash(f) => println!(
+            "  flashed {} bytes in {:.1} s ({:.1} kB/s): firmware {} → {}",
+            f.bytes,
+            f.duration_s,
+            f.transfer_rate_bps / 1000.0,
+            f.version_before,
+            f.version_after
+        ),
         RunEvent::Ocpp(o) => println!(
             "  OCPP {} {}{}",
             o.message,

@@ -33,6 +33,14 @@ pub enum SignError {
     Exists(PathBuf),
     #[error("{path}: not an Ed25519 private key in PKCS#8 PEM: {reason}")]
     BadKey { path: PathBuf, reason: String },
+    /// `report verify` was given a private key.
+    #[error("this is a private key; `report verify` takes the report-signing *public* key, its NAME.pub.pem half")]
+    PrivateKeyGiven,
+    #[error("the public key: {0}")]
+    BadPublicKey(String),
+    /// The folder has no envelope.
+    #[error("{} is not signed (it has no {ENVELOPE_FILE}): sign it with `v2x-hil report sign {} --key NAME`", .0.display(), .0.display())]
+    Unsigned(PathBuf),
     /// Verification failed: the first thing that does not hold.
     #[error("verification failed: {0}")]
     Verify(String),

@@ -105,9 +105,14 @@ fn shown_keyid(id: Option<&str>) -> String {
 /// report against the journal, and the signer the report names.
 pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, SignError> {
     let fail = |m: String| SignError::Verify(m);
-    let key = SigningPublicKey::parse(public_key_pem)
-        .map_err(|e| fail(format!("the public key: {e}")))?;
+    let key = SigningPublicKey::parse(public_key_pem).map_err(|e| match e {
+        crate::firmware::key::KeyError::PrivateKey => SignError::PrivateKeyGiven,
+        e => SignError::BadPublicKey(e.to_string()),
+    })?;
     let env_path = dir.join(ENVELOPE_FILE);
+    if !env_path.exists() && dir.is_dir() {
+        return Err(SignError::Unsigned(dir.to_path_buf()));
+    }
     let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
     let body = verify_envelope(&env_bytes, &key)?;
     let statement: Value = serde_json::from_slice(&body)

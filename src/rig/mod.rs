@@ -251,6 +251,31 @@ pub fn connect_with(rig: &Rig, options: &ConnectOptions) -> Result<Connection, C
     })
 }
 
+/// Whether each device of a real rig can be reached, each on its own: its
+/// link opened (serial port, TCP connection, CAN interface, Ethernet
+/// interface) and closed again, nothing sent. For `rig check`, so that
+/// every dead device is named, not only the first [`connect`] met. An
+/// emulated rig's devices are all reachable (`connect` is the check).
+pub fn reach_each(rig: &Rig) -> Vec<(String, Result<(), ConnectError>)> {
+    let options = ConnectOptions::default();
+    rig.devices_in_order()
+        .filter(|(_, spec)| !spec.transport.is_emulated())
+        .map(|(name, spec)| {
+            let reached = if spec.role == Role::EvSimulator && spec.driver == "ccs" {
+                transports::open_v2g(name, spec, None).map(drop)
+            } else if spec.role == Role::EvSimulator {
+                transports::open_can(name, spec, None, &options).map(drop)
+            } else if spec.role == Role::Csms {
+                // The central system listens; `connect` binds it.
+                Ok(())
+            } else {
+                transports::open_link(name, spec, None, None).map(drop)
+            };
+            (name.to_string(), reached)
+        })
+        .collect()
+}
+
 /// Only the charger's flasher, for `v2x-hil flash`: an installer's laptop
 /// has the charger on the bench, not the grid simulator and the rest.
 pub struct FlasherConnection {
