@@ -3,6 +3,7 @@
 //! person's mistake say what to do about it.
 
 mod cli_common;
+mod common;
 use clap::CommandFactory;
 use cli_common::{ok, v2x};
 
@@ -135,4 +136,46 @@ fn emulate_on_a_port_in_use_names_the_option_to_change() {
         err.contains("Address already in use") && err.contains("give --scpi-port another port"),
         "{err}"
     );
+}
+
+#[test]
+fn completions_are_a_script_the_shell_reads() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = v2x(&["completions", shell]);
+        ok(&out);
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["commission", "emulate", "rig", "sign-key"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+        if shell == "bash" {
+            // bash -n parses without running: a syntax error fails.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("v2x-hil.bash");
+            std::fs::write(&path, &script).unwrap();
+            let Some(check) = common::run_tool(
+                "completions_are_a_script_the_shell_reads",
+                std::process::Command::new("bash").arg("-n").arg(&path),
+            ) else {
+                continue;
+            };
+            assert!(
+                check.status.success(),
+                "{}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_man_page_has_every_subcommand() {
+    let out = v2x(&["man"]);
+    ok(&out);
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with(".ie"), "roff");
+    assert!(page.contains(".TH v2x-hil 1"));
+    for sub in v2x_hil::cli::Cli::command().get_subcommands() {
+        let title = format!(".TH v2x-hil-{} 1", sub.get_name());
+        assert!(page.contains(&title), "no page for {}", sub.get_name());
+    }
 }

@@ -2,6 +2,7 @@
 //! rendered here for people, with the exit codes DESIGN.md gives.
 
 mod commission;
+mod completions;
 mod emulate;
 mod flash;
 mod keys;
@@ -92,6 +93,13 @@ pub enum Command {
     /// Build, sign and verify a run's output folder.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to complete for, e.g. `v2x-hil completions bash > /etc/bash_completion.d/v2x-hil`.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `v2x-hil man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,5 +211,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Build { dir }) => report::build(&dir),
         Command::Report(ReportCommand::Sign { dir, key }) => report::sign(&dir, &key),
         Command::Report(ReportCommand::Verify { dir, key }) => report::verify(&dir, &key),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
     }
 }
