@@ -18,6 +18,7 @@ pub fn clearing_time(t: Option<f64>) -> String {
     }
 }
 
+/// The island frequency's drift at cessation, with its direction.
 fn drift(m: &IslandMeasurement) -> String {
     match (m.drift, m.frequency_drift_hz) {
         (Drift::Up, Some(d)) => format!("up {d:+.2} Hz"),
@@ -59,9 +60,24 @@ pub fn trip_line(m: &crate::exec::results::TripMeasurement) -> String {
 pub fn island_header() -> String {
     format!(
         "  {:>9} {:>10} {:>14} {:>16}  verdict",
-        "power", "load Q", "clearing time", "island drift"
+        "power", "load Q", "clearing time", "Δf at cessation"
     )
 }
+
+/// What the island table's columns mean, printed above its first header.
+pub fn island_legend() -> String {
+    format!("  {}", ISLAND_COLUMNS.join("\n  "))
+        .dimmed()
+        .to_string()
+}
+
+/// What the island table's columns mean.
+const ISLAND_COLUMNS: [&str; 4] = [
+    "power: the charger's export, % of its rating; load Q: the island load's reactive power, % of the point where it balances (100 % = resonant at nominal)",
+    "clearing time: S3 opening to the charger ceasing to energise (the plan's limit, 2 s by default); \"ran on\": still energised at the end of the watch",
+    "Δf at cessation: PCC frequency over the last cycles the charger energised, minus before S3 opened (the load's ring-down after is not counted)",
+    "(rerun): a point run again (IEEE 1547.1 §5.10: the points with the longest clearing times are repeated)",
+];
 
 pub fn test_line(t: &TestResult) -> String {
     let mut s = format!("{} {}", verdict(t.verdict), t.name.bold());

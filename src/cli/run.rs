@@ -489,6 +489,9 @@ fn print_event(event: &RunEvent, printed_header: &mut bool) {
         }
         RunEvent::Island { measurement, .. } => {
             if !*printed_header {
+                // The columns explained once a run, above the first table.
+                static LEGEND: std::sync::Once = std::sync::Once::new();
+                LEGEND.call_once(|| println!("{}", output::island_legend()));
                 println!("{}", output::island_header());
                 *printed_header = true;
             }

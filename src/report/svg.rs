@@ -1,6 +1,6 @@
-//! Inline SVG plots for the HTML report: an island event (PCC voltage and
-//! inverter current, PCC frequency below, S3-open and cleared instants
-//! marked) and a charger's power against its setpoint. Waveforms are
+//! Inline SVG plots for the HTML report: an island event (PCC voltage,
+//! inverter current and PCC frequency in panels of their own, S3-open and
+//! cleared instants marked) and a charger's power against its setpoint. Waveforms are
 //! reduced to a min/max pair per pixel column, so a peak is never lost to
 //! the decimation.
 
@@ -97,25 +97,37 @@ pub fn trip_plot(csv: &str, t0_s: f64, clearing_time_s: Option<f64>, step: &str)
     )
 }
 
+/// Three panels over the same time axis: PCC voltage, inverter current,
+/// and the PCC frequency while the charger energised the PCC. The
+/// frequency stops at the cleared instant: what follows is the load's
+/// ring-down, not a frequency the charger held.
 pub fn event_plot(csv: &str, e: &Event) -> Option<String> {
     let w = parse_csv(csv);
     let (t0, t1) = (*w.t.first()?, *w.t.last()?);
     if t1 <= t0 {
         return None;
     }
-    let height = 350.0;
+    let height = 440.0;
     let peak = |xs: &[f64]| xs.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(1e-9);
     let (v_peak, i_peak) = (peak(&w.v) * 1.1, peak(&w.i) * 1.1);
-    let top = Frame {
+    let panel = |y: (f64, f64), py: (f64, f64)| Frame {
         x: (t0, t1),
-        y: (-v_peak, v_peak),
+        y,
         px: (LEFT, WIDTH - RIGHT),
-        py: (TOP, 190.0),
+        py,
     };
-    let freqs: Vec<f64> = w.f.iter().flatten().copied().collect();
+    let voltage = panel((-v_peak, v_peak), (TOP, 130.0));
+    let current = panel((-i_peak, i_peak), (145.0, 250.0));
+    let cleared = e.cleared_s.filter(|c| c.is_finite() && *c <= t1);
+    let energised = |t: f64| cleared.is_none_or(|c| t <= c);
+    let f: Vec<(f64, f64)> =
+        w.t.iter()
+            .zip(&w.f)
+            .filter_map(|(t, f)| f.filter(|_| energised(*t)).map(|f| (*t, f)))
+            .collect();
     let (f_lo, f_hi) = match (
-        freqs.iter().copied().reduce(f64::min),
-        freqs.iter().copied().reduce(f64::max),
+        f.iter().map(|p| p.1).reduce(f64::min),
+        f.iter().map(|p| p.1).reduce(f64::max),
     ) {
         (Some(lo), Some(hi)) => {
             let pad = ((hi - lo) * 0.1).max(0.05);
@@ -123,44 +135,48 @@ pub fn event_plot(csv: &str, e: &Event) -> Option<String> {
         }
         _ => (59.0, 61.0),
     };
-    let bottom = Frame {
-        x: (t0, t1),
-        y: (f_lo, f_hi),
-        px: (LEFT, WIDTH - RIGHT),
-        py: (215.0, 300.0),
-    };
+    let frequency = panel((f_lo, f_hi), (265.0, 365.0));
     let mut s = open_svg(height, e.title);
-    axes(&mut s, &top, "V", true);
-    right_axis(&mut s, &top, i_peak / v_peak, "A");
-    axes(&mut s, &bottom, "Hz", true);
-    x_axis(&mut s, &bottom, e.x_label);
+    axes(&mut s, &voltage, "V", true);
+    axes(&mut s, &current, "A", true);
+    axes(&mut s, &frequency, "Hz", true);
+    x_axis(&mut s, &frequency, e.x_label);
     let v: Vec<(f64, f64)> = w.t.iter().copied().zip(w.v.iter().copied()).collect();
-    let scale = v_peak / i_peak;
-    let i: Vec<(f64, f64)> =
-        w.t.iter()
-            .copied()
-            .zip(w.i.iter().map(|a| a * scale))
-            .collect();
-    polyline(&mut s, &top, &min_max_columns(&v, &top), "#1f77b4", "");
-    polyline(&mut s, &top, &min_max_columns(&i, &top), "#d62728", "");
-    let f: Vec<(f64, f64)> =
-        w.t.iter()
-            .zip(&w.f)
-            .filter_map(|(t, f)| f.map(|f| (*t, f)))
-            .collect();
+    let i: Vec<(f64, f64)> = w.t.iter().copied().zip(w.i.iter().copied()).collect();
     polyline(
         &mut s,
-        &bottom,
-        &min_max_columns(&f, &bottom),
+        &voltage,
+        &min_max_columns(&v, &voltage),
+        "#1f77b4",
+        "",
+    );
+    polyline(
+        &mut s,
+        &current,
+        &min_max_columns(&i, &current),
+        "#d62728",
+        "",
+    );
+    polyline(
+        &mut s,
+        &frequency,
+        &min_max_columns(&f, &frequency),
         "#2ca02c",
         "",
     );
-    marker(&mut s, &top, &bottom, e.start_s, e.start_label, "#444");
-    match e.cleared_s.filter(|c| c.is_finite() && *c <= t1) {
+    marker(
+        &mut s,
+        &voltage,
+        &frequency,
+        e.start_s,
+        e.start_label,
+        "#444",
+    );
+    match cleared {
         Some(c) => marker(
             &mut s,
-            &top,
-            &bottom,
+            &voltage,
+            &frequency,
             c,
             &format!("cleared {:.3} s", c - e.start_s),
             "#9467bd",
@@ -169,8 +185,8 @@ pub fn event_plot(csv: &str, e: &Event) -> Option<String> {
             let _ = write!(
                 s,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#b00\">not cleared: still energised at the end of the capture</text>",
-                top.px.1,
-                top.py.0 - 6.0
+                voltage.px.1,
+                voltage.py.0 - 6.0
             );
         }
     }
@@ -179,7 +195,7 @@ pub fn event_plot(csv: &str, e: &Event) -> Option<String> {
         &[
             ("#1f77b4", "PCC voltage"),
             ("#d62728", "inverter current"),
-            ("#2ca02c", "frequency"),
+            ("#2ca02c", "PCC frequency while energised"),
         ],
         height - 8.0,
     );
@@ -336,18 +352,6 @@ fn axes(s: &mut String, f: &Frame, unit: &str, grid: bool) {
     }
 }
 
-fn right_axis(s: &mut String, f: &Frame, scale: f64, unit: &str) {
-    for y in ticks(f.y.0 * scale, f.y.1 * scale) {
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#d62728\">{} {unit}</text>",
-            f.px.1 + 4.0,
-            f.sy(y / scale) + 4.0,
-            label(y)
-        );
-    }
-}
-
 fn x_axis(s: &mut String, f: &Frame, title: &str) {
     for x in ticks(f.x.0, f.x.1) {
         let _ = write!(
@@ -478,8 +482,28 @@ mod tests {
         }
         let svg = island_plot(&csv, Some(0.3)).unwrap();
         assert!(svg.contains(">S3 open<"));
+        // Three panels, each its own axis box.
+        assert_eq!(svg.matches("fill=\"none\" stroke=\"#999\"").count(), 3);
         assert!(svg.contains(">cleared 0.300 s<"));
         assert_eq!(svg.matches("<polyline").count(), 3);
+        // A ring-down after cessation measured as ~51 Hz: not plotted, so
+        // the frequency axis stays around the energised island's 60 Hz.
+        let ringing = csv
+            .lines()
+            .map(|l| match l.split(',').collect::<Vec<_>>()[..] {
+                [t, v, i, ""] if t.parse::<f64>().is_ok_and(|t| t > 0.31) => {
+                    format!("{t},{v},{i},51.0")
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let svg = island_plot(&ringing, Some(0.3)).unwrap();
+        assert!(svg.contains(" Hz<"), "{svg}");
+        assert!(
+            !svg.contains(">51 Hz<") && !svg.contains(">52 Hz<"),
+            "{svg}"
+        );
         let ran_on = island_plot(&csv, None).unwrap();
         assert!(ran_on.contains("not cleared") && !ran_on.contains(">cleared"));
         assert!(island_plot("t_s\n", None).is_none());
