@@ -59,7 +59,7 @@ pub struct RunRecorder {
     islands: usize,
     trips: usize,
     /// `v2g.pcapng`, opened with a CCS vehicle's first message.
-    v2g: Option<super::v2g_capture::V2gCapture<std::fs::File>>,
+    v2g: Option<super::v2g_capture::V2gCapture<super::sink::SideFile>>,
 }
 
 impl RunRecorder {
@@ -185,11 +185,7 @@ impl RunRecorder {
     fn capture_v2g(&mut self, m: &crate::device::EvMessage) {
         let file = self.evidence.side_file("v2g", "pcapng");
         if self.v2g.is_none() {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(self.evidence.dir().join(&file))
-            {
+            match self.evidence.side_writer(&self.evidence.dir().join(&file)) {
                 Ok(f) => self.v2g = Some(super::v2g_capture::V2gCapture::new(f)),
                 Err(e) => {
                     self.evidence.note_error(format!("{file}: {e}"));

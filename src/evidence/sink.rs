@@ -43,6 +43,50 @@ struct Inner {
     /// Where this session's clock starts on the journal's time line: the
     /// last record's time, so a resumed journal's times never go back.
     t_offset_s: f64,
+    /// Transcripts and CAN traces, buffered; flushed at each commit.
+    side_files: Mutex<Vec<SideFile>>,
+}
+
+/// A side file (transcript, CAN trace) written through a buffer that the
+/// evidence flushes at each [`Evidence::commit`], before the journal is
+/// synced: a killed run keeps every line up to the last thing it showed,
+/// without a write per line. `flush` on it is a no-op for that reason (the
+/// candump and pcapng writers flush per frame; the commit decides).
+#[derive(Clone)]
+pub struct SideFile {
+    inner: Arc<Mutex<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl SideFile {
+    fn flush_now(&self) -> std::io::Result<()> {
+        match self.inner.lock() {
+            Ok(mut w) => w.flush(),
+            Err(_) => Err(std::io::Error::other("a side file's lock was poisoned")),
+        }
+    }
+}
+
+impl Write for SideFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.inner.lock() {
+            Ok(mut w) => w.write(buf),
+            Err(_) => Err(std::io::Error::other("a side file's lock was poisoned")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(files) = self.side_files.lock() {
+            for f in files.iter() {
+                let _ = f.flush_now();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Evidence {
@@ -67,6 +111,7 @@ impl Evidence {
                 disk_full: AtomicBool::new(false),
                 session: 0,
                 t_offset_s: 0.0,
+                side_files: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -104,6 +149,7 @@ impl Evidence {
                     disk_full: AtomicBool::new(false),
                     session,
                     t_offset_s,
+                    side_files: Mutex::new(Vec::new()),
                 }),
             },
             reopened,
@@ -162,6 +208,14 @@ impl Evidence {
     /// they say (see [`super::journal`]). A failure is noted like a failed
     /// write.
     pub fn commit(&self) {
+        // The side files first: a record never precedes the lines it sums up.
+        if let Ok(files) = self.inner.side_files.lock() {
+            for f in files.iter() {
+                if let Err(e) = f.flush_now() {
+                    self.note_error(format!("a transcript or CAN trace: {e}"));
+                }
+            }
+        }
         let result = match self.inner.journal.lock() {
             Ok(mut j) => j
                 .sync()
@@ -210,6 +264,25 @@ impl Evidence {
 
     /// Writes a new evidence file (never over an existing one), synced, and
     /// returns its SHA-256 for the journal record that refers to it.
+    /// Creates `path` (never over an existing file) as a buffered side file
+    /// flushed at each commit.
+    pub fn side_writer(&self, path: &Path) -> Result<SideFile, std::io::Error> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        let side = SideFile {
+            inner: Arc::new(Mutex::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                file,
+            ))),
+        };
+        if let Ok(mut files) = self.inner.side_files.lock() {
+            files.push(side.clone());
+        }
+        Ok(side)
+    }
+
     pub fn write_file(&self, relative: &str, bytes: &[u8]) -> Result<String, std::io::Error> {
         self.disk_space()?;
         let path = self.inner.dir.join(relative);

@@ -11,7 +11,6 @@
 use super::sink::Evidence;
 use crate::firmware::verify::hex_lower;
 use crate::transport::{ByteLink, TransportError};
-use std::fs::File;
 use std::io::Write;
 use std::time::Duration;
 
@@ -19,7 +18,7 @@ pub struct TappedLink {
     inner: Box<dyn ByteLink>,
     device: String,
     evidence: Evidence,
-    transcript: Option<File>,
+    transcript: Option<super::sink::SideFile>,
 }
 
 impl TappedLink {
@@ -33,10 +32,7 @@ impl TappedLink {
         let path = evidence
             .dir()
             .join(evidence.side_file(device, "transcript"));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)?;
+        let mut file = evidence.side_writer(&path)?;
         let clock = match evidence.clock_kind() {
             crate::exec::clock::ClockKind::Simulated => "simulated",
             crate::exec::clock::ClockKind::Wall => "wall-clock",
@@ -64,8 +60,8 @@ impl TappedLink {
             self.evidence.now_s(),
             transcript_bytes(bytes)
         );
-        // One write per line, unbuffered: a killed run keeps every line
-        // the kernel accepted.
+        // Buffered; the evidence flushes it at each commit, so a killed run
+        // keeps every line up to the last thing the run showed.
         let written = self
             .evidence
             .disk_space()

@@ -29,7 +29,7 @@ pub(super) fn transcript(
 }
 
 /// `<bus>.log` (candump) and `<bus>.pcapng` of the same frames.
-pub(super) type Trace = (BufWriter<std::fs::File>, PcapngSink);
+pub(super) type Trace = (Box<dyn std::io::Write + Send>, PcapngSink);
 
 /// The trace files of one bus, when the run keeps evidence.
 pub(super) fn open_traces(
@@ -43,19 +43,20 @@ pub(super) fn open_traces(
         Some(e) => e.side_file(interface, ext),
         None => format!("{interface}.{ext}"),
     };
-    let create = |ext: &str| {
+    // With evidence: buffered side files the evidence flushes at each
+    // commit; without (a CAN log alone), a buffered file flushed per frame.
+    let create = |ext: &str| -> Result<Box<dyn std::io::Write + Send>, ConnectError> {
         let path = dir.join(name(ext));
-        std::fs::File::create(&path)
-            .map(BufWriter::new)
-            .map_err(|e| ConnectError::Log { path, source: e })
+        let opened: std::io::Result<Box<dyn std::io::Write + Send>> = match &options.evidence {
+            Some(e) => e.side_writer(&path).map(|w| Box::new(w) as _),
+            None => std::fs::File::create(&path).map(|f| Box::new(BufWriter::new(f)) as _),
+        };
+        opened.map_err(|e| ConnectError::Log { path, source: e })
     };
     let candump = create("log")?;
     let path = dir.join(name("pcapng"));
-    let pcapng = crate::transport::can::pcapng::PcapngWriter::new(
-        Box::new(create("pcapng")?) as Box<dyn std::io::Write + Send>,
-        interface,
-    )
-    .map_err(|e| ConnectError::Log { path, source: e })?;
+    let pcapng = crate::transport::can::pcapng::PcapngWriter::new(create("pcapng")?, interface)
+        .map_err(|e| ConnectError::Log { path, source: e })?;
     Ok(Some((candump, pcapng)))
 }
 
