@@ -4,6 +4,7 @@
 
 pub mod can;
 pub mod chademo;
+pub mod din70121;
 pub mod iso15118;
 pub mod isotp;
 pub mod modbus;
