@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use v2x_hil::device::{EvCommand, EvLimitsUpdate, EvSimulator};
 use v2x_hil::model::load_rig_with;
+use v2x_hil::protocol::din70121;
 use v2x_hil::rig::connect;
 
 const RIG: &str = "rigs/emulated-ccs.yaml";
@@ -29,24 +30,7 @@ fn v2g_dispatch_passes_with_a_ccs_vehicle() {
 /// frame: each request is followed by the answer of the same name.
 #[test]
 fn every_v2g_message_is_journalled_with_its_frame() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().join("run");
-    let out = v2x(&[
-        "run",
-        "test-plans/v2h-islanding.yaml",
-        "--rig",
-        RIG,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    ok(&out);
-    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
-    let messages: Vec<serde_json::Value> = journal
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|r| r["kind"] == "v2g_message")
-        .map(|r| r["data"].clone())
-        .collect();
+    let (_dir, out_dir, messages) = run_journalled("test-plans/v2h-islanding.yaml", RIG);
     assert!(messages.len() > 100, "{}", messages.len());
     // SECC discovery (SDP, 0x9000/0x9001: TLS 0x00, TCP 0x00, as -20
     // requires; the SECC's TLS server at fe80::1 port 64109 = 0xfa6d), the
@@ -82,16 +66,58 @@ fn every_v2g_message_is_journalled_with_its_frame() {
     assert!(pairs > 50, "{pairs}");
     assert!(messages.iter().any(|m| m["name"] == "DC_ChargeLoopReq"));
     assert!(messages.iter().any(|m| m["name"] == "PowerDeliveryRes"));
-    capture_reads_in_tshark(&out_dir.join("v2g.pcapng"), &messages);
+    capture_reads_in_tshark(
+        &out_dir.join("v2g.pcapng"),
+        &messages,
+        "64109",
+        "every_v2g_message_is_journalled_with_its_frame",
+    );
+}
+
+/// Runs `plan` on `rig` with `--out` (it must pass); the `v2g_message`
+/// records of its journal.
+fn run_journalled(
+    plan: &str,
+    rig: &str,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<serde_json::Value>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("run");
+    let out = v2x(&[
+        "run",
+        plan,
+        "--rig",
+        rig,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let journal = std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap();
+    let messages = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "v2g_message")
+        .map(|r| r["data"].clone())
+        .collect();
+    (dir, out_dir, messages)
 }
 
 /// tshark (an independent reader) takes `v2g.pcapng` as SDP over UDP to
-/// ff02::1 port 15118, then one IPv6 TCP connection to the port SDP offered, every
+/// ff02::1 port 15118, then one IPv6 TCP connection to the port SDP offered
+/// (`secc_port`: the TLS server's for -20, 15118 for DIN), every
 /// checksum good, its datagrams and segments carrying exactly the
 /// journal's V2GTP frames, in order. Without tshark it skips through
-/// `common::skip` (a failure under CI=true).
-fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
-    if !common::tshark("every_v2g_message_is_journalled_with_its_frame") {
+/// `common::skip` (a failure under CI=true), naming `test`.
+fn capture_reads_in_tshark(
+    pcap: &Path,
+    messages: &[serde_json::Value],
+    tcp_port: &str,
+    test: &str,
+) {
+    if !common::tshark(test) {
         return;
     }
     let out = std::process::Command::new("tshark")
@@ -143,12 +169,12 @@ fn capture_reads_in_tshark(pcap: &Path, messages: &[serde_json::Value]) {
         rows.iter().all(|r| r[2] == "1"),
         "a checksum tshark finds bad"
     );
-    // SDP on UDP 15118; V2GTP on the TCP port the SECC offered (64109).
+    // SDP on UDP 15118; V2GTP on the TCP port the SECC offered.
     let secc_port = |r: &[String; 4]| {
         if r[3].starts_with("01fe900") {
             "15118"
         } else {
-            "64109"
+            tcp_port
         }
     };
     assert!(rows
@@ -245,26 +271,24 @@ fn a_bpt_session_reaches_the_charge_loop_and_stops() {
 }
 
 #[test]
-fn rig_check_accepts_the_ccs_rig_and_refuses_din() {
+fn rig_check_accepts_the_ccs_rigs_din_included() {
     ok(&v2x(&["rig", "check", RIG]));
+    ok(&v2x(&["rig", "check", DIN_RIG]));
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RIG))
         .unwrap()
-        .replace("protocol: iso15118-20", "protocol: din70121");
-    let path = dir.path().join("din.yaml");
+        .replace("protocol: iso15118-20", "protocol: iso15118-2");
+    let path = dir.path().join("iso2.yaml");
     std::fs::write(&path, text).unwrap();
     let out = v2x(&["rig", "check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("devices.ev.protocol") && err.contains("DIN 70121"),
+        err.contains("devices.ev.protocol") && err.contains("iso15118-20, din70121"),
         "{err}"
     );
 }
 
-/// On hardware the vehicle's link is the Green PHY modem's Ethernet
-/// interface, and an ISO 15118-20 vehicle must be told which V2G root to
-/// trust; only a CCS vehicle takes `ethernet`.
 #[test]
 fn an_ethernet_vehicle_needs_the_v2g_root_it_trusts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -476,4 +500,172 @@ fn an_undecodable_message_is_named_by_its_place_in_the_stream() {
         ),
         "{cause}"
     );
+}
+
+// ---- DIN SPEC 70121 -------------------------------------------------------
+
+const DIN_RIG: &str = "rigs/emulated-ccs-din.yaml";
+
+/// A DC charge with a DIN 70121 vehicle passes, and every message of its
+/// session is journalled with its own frame: SDP asking for no TLS, the
+/// handshake, then each DIN request answered by the response of its name,
+/// every frame a DIN document our codec reads back to that name.
+#[test]
+fn a_dc_charge_passes_with_a_din_vehicle_every_message_journalled() {
+    let (_dir, out_dir, messages) = run_journalled("test-plans/dc-charge.yaml", DIN_RIG);
+    // SDP: no TLS (0x10), TCP (0x00); the SECC's plain server at fe80::1
+    // port 15118 (0x3b0e).
+    assert_eq!(messages[0]["name"], "SECCDiscoveryReq");
+    assert_eq!(messages[0]["frame_hex"], "01fe9000000000021000");
+    assert_eq!(
+        messages[1]["frame_hex"],
+        "01fe900100000014fe8000000000000000000000000000013b0e1000"
+    );
+    let name = |i: usize| messages[i]["name"].as_str().unwrap().to_string();
+    let frame = |i: usize| {
+        let h = messages[i]["frame_hex"].as_str().unwrap();
+        (0..h.len() / 2)
+            .map(|k| u8::from_str_radix(&h[2 * k..2 * k + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    assert_eq!(name(2), "supportedAppProtocolReq");
+    assert_eq!(name(3), "supportedAppProtocolRes");
+    let mut order: Vec<String> = Vec::new();
+    for (i, message) in messages.iter().enumerate().skip(4) {
+        let bytes = frame(i);
+        // V2GTP 0x8001 (EXI) around a DIN document named as journalled.
+        assert_eq!(&bytes[..4], &[0x01, 0xfe, 0x80, 0x01], "message {i}");
+        let len = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+        assert_eq!(bytes.len(), 8 + len, "message {i}");
+        let m = din70121::decode(&bytes[8..]).unwrap_or_else(|e| panic!("message {i}: {e}"));
+        assert_eq!(m.body.name(), name(i), "message {i}");
+        let tx = message["direction"] == "tx";
+        assert_eq!(tx, name(i).ends_with("Req"), "message {i}");
+        if tx {
+            assert_eq!(
+                name(i + 1),
+                name(i).replace("Req", "Res"),
+                "message {i} is answered"
+            );
+            if order.last() != Some(&name(i)) {
+                order.push(name(i));
+            }
+        }
+    }
+    assert_eq!(
+        order,
+        [
+            "SessionSetupReq",
+            "ServiceDiscoveryReq",
+            "ServicePaymentSelectionReq",
+            "ContractAuthenticationReq",
+            "ChargeParameterDiscoveryReq",
+            "CableCheckReq",
+            "PreChargeReq",
+            "PowerDeliveryReq",
+            "CurrentDemandReq",
+            "PowerDeliveryReq",
+            "WeldingDetectionReq",
+            "SessionStopReq",
+        ]
+    );
+    let demands = messages
+        .iter()
+        .filter(|m| m["name"] == "CurrentDemandReq")
+        .count();
+    assert!(demands > 1000, "every 100 ms for over 2 min: {demands}");
+    capture_reads_in_tshark(
+        &out_dir.join("v2g.pcapng"),
+        &messages,
+        "15118",
+        "a_dc_charge_passes_with_a_din_vehicle_every_message_journalled",
+    );
+}
+
+/// A discharge is refused with the reason: by `plan check` (nothing is run),
+/// and by the vehicle itself, with the DC side left off.
+#[test]
+fn a_discharge_on_a_din_vehicle_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("discharge.yaml");
+    std::fs::write(
+        &plan,
+        "plan: discharge a DIN vehicle\ntests:\n  - name: discharge\n    steps:\n      \
+         - ev: { device: ev, action: plug }\n      \
+         - ev: { device: ev, action: start_discharge }\n",
+    )
+    .unwrap();
+    let out = v2x(&["run", plan.to_str().unwrap(), "--rig", DIN_RIG]);
+    assert_eq!(out.status.code(), Some(2), "refused before the run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("steps[1].ev.action") && err.contains("no bidirectional power transfer"),
+        "{err}"
+    );
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rig = load_rig_with(&root.join(DIN_RIG), &v2x_hil::device::drivers_for).unwrap();
+    let mut c = connect(&rig).unwrap();
+    let clock = c.rig.clock.clone();
+    let plant = c.plant.clone().unwrap();
+    let ev = c.rig.devices.ev.as_mut().unwrap();
+    ev.command(EvCommand::Plug).unwrap();
+    clock.sleep(Duration::from_secs(2));
+    assert_eq!(ev.status().unwrap().phase, "Ready");
+    let err = ev
+        .command(EvCommand::StartDischarge)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("DIN SPEC 70121 has no bidirectional power transfer"),
+        "{err}"
+    );
+    let limits = EvLimitsUpdate {
+        max_discharge_current_a: Some(10.0),
+        ..EvLimitsUpdate::default()
+    };
+    assert!(ev.set_limits(limits).is_err());
+    clock.sleep(Duration::from_secs(3));
+    let s = ev.status().unwrap();
+    assert_eq!(s.phase, "Ready", "nothing started: {s:?}");
+    assert!(!s.energy_transfer);
+    let p = plant.lock().unwrap();
+    assert!(!p.dc_contactor(), "the DC contactor stayed open");
+    assert_eq!(p.dc_limits().max_discharge_current_a, 0.0);
+}
+
+/// The DIN session on the emulated charger: the SECC chose DIN from the
+/// handshake, closes the contactor on PowerDelivery(ReadyToCharge), bounds
+/// the DC side by the vehicle's target current and never allows a
+/// discharge; a silent vehicle trips the same 1 s watchdog as -20.
+#[test]
+fn a_din_session_charges_within_the_vehicle_request_and_trips_when_silent() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rig = load_rig_with(&root.join(DIN_RIG), &v2x_hil::device::drivers_for).unwrap();
+    let mut c = connect(&rig).unwrap();
+    let clock = c.rig.clock.clone();
+    let plant = c.plant.clone().unwrap();
+    let contactor = || plant.lock().unwrap().dc_contactor();
+    let ev = c.rig.devices.ev.as_mut().unwrap();
+    ev.command(EvCommand::Plug).unwrap();
+    ev.command(EvCommand::StartCharge {
+        current_a: Some(16.0),
+    })
+    .unwrap();
+    clock.sleep(Duration::from_secs(3));
+    let s = ev.status().unwrap();
+    assert_eq!(s.phase, "CurrentDemand", "{s:?}");
+    assert!(s.energy_transfer && contactor(), "{s:?}");
+    let limits = plant.lock().unwrap().dc_limits();
+    assert_eq!(limits.max_charge_current_a, 16.0);
+    assert_eq!(limits.max_discharge_current_a, 0.0);
+
+    ev.command(EvCommand::GoSilent).unwrap();
+    clock.sleep(Duration::from_secs(2));
+    assert!(!contactor(), "the watchdog opened the contactor");
+    ev.command(EvCommand::Resume).unwrap();
+    clock.sleep(Duration::from_secs(1));
+    let s = ev.status().unwrap();
+    assert!(s.charger_stopped && !s.energy_transfer, "{s:?}");
+    assert!(s.stop_cause.is_some(), "{s:?}");
 }

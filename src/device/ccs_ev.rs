@@ -33,7 +33,7 @@ use iso15118::message::Message;
 use iso15118::session::Instant;
 use iso15118::{Protocol, Protocols};
 use std::collections::VecDeque;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -128,21 +128,58 @@ struct Shared {
 impl Session {
     /// Writes what the stream takes now; the rest waits for the next tick.
     fn send_some(&mut self) -> std::io::Result<()> {
-        while !self.outbox.is_empty() {
-            match self.stream.write(&self.outbox) {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.outbox.drain(..n);
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        write_some(&mut *self.stream, &mut self.outbox)
+    }
+}
+
+/// Writes what `stream` takes of `outbox` now (the DIN vehicle's too).
+pub(super) fn write_some(stream: &mut dyn Stream, outbox: &mut Vec<u8>) -> std::io::Result<()> {
+    while !outbox.is_empty() {
+        match stream.write(outbox) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                outbox.drain(..n);
             }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        match self.stream.flush() {
-            Err(e) if e.kind() != ErrorKind::WouldBlock => Err(e),
-            _ => Ok(()),
-        }
+    }
+    match stream.flush() {
+        Err(e) if e.kind() != ErrorKind::WouldBlock => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Appends a record, bounded: a caller that never drains keeps the last
+/// hour at 10 Hz.
+pub(super) fn push_record(
+    records: &mut Vec<V2gRecord>,
+    at: Duration,
+    direction: &'static str,
+    name: &str,
+    bytes: &[u8],
+) {
+    if records.len() >= 72_000 {
+        records.remove(0);
+    }
+    records.push(V2gRecord {
+        at,
+        direction,
+        name: name.to_string(),
+        bytes: bytes.to_vec(),
+    });
+}
+
+/// The SoC after `dt` at the EVSE's reported `volts` × `amps` (into the
+/// vehicle positive): the vehicle has no sensors of its own.
+pub(super) fn soc_after(soc: f64, volts: f64, amps: f64, dt: Duration, capacity_kwh: f64) -> f64 {
+    let wh = volts * amps * dt.as_secs_f64() / 3600.0;
+    let capacity_wh = capacity_kwh * 1000.0;
+    if capacity_wh > 0.0 && wh.is_finite() {
+        (soc + wh / capacity_wh).clamp(0.0, 1.0)
+    } else {
+        soc
     }
 }
 
@@ -438,24 +475,12 @@ impl Shared {
     }
 
     fn record(&mut self, at: Duration, direction: &'static str, name: &str, bytes: &[u8]) {
-        // Bounded: a caller that never drains keeps the last hour at 10 Hz.
-        if self.records.len() >= 72_000 {
-            self.records.remove(0);
-        }
-        self.records.push(V2gRecord {
-            at,
-            direction,
-            name: name.to_string(),
-            bytes: bytes.to_vec(),
-        });
+        push_record(&mut self.records, at, direction, name, bytes);
     }
 
     fn count_energy(&mut self, dt: Duration) {
-        let wh = self.evse_voltage_v * self.evse_current_a * dt.as_secs_f64() / 3600.0;
-        let capacity_wh = self.vehicle.capacity_kwh * 1000.0;
-        if capacity_wh > 0.0 && wh.is_finite() {
-            self.soc = (self.soc + wh / capacity_wh).clamp(0.0, 1.0);
-        }
+        let (v, i) = (self.evse_voltage_v, self.evse_current_a);
+        self.soc = soc_after(self.soc, v, i, dt, self.vehicle.capacity_kwh);
     }
 
     fn on_response(&mut self, m: &Message) {

@@ -3,6 +3,7 @@
 //! never knows which protocol or transport sits underneath.
 
 pub mod ccs_ev;
+pub mod ccs_ev_din;
 pub mod chademo_ev;
 pub mod csms;
 mod error;

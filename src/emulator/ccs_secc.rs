@@ -13,6 +13,10 @@
 //! request is answered `FAILED`. That 1 s watchdog is this emulated
 //! charger's policy (mirroring CHAdeMO's), not an ISO 15118-20 timer: the
 //! standard's own `V2G_SECC_Sequence_Timeout` is 60 s.
+//!
+//! Each connection's protocol is chosen from its `supportedAppProtocolReq`
+//! first ([`super::ccs_secc_din`]): a DIN SPEC 70121 vehicle is answered by
+//! the DIN responder there, on the same plant, limits and watchdog.
 
 use crate::exec::clock::SIMULATED_EPOCH_UNIX_S;
 use crate::plant::{Agent, DcLimits, Plant};
@@ -57,6 +61,8 @@ struct Conn {
 pub struct CcsSeccAgent {
     net: EmulatedV2gNet,
     conn: Option<Conn>,
+    /// Chooses each connection's protocol; the DIN 70121 side.
+    din: super::ccs_secc_din::DinSecc,
     sessions: u64,
     /// The DC stage's current and power capability.
     max_current_a: f64,
@@ -71,6 +77,7 @@ impl CcsSeccAgent {
         CcsSeccAgent {
             net,
             conn: None,
+            din: Default::default(),
             sessions: 0,
             max_current_a: (rating_w / floor_v.max(100.0)).ceil().max(1.0),
             rating_w,
@@ -104,10 +111,7 @@ impl CcsSeccAgent {
         let Some(c) = self.conn.as_ref().filter(|c| c.contactor && !c.tripped) else {
             return (false, DcLimits::NONE);
         };
-        let v = plant
-            .ev_battery()
-            .map_or(0.0, |b| b.terminal_voltage_v)
-            .max(1.0);
+        let v = battery_voltage(plant);
         let cap = |a: f64, w: f64| a.min(w / v).min(self.max_current_a).max(0.0);
         (
             true,
@@ -136,7 +140,15 @@ impl Agent for CcsSeccAgent {
         let at = Instant::from_millis(now.as_millis() as u64);
         self.next += CYCLE;
         while let Some(stream) = self.net.accept() {
+            self.din.accept(stream);
+        }
+        // The protocol comes from each connection's supportedAppProtocolReq:
+        // DIN 70121 stays with `self.din`, the rest goes to the -20 engine.
+        for super::ccs_secc_din::Chosen::Iso20 { stream, bytes } in self.din.dispatch() {
             self.accept(stream, at);
+            if let Some(c) = self.conn.as_mut() {
+                c.closed |= c.secc.handle_input(at, &bytes).is_err();
+            }
         }
         let view = DcView::of(plant);
         let (rating_w, max_current_a) = (self.rating_w, self.max_current_a);
@@ -191,19 +203,33 @@ impl Agent for CcsSeccAgent {
                 self.conn = None;
             }
         }
-        let (closed, limits) = self.limits(plant);
+        self.din.wake(now, &view, rating_w, max_current_a);
+        let (closed, limits) = if self.din.active() {
+            self.din.limits(plant, max_current_a)
+        } else {
+            self.limits(plant)
+        };
         plant.set_dc_limits(limits);
         plant.set_dc_contactor(closed);
     }
 }
 
+/// The EV battery's terminal voltage, at least 1 V (a power bound divides
+/// by it).
+pub(super) fn battery_voltage(plant: &Plant) -> f64 {
+    plant
+        .ev_battery()
+        .map_or(0.0, |b| b.terminal_voltage_v)
+        .max(1.0)
+}
+
 /// The plant's DC side as the charger measures it.
-struct DcView {
+pub(super) struct DcView {
     /// At the EV battery's terminals.
-    voltage_v: f64,
+    pub(super) voltage_v: f64,
     /// Into the vehicle positive (charging), out of it negative.
-    current_a: f64,
-    contactor: bool,
+    pub(super) current_a: f64,
+    pub(super) contactor: bool,
 }
 
 impl DcView {

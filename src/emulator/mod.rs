@@ -4,6 +4,7 @@
 
 pub mod bootloader;
 pub mod ccs_secc;
+mod ccs_secc_din;
 pub mod chademo_charger;
 pub mod faults;
 pub mod link;

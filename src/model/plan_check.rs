@@ -119,6 +119,9 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
             );
         }
     }
+    if let Step::Ev(e) = step {
+        check_din_discharge(c, rig, sk, e);
+    }
     let watch_s = match step {
         Step::Island(i) => Some((i.watch_s, "watch_s")),
         Step::Trip(t) => Some((
@@ -294,6 +297,27 @@ fn check_step(c: &mut Checker, rig: &Rig, sk: &str, step: &Step) {
 }
 
 /// Keys present that the device's role does not take.
+/// DIN SPEC 70121 has no bidirectional power transfer: a discharge asked of
+/// a DIN vehicle is refused here, before anything is energised (the driver
+/// refuses it too, for a plan that reaches it another way).
+fn check_din_discharge(c: &mut Checker, rig: &Rig, sk: &str, e: &EvStep) {
+    let din = rig
+        .devices
+        .get(&e.device)
+        .is_some_and(|d| d.protocol == Some(super::rig::EvProtocol::Din70121));
+    if din && e.action == EvAction::StartDischarge {
+        c.invalid(
+            &format!("{sk}.ev.action"),
+            format!(
+                "`{}` speaks DIN SPEC 70121, which has no bidirectional power transfer: \
+                 it can only charge",
+                e.device
+            ),
+            "use action: start_charge, or a vehicle with protocol: iso15118-20",
+        );
+    }
+}
+
 fn wrong_keys(c: &mut Checker, prefix: &str, role: Role, present: &[(&str, bool)], valid: &str) {
     for (key, is) in present {
         if *is {

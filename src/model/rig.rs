@@ -380,27 +380,30 @@ impl Default for VehicleSpec {
 
 /// The V2G protocol a CCS vehicle speaks on its V2GTP link.
 ///
-/// Only ISO 15118-20 (DC, bidirectional power transfer) is played today.
-/// DIN 70121 is not offered: the `iso15118` crate has no DIN message set.
+/// ISO 15118-20 (DC, bidirectional power transfer, the default) or DIN SPEC
+/// 70121 (DC charge only, no TLS: the first CCS cars).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EvProtocol {
     #[default]
     Iso15118_20,
+    Din70121,
 }
 
 impl EvProtocol {
     /// The names a rig file may give, as the standard spells them.
-    pub const NAMES: &'static [&'static str] = &["iso15118-20"];
+    pub const NAMES: &'static [&'static str] = &["iso15118-20", "din70121"];
 
     pub fn name(self) -> &'static str {
         match self {
             EvProtocol::Iso15118_20 => "iso15118-20",
+            EvProtocol::Din70121 => "din70121",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "iso15118-20" => Some(EvProtocol::Iso15118_20),
+            "din70121" => Some(EvProtocol::Din70121),
             _ => None,
         }
     }

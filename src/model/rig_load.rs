@@ -502,12 +502,7 @@ fn validate_device(
             if parsed.is_none() {
                 c.invalid(
                     &format!("{key}.protocol"),
-                    if p.trim().eq_ignore_ascii_case("din70121") {
-                        "DIN 70121 is not supported (the ISO 15118 stack has no DIN message set)"
-                            .to_string()
-                    } else {
-                        format!("unknown protocol `{p}`")
-                    },
+                    format!("unknown protocol `{p}`"),
                     format!("valid protocols: {}", list(EvProtocol::NAMES)),
                 );
             }
@@ -524,7 +519,17 @@ fn validate_device(
         (None, true) => Some(EvProtocol::default()),
         (None, false) => None,
     };
-    let v2g_root = check_v2g_root(c, key, ccs, transport.as_ref(), d.v2g_root, base);
+    // DIN 70121 has no TLS, so no V2G root to trust.
+    let tls = protocol != Some(EvProtocol::Din70121);
+    let mut root = d.v2g_root;
+    if ccs && !tls && root.take().is_some() {
+        c.invalid(
+            &format!("{key}.v2g_root"),
+            "a DIN 70121 vehicle has no TLS, so it trusts no V2G root",
+            "remove `v2g_root`",
+        );
+    }
+    let v2g_root = check_v2g_root(c, key, ccs && tls, transport.as_ref(), root, base);
     let firmware = d.firmware.and_then(|f| {
         let fk = format!("{key}.firmware");
         if d.role != Role::Charger {

@@ -7,7 +7,7 @@ use super::ConnectError;
 use crate::device::{self, DeviceError};
 use crate::exec::clock::Clock;
 use crate::exec::rig::Devices;
-use crate::model::{DeviceSpec, Role, TransportSpec};
+use crate::model::{DeviceSpec, EvProtocol, Role, TransportSpec};
 use crate::transport::can::CanBus;
 use crate::transport::ByteLink;
 use std::collections::BTreeMap;
@@ -47,7 +47,8 @@ impl<'r> Roles<'r> {
         self.names.insert(name.to_string(), spec.role);
     }
 
-    /// A CCS EV simulator: plays ISO 15118-20 on its V2G link.
+    /// A CCS EV simulator: plays ISO 15118-20, or DIN 70121 (charge only),
+    /// on its V2G link, as the rig's `protocol` says.
     pub(super) fn add_ccs_ev(
         &mut self,
         name: &str,
@@ -56,11 +57,21 @@ impl<'r> Roles<'r> {
         clock: &Arc<dyn Clock>,
     ) {
         let vehicle = spec.vehicle.unwrap_or_default();
-        let ev = device::ccs_ev::CcsEv::start(link, clock.clone(), vehicle, name);
-        self.ev = Some(Named::<dyn device::EvSimulator>::new(
-            label(name, spec),
-            Box::new(ev),
-        ));
+        let ev: Box<dyn device::EvSimulator> = match spec.protocol.unwrap_or_default() {
+            EvProtocol::Iso15118_20 => Box::new(device::ccs_ev::CcsEv::start(
+                link,
+                clock.clone(),
+                vehicle,
+                name,
+            )),
+            EvProtocol::Din70121 => Box::new(device::ccs_ev_din::CcsEvDin::start(
+                link,
+                clock.clone(),
+                vehicle,
+                name,
+            )),
+        };
+        self.ev = Some(Named::<dyn device::EvSimulator>::new(label(name, spec), ev));
         self.names.insert(name.to_string(), spec.role);
     }
 
