@@ -669,3 +669,10 @@ fn a_din_session_charges_within_the_vehicle_request_and_trips_when_silent() {
     assert!(s.charger_stopped && !s.energy_transfer, "{s:?}");
     assert!(s.stop_cause.is_some(), "{s:?}");
 }
+
+/// The DC charge plan is vehicle-neutral: it passes with the ISO 15118-20
+/// vehicle too (and with CHAdeMO on the default rig, in evidence_observer).
+#[test]
+fn the_dc_charge_plan_passes_with_an_iso15118_20_vehicle() {
+    run_plan("test-plans/dc-charge.yaml");
+}
