@@ -1,6 +1,6 @@
 //! The CCS EV simulator speaking DIN SPEC 70121 (`protocol: din70121`): a
-//! DC charge, EIM (external payment), charge only. The flow (DIN 70121
-//! §9.1, Figure 107):
+//! DC charge, EIM (external payment), charge only. The flow (DIN 70121's
+//! DC EIM message sequence):
 //!
 //! SDP (no TLS, TCP) → supportedAppProtocol offering only DIN →
 //! SessionSetup → ServiceDiscovery → ServicePaymentSelection
@@ -62,7 +62,7 @@ pub mod timers {
 
 /// PreCharge is done when the EVSE's output is this close to the target.
 pub const PRECHARGE_TOLERANCE_V: f64 = 20.0;
-/// The DIN charge service (DIN 70121 Table 105).
+/// The DIN charge service: ServiceID 1, the only one DIN defines.
 const CHARGE_SERVICE_ID: u16 = 1;
 
 /// Where the DIN vehicle is: the next request to send.
@@ -307,7 +307,7 @@ impl DinFlow {
                 Body::PreChargeReq(din::PreChargeReq {
                     ev_status: car.status(),
                     ev_target_voltage: PhysicalValue::volts(self.precharge_target_v),
-                    // A precharge current of a few amps (DIN 70121 §9.4.2.6).
+                    // A small precharge current: the EVSE only charges the link up.
                     ev_target_current: PhysicalValue::amps(2.0),
                 })
             }
@@ -711,7 +711,7 @@ impl Shared {
 
     fn plug(&mut self) {
         self.unplug();
-        // DIN 70121 has no TLS: SDP asks for plain TCP (DIN 70121 §8.7.2).
+        // DIN 70121 has no TLS: SDP asks for plain TCP.
         self.link.open(SdpRequest {
             security: Security::NoTls,
             transport: Transport::Tcp,

@@ -7,7 +7,7 @@
 //! 1 s silence watchdog ([`super::ccs_secc::VEHICLE_SILENCE_TIMEOUT`]).
 //!
 //! Every new connection first waits here for its `supportedAppProtocolReq`
-//! (DIN 70121 §8.6.2 / ISO 15118-2 §8.2: the EVCC's first message). The
+//! (the EVCC's first message in DIN 70121 as in ISO 15118). The
 //! protocol is chosen from it with the `iso15118` crate's `app_protocol`
 //! (the vehicle's priorities among DIN 70121 and ISO 15118-20, which this
 //! SECC speaks): DIN stays here, answered by this responder; anything else
@@ -17,7 +17,7 @@
 //! discharge current (`max_discharge_current_a` stays 0).
 //!
 //! Timing: answers go out on the SECC's next wake (every 50 ms), within
-//! DIN's `V2G_SECC_Msg_Performance_Time` (DIN 70121 Table 76: 1.5 s, 25 ms
+//! DIN's `V2G_SECC_Msg_Performance_Time` (DIN 70121 §9.6.2: 1.5 s, 25 ms
 //! for CurrentDemandRes, which an emulated charger on simulated time takes
 //! as "next wake"). `V2G_SECC_Sequence_Timeout` (60 s, Table 77) closes a
 //! session whose vehicle sends nothing.
@@ -40,7 +40,7 @@ use std::time::Duration;
 
 /// `V2G_SECC_Sequence_Timeout` (DIN 70121 Table 77).
 pub const SEQUENCE_TIMEOUT: Duration = Duration::from_secs(60);
-/// The DIN charge service (DIN 70121 Table 105: ServiceID 1, EVCharging).
+/// The DIN charge service: ServiceID 1, EVCharging.
 pub const CHARGE_SERVICE_ID: u16 = 1;
 /// The emulated DC stage's voltage range and how fast it ramps in PreCharge.
 const EVSE_MAX_VOLTAGE_V: f64 = 500.0;
@@ -189,8 +189,8 @@ impl DinSecc {
             c.last_request_at = now;
             let answer = match din::decode(&frame.payload) {
                 Ok(req) => c.answer(&req, now, dc, rating_w, max_current_a, sessions),
-                // DIN 70121 [V2G-DC-...]: an undecodable request ends the
-                // session; the vehicle sees the connection close.
+                // An undecodable request ends the session; the vehicle
+                // sees the connection close.
                 Err(_) => None,
             };
             match answer.and_then(|m| din::encode(&m).ok()) {
@@ -284,7 +284,7 @@ impl DinConn {
         use Body as B;
         let ok = ResponseCode::Ok;
         // Session: set up by the first SessionSetupReq, then every request
-        // must carry its id (DIN 70121 [V2G-DC-...] FAILED_UnknownSession).
+        // must carry its id, else FAILED_UnknownSession.
         let known = match (&req.body, self.session_id) {
             (B::SessionSetupReq(_), _) => true,
             (_, Some(id)) => req.header.session_id == id,
