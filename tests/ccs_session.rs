@@ -339,6 +339,16 @@ fn an_ethernet_vehicle_needs_the_v2g_root_it_trusts() {
     );
     let err = load(&emulated_with_root).unwrap_err().render();
     assert!(err.contains("devices.ev.v2g_root"), "{err}");
+    // DIN 70121 has no TLS: on Ethernet it needs no root, and takes none.
+    let din = text.replace("protocol: iso15118-20", "protocol: din70121");
+    let rig = load(&din).unwrap();
+    assert_eq!(rig.devices["ev"].v2g_root, None);
+    let din_with_root = with_root.replace("protocol: iso15118-20", "protocol: din70121");
+    let err = load(&din_with_root).unwrap_err().render();
+    assert!(
+        err.contains("devices.ev.v2g_root") && err.contains("no TLS"),
+        "{err}"
+    );
 }
 
 /// A -20 vehicle asks SDP for TLS; an SECC that offers only plain TCP is
