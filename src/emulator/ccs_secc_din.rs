@@ -82,6 +82,8 @@ struct DinConn {
     last_request_at: Duration,
     tripped: bool,
     cable_checks: u32,
+    /// The last request answered OK, for the sequence check.
+    last: Option<&'static str>,
     precharge_v: f64,
     closing: bool,
 }
@@ -158,6 +160,7 @@ impl DinSecc {
             last_request_at: Duration::ZERO,
             tripped: false,
             cable_checks: 0,
+            last: None,
             precharge_v: 0.0,
             closing: false,
         };
@@ -237,6 +240,52 @@ impl DinSecc {
     }
 }
 
+/// Whether `next` may follow `last` (the last request answered OK) in a
+/// DIN DC EIM session: the order of the message set, the looping requests
+/// (ContractAuthentication, ChargeParameterDiscovery, CableCheck, PreCharge,
+/// CurrentDemand, WeldingDetection) repeated, SessionStop at any point once
+/// set up. Anything else is answered FAILED_SequenceError.
+fn in_sequence(last: Option<&str>, next: &str) -> bool {
+    const ORDER: [&str; 10] = [
+        "SessionSetupReq",
+        "ServiceDiscoveryReq",
+        "ServicePaymentSelectionReq",
+        "ContractAuthenticationReq",
+        "ChargeParameterDiscoveryReq",
+        "CableCheckReq",
+        "PreChargeReq",
+        "PowerDeliveryReq",
+        "CurrentDemandReq",
+        "WeldingDetectionReq",
+    ];
+    const LOOPING: [&str; 6] = [
+        "ContractAuthenticationReq",
+        "ChargeParameterDiscoveryReq",
+        "CableCheckReq",
+        "PreChargeReq",
+        "CurrentDemandReq",
+        "WeldingDetectionReq",
+    ];
+    let Some(last) = last else {
+        return next == "SessionSetupReq";
+    };
+    if next == "SessionStopReq" || next == "SessionSetupReq" {
+        return true;
+    }
+    if last == next {
+        return LOOPING.contains(&next);
+    }
+    match (last, next) {
+        // PowerDelivery(false) ends the loop; welding detection follows it.
+        ("CurrentDemandReq", "PowerDeliveryReq") => true,
+        ("PowerDeliveryReq", "WeldingDetectionReq") => true,
+        _ => {
+            let at = |n: &str| ORDER.iter().position(|o| *o == n);
+            matches!((at(last), at(next)), (Some(a), Some(b)) if b == a + 1)
+        }
+    }
+}
+
 fn status(isolation: IsolationLevel, code: EvseStatusCode) -> EvseStatus {
     EvseStatus {
         isolation: Some(isolation),
@@ -292,12 +341,17 @@ impl DinConn {
         };
         let failed = if !known {
             Some(ResponseCode::FailedUnknownSession)
+        } else if !in_sequence(self.last, req.body.name()) {
+            Some(ResponseCode::FailedSequenceError)
         } else if self.tripped && !matches!(req.body, B::SessionStopReq) {
             Some(ResponseCode::Failed)
         } else {
             None
         };
         let code = failed.unwrap_or(ok);
+        if failed.is_none() {
+            self.last = Some(req.body.name());
+        }
         let body = match &req.body {
             B::SessionSetupReq(_) => {
                 // Deterministic on the emulated rig, never zero.
@@ -463,5 +517,35 @@ impl DinConn {
             header: din::Header::new(&session_id),
             body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_sequence;
+
+    #[test]
+    fn requests_follow_the_din_order() {
+        assert!(in_sequence(None, "SessionSetupReq"));
+        assert!(!in_sequence(None, "ServiceDiscoveryReq"));
+        assert!(in_sequence(Some("SessionSetupReq"), "ServiceDiscoveryReq"));
+        assert!(!in_sequence(Some("SessionSetupReq"), "CableCheckReq"));
+        assert!(in_sequence(Some("CableCheckReq"), "CableCheckReq"));
+        assert!(!in_sequence(
+            Some("ServiceDiscoveryReq"),
+            "ServiceDiscoveryReq"
+        ));
+        assert!(in_sequence(Some("PreChargeReq"), "PowerDeliveryReq"));
+        assert!(in_sequence(Some("PowerDeliveryReq"), "CurrentDemandReq"));
+        assert!(in_sequence(Some("CurrentDemandReq"), "PowerDeliveryReq"));
+        assert!(in_sequence(Some("PowerDeliveryReq"), "WeldingDetectionReq"));
+        assert!(in_sequence(
+            Some("ContractAuthenticationReq"),
+            "SessionStopReq"
+        ));
+        assert!(!in_sequence(
+            Some("ContractAuthenticationReq"),
+            "CurrentDemandReq"
+        ));
     }
 }
