@@ -11,6 +11,7 @@ pub mod device;
 pub mod emulator;
 pub mod evidence;
 pub mod exec;
+pub mod fleet;
 pub mod firmware;
 pub mod input;
 pub mod model;

@@ -5,6 +5,7 @@ mod commission;
 mod completions;
 mod emulate;
 mod flash;
+mod fleet;
 mod keys;
 mod output;
 mod plan_check;
@@ -100,6 +101,8 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `v2x-hil man | man -l -`.
     Man,
+    /// A program's roll-up of verified run folders: add, status, report.
+    Fleet(fleet::FleetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,5 +216,6 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Verify { dir, key }) => report::verify(&dir, &key),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Fleet(args) => fleet::run(args),
     }
 }
