@@ -133,6 +133,14 @@ pub fn verify_folder(dir: &Path, trusted: &TrustedKeys) -> Result<RunRecord, Ref
         signed_by: "?".into(),
         trusted: 0,
     })?;
+    if !dir.is_dir() {
+        return Err(Refused::Read("not a folder".into()));
+    }
+    if !dir.join(ENVELOPE_FILE).is_file() {
+        return Err(Refused::Verify(format!(
+            "no {ENVELOPE_FILE}: the folder is not signed (`v2x-hil report sign` signs it)"
+        )));
+    }
     // The envelope names its signer; `verify_dir` with a key other than
     // the signer's says which key ids did sign (WrongKey): then verify with
     // the trusted key of that id, if there is one.
