@@ -161,7 +161,12 @@ fn bench_store(name: &str, db: &Db, dirs: &[PathBuf], trusted: &TrustedKeys, byt
         .iter()
         .filter(|o| matches!(o, Outcome::Added { .. }))
         .count();
-    assert_eq!(added, dirs.len(), "every generated folder verifies: {:?}", outcomes.first());
+    assert_eq!(
+        added,
+        dirs.len(),
+        "every generated folder verifies: {:?}",
+        outcomes.first()
+    );
     println!(
         "  {name}: fleet add {} folder(s) ({:.0} MB of evidence, every file hashed, every journal chained and its report rebuilt) in {secs:.2} s: {:.0} folders/s ({:.0} MB/s)",
         dirs.len(),
@@ -227,7 +232,9 @@ fn postgres_schema(url: &str) -> Option<Db> {
     let mut client = postgres::Client::connect(url, postgres::NoTls).ok()?;
     let schema = format!("fleet_bench_{}", std::process::id());
     client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
         .ok()?;
     let sep = if url.contains('?') { '&' } else { '?' };
     Some(Db::Postgres(format!(
@@ -258,8 +265,14 @@ fn main() {
         ("sites/example-home.yaml", &home_t),
     ] {
         v2x(&[
-            "commission", "--site", site, "--out", out.to_str().unwrap(), "--sign-key",
-            key.to_str().unwrap(), "--yes",
+            "commission",
+            "--site",
+            site,
+            "--out",
+            out.to_str().unwrap(),
+            "--sign-key",
+            key.to_str().unwrap(),
+            "--yes",
         ]);
     }
     println!(
@@ -276,7 +289,15 @@ fn main() {
         &keyid,
         &key,
     );
-    let home_dirs = generate_many(&home_t, &root.join("sites"), "h", homes, &["home"], &keyid, &key);
+    let home_dirs = generate_many(
+        &home_t,
+        &root.join("sites"),
+        "h",
+        homes,
+        &["home"],
+        &keyid,
+        &key,
+    );
     println!(
         "generated {} depot/commercial and {} home site folders (rebuilt, re-signed) in {:.1} s",
         depots,
@@ -295,8 +316,20 @@ fn main() {
     }
     for (name, db) in &stores {
         println!("{name}:");
-        bench_store(&format!("{name}, depot/commercial-sized"), db, &depot_dirs, &trusted, depot_bytes);
-        bench_store(&format!("{name}, home-sized"), db, &home_dirs, &trusted, home_bytes);
+        bench_store(
+            &format!("{name}, depot/commercial-sized"),
+            db,
+            &depot_dirs,
+            &trusted,
+            depot_bytes,
+        );
+        bench_store(
+            &format!("{name}, home-sized"),
+            db,
+            &home_dirs,
+            &trusted,
+            home_bytes,
+        );
         bench_status(name, db);
         let again = Instant::now();
         let mut store = db.open().unwrap();

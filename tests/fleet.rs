@@ -206,7 +206,11 @@ fn adds_commissioned_sites_with_their_stage_and_readds_idempotently(b: Backend) 
     let r = runs();
     let out = add(&db, &[&r.home, &r.depot, &r.settings_new]);
     ok(&out);
-    assert!(text(&out).contains("3 added, 0 already indexed, 0 refused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("3 added, 0 already indexed, 0 refused"),
+        "{}",
+        text(&out)
+    );
     let sites = status_json(&db, &[]);
     assert_eq!(sites.len(), 3);
 
@@ -222,7 +226,10 @@ fn adds_commissioned_sites_with_their_stage_and_readds_idempotently(b: Backend) 
     assert_eq!(home["rig_kind"], "emulated");
     // Every stage passed, but an emulated run is not a field record.
     assert_eq!(home["stage"], "backup_test");
-    assert!(home["blocked"].as_str().unwrap().contains("EMULATED"), "{home}");
+    assert!(
+        home["blocked"].as_str().unwrap().contains("EMULATED"),
+        "{home}"
+    );
     assert_eq!(home["export_limit_w"], 7600.0);
     assert!(home["last_run"].as_str().unwrap().ends_with('Z'));
 
@@ -238,7 +245,13 @@ fn adds_commissioned_sites_with_their_stage_and_readds_idempotently(b: Backend) 
     let test_site = site(&sites, "TEST-SITE-0001");
     assert_eq!(test_site["stage"], "installed");
     assert_eq!(test_site["segment"], Value::Null);
-    assert!(test_site["blocked"].as_str().unwrap().starts_with("firmware:"), "{test_site}");
+    assert!(
+        test_site["blocked"]
+            .as_str()
+            .unwrap()
+            .starts_with("firmware:"),
+        "{test_site}"
+    );
 
     // A program's dry run counts the emulated runs as field records.
     let dry = status_json(&db, &["--include-emulated"]);
@@ -251,7 +264,11 @@ fn adds_commissioned_sites_with_their_stage_and_readds_idempotently(b: Backend) 
     copy(&r.home, &again);
     let out = add(&db, &[&r.home, &again]);
     ok(&out);
-    assert!(text(&out).contains("0 added, 2 already indexed, 0 refused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 added, 2 already indexed, 0 refused"),
+        "{}",
+        text(&out)
+    );
     let after = status_json(&db, &[]);
     assert_eq!(after.len(), 3);
     assert_eq!(site(&after, "NE-V2X-0042")["runs"], 1);
@@ -285,14 +302,23 @@ fn refuses_tampered_untrusted_and_siteless_folders_with_the_reason(b: Backend) {
     let t = text(&out);
     assert!(t.contains("1 added, 0 already indexed, 4 refused"), "{t}");
     assert!(
-        t.contains(&format!("REFUSED {}: does not verify: journal.jsonl: SHA-256", journal.display())),
+        t.contains(&format!(
+            "REFUSED {}: does not verify: journal.jsonl: SHA-256",
+            journal.display()
+        )),
         "{t}"
     );
     assert!(
-        t.contains(&format!("REFUSED {}: does not verify: report.json: SHA-256", report.display())),
+        t.contains(&format!(
+            "REFUSED {}: does not verify: report.json: SHA-256",
+            report.display()
+        )),
         "{t}"
     );
-    assert!(t.contains("which is not one of the program's 1 trusted installer key(s)"), "{t}");
+    assert!(
+        t.contains("which is not one of the program's 1 trusted installer key(s)"),
+        "{t}"
+    );
     assert!(t.contains("its report names no site"), "{t}");
     // Listed again at the end, on stderr.
     assert!(String::from_utf8_lossy(&out.stderr).contains("4 folder(s) refused"));
@@ -303,7 +329,14 @@ fn refuses_tampered_untrusted_and_siteless_folders_with_the_reason(b: Backend) {
     // Trusting the other key too, its folder verifies.
     let out = fleet(
         &db,
-        &["add", s(&r.untrusted), "--key", s(&r.trusted), "--key", s(&r.other_key)],
+        &[
+            "add",
+            s(&r.untrusted),
+            "--key",
+            s(&r.trusted),
+            "--key",
+            s(&r.other_key),
+        ],
     );
     ok(&out);
 }
@@ -312,8 +345,11 @@ fn a_newer_run_supersedes_an_older_one_and_both_are_kept(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let r = runs();
     // Newer first: the older one is kept but does not become current.
-    let Some(db) = store(b, &dir.path().join("a").tap_mkdir(), "fleet::a_newer_run_supersedes")
-    else {
+    let Some(db) = store(
+        b,
+        &dir.path().join("a").tap_mkdir(),
+        "fleet::a_newer_run_supersedes",
+    ) else {
         return;
     };
     ok(&add(&db, &[&r.settings_new]));
@@ -330,17 +366,27 @@ fn a_newer_run_supersedes_an_older_one_and_both_are_kept(b: Backend) {
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0]["runs"], 2);
     assert_eq!(sites[0]["last_run"], started(&r.settings_new));
-    assert_eq!(sites[0]["folder"], s(&std::path::absolute(&r.settings_new).unwrap()));
+    assert_eq!(
+        sites[0]["folder"],
+        s(&std::path::absolute(&r.settings_new).unwrap())
+    );
 
     // Older first: the newer one supersedes it.
-    let Some(db) = store(b, &dir.path().join("b").tap_mkdir(), "fleet::a_newer_run_supersedes")
-    else {
+    let Some(db) = store(
+        b,
+        &dir.path().join("b").tap_mkdir(),
+        "fleet::a_newer_run_supersedes",
+    ) else {
         return;
     };
     ok(&add(&db, &[&r.settings_old]));
     let out = add(&db, &[&r.settings_new]);
     ok(&out);
-    assert!(text(&out).contains("its current run; supersedes"), "{}", text(&out));
+    assert!(
+        text(&out).contains("its current run; supersedes"),
+        "{}",
+        text(&out)
+    );
     let sites = status_json(&db, &[]);
     assert_eq!(sites[0]["runs"], 2);
     assert_eq!(sites[0]["last_run"], started(&r.settings_new));
@@ -371,7 +417,10 @@ fn filters_csv_and_json(b: Backend) {
             .collect()
     };
     assert_eq!(ids(&["--utility", "national grid"]), ["DEPOT-7.bus-v2g"]);
-    assert_eq!(ids(&["--utility", "Eversource"]), ["NE-V2X-0042", "TEST-SITE-0001"]);
+    assert_eq!(
+        ids(&["--utility", "Eversource"]),
+        ["NE-V2X-0042", "TEST-SITE-0001"]
+    );
     assert_eq!(ids(&["--segment", "home"]), ["NE-V2X-0042"]);
     assert_eq!(ids(&["--stage", "installed"]), ["TEST-SITE-0001"]);
     assert_eq!(ids(&["--stage", "backup test"]), ["NE-V2X-0042"]);
@@ -412,7 +461,10 @@ fn filters_csv_and_json(b: Backend) {
     let csv = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[0].starts_with("site_id,segment,utility,program,chargers,"), "{csv}");
+    assert!(
+        lines[0].starts_with("site_id,segment,utility,program,chargers,"),
+        "{csv}"
+    );
     for line in &lines {
         assert_eq!(csv_fields(line).len(), 18, "{line}");
     }
@@ -421,7 +473,10 @@ fn filters_csv_and_json(b: Backend) {
     assert_eq!(f[4], "000418, 000419");
     assert_eq!(f[7], "functional_test");
     assert_eq!(f[14], "10000");
-    let test_site = lines.iter().find(|l| l.starts_with("TEST-SITE-0001")).unwrap();
+    let test_site = lines
+        .iter()
+        .find(|l| l.starts_with("TEST-SITE-0001"))
+        .unwrap();
     assert_eq!(csv_fields(test_site)[1], "", "no segment stated: empty");
 }
 
@@ -455,29 +510,63 @@ fn the_dashboard_has_the_totals_and_the_blocked_sites(b: Backend) {
     let out_dir = dir.path().join("dash");
     let out = fleet(
         &db,
-        &["report", "--out", s(&out_dir), "--target-kw", "1500", "--include-emulated"],
+        &[
+            "report",
+            "--out",
+            s(&out_dir),
+            "--target-kw",
+            "1500",
+            "--include-emulated",
+        ],
     );
     ok(&out);
     let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
     assert!(!html.to_ascii_lowercase().contains("<script"), "no script");
-    assert!(!html.contains("http://") && !html.contains("https://"), "nothing fetched");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing fetched"
+    );
     // 7.6 kW (the home) + 10 kW (the depot), signed; against 1500 kW.
-    assert!(html.contains("<strong id=\"commissioned-kw\">17.6 kW</strong>"), "{html}");
-    assert!(html.contains("<strong id=\"target-kw\">1500.0 kW</strong>: 1.2 %"), "{html}");
+    assert!(
+        html.contains("<strong id=\"commissioned-kw\">17.6 kW</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong id=\"target-kw\">1500.0 kW</strong>: 1.2 %"),
+        "{html}"
+    );
     // Totals by utility and segment.
     assert!(html.contains("<h2>By utility</h2>"));
-    assert!(html.contains("<tr><td>Eversource</td><td>2</td><td>1</td><td>1</td><td>7.6</td></tr>"), "{html}");
-    assert!(html.contains("<tr><td>National Grid</td><td>1</td><td>1</td><td>0</td><td>10.0</td></tr>"), "{html}");
+    assert!(
+        html.contains("<tr><td>Eversource</td><td>2</td><td>1</td><td>1</td><td>7.6</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>National Grid</td><td>1</td><td>1</td><td>0</td><td>10.0</td></tr>"),
+        "{html}"
+    );
     assert!(html.contains("<h2>By segment</h2>"));
-    assert!(html.contains("<tr><td>depot</td><td>1</td><td>1</td><td>0</td><td>10.0</td></tr>"), "{html}");
-    assert!(html.contains("<tr><td>not stated</td><td>1</td><td>0</td><td>1</td><td>0.0</td></tr>"), "{html}");
-    assert!(html.contains("<tr><th>all</th><td>3</td><td>2</td><td>1</td><td>17.6</td></tr>"), "{html}");
+    assert!(
+        html.contains("<tr><td>depot</td><td>1</td><td>1</td><td>0</td><td>10.0</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>not stated</td><td>1</td><td>0</td><td>1</td><td>0.0</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><th>all</th><td>3</td><td>2</td><td>1</td><td>17.6</td></tr>"),
+        "{html}"
+    );
     // The blocked site and why.
     let blocked = html.split("id=\"blocked\"").nth(1).unwrap();
     let blocked = blocked.split("<h2>").next().unwrap();
     assert!(blocked.contains("(1)"), "{blocked}");
     assert!(blocked.contains("<td>TEST-SITE-0001</td>"), "{blocked}");
-    assert!(blocked.contains("firmware: the run has no firmware gate"), "{blocked}");
+    assert!(
+        blocked.contains("firmware: the run has no firmware gate"),
+        "{blocked}"
+    );
     // The exports beside it are what status prints.
     let csv = std::fs::read_to_string(out_dir.join("fleet.csv")).unwrap();
     let status_csv = fleet(&db, &["status", "--csv", "--include-emulated"]);
@@ -491,7 +580,10 @@ fn the_dashboard_has_the_totals_and_the_blocked_sites(b: Backend) {
     let out = fleet(&db, &["report", "--out", s(&out_dir)]);
     ok(&out);
     let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
-    assert!(html.contains("<strong id=\"commissioned-kw\">0.0 kW</strong>"), "{html}");
+    assert!(
+        html.contains("<strong id=\"commissioned-kw\">0.0 kW</strong>"),
+        "{html}"
+    );
     assert!(html.contains("no target given"), "{html}");
     let blocked = html.split("id=\"blocked\"").nth(1).unwrap();
     assert!(blocked.contains("(3)"));

@@ -178,41 +178,48 @@ fn key_paths(keys: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn add(store: &mut dyn Store, dirs: &[PathBuf], keys: &[PathBuf], jobs: usize) -> ExitCode {
-    let trusted = match key_paths(keys).and_then(|p| TrustedKeys::load(&p).map_err(|e| e.to_string())) {
-        Ok(t) => t,
-        Err(e) => {
-            output::error(&e);
-            return ExitCode::BadInput;
-        }
-    };
+    let trusted =
+        match key_paths(keys).and_then(|p| TrustedKeys::load(&p).map_err(|e| e.to_string())) {
+            Ok(t) => t,
+            Err(e) => {
+                output::error(&e);
+                return ExitCode::BadInput;
+            }
+        };
     let mut refused: Vec<(PathBuf, Refused)> = Vec::new();
     let (mut added, mut again) = (0usize, 0usize);
-    let said = add_dirs(store, dirs, &trusted, jobs, |dir: &Path, o: &Outcome| match o {
-        Outcome::Added { site_id, added: a } => {
-            let what = match a {
-                Added::Current { superseded: None } => "its current run".to_string(),
-                Added::Current {
-                    superseded: Some(old),
-                } => format!("its current run; supersedes {old} (kept)"),
-                Added::Older { current } => {
-                    format!("kept; not current: {current} started later")
+    let said = add_dirs(
+        store,
+        dirs,
+        &trusted,
+        jobs,
+        |dir: &Path, o: &Outcome| match o {
+            Outcome::Added { site_id, added: a } => {
+                let what = match a {
+                    Added::Current { superseded: None } => "its current run".to_string(),
+                    Added::Current {
+                        superseded: Some(old),
+                    } => format!("its current run; supersedes {old} (kept)"),
+                    Added::Older { current } => {
+                        format!("kept; not current: {current} started later")
+                    }
+                    Added::AlreadyIndexed { folder } => {
+                        format!("already indexed (as {folder}); nothing changed")
+                    }
+                };
+                if matches!(a, Added::AlreadyIndexed { .. }) {
+                    again += 1;
+                } else {
+                    added += 1;
                 }
-                Added::AlreadyIndexed { folder } => {
-                    format!("already indexed (as {folder}); nothing changed")
-                }
-            };
-            if matches!(a, Added::AlreadyIndexed { .. }) {
-                again += 1;
-            } else {
-                added += 1;
+                println!("added {}: site {site_id}, {what}", dir.display());
             }
-            println!("added {}: site {site_id}, {what}", dir.display());
-        }
-        Outcome::Refused(r) => {
-            println!("REFUSED {}: {r}", dir.display());
-            refused.push((dir.to_path_buf(), r.clone()));
-        }
-    });
+            Outcome::Refused(r) => {
+                println!("REFUSED {}: {r}", dir.display());
+                refused.push((dir.to_path_buf(), r.clone()));
+            }
+        },
+    );
     if let Err(e) = said {
         output::error(&e.to_string());
         return ExitCode::BadInput;

@@ -6,6 +6,7 @@
 
 use super::record::Stage;
 use super::status::{self, SiteStatus, NOT_STATED};
+use crate::report::xml::esc;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -63,21 +64,6 @@ fn by<'a>(
         out.entry(key(s).unwrap_or_else(|| NOT_STATED.into()))
             .or_default()
             .add(s);
-    }
-    out
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
     out
 }
@@ -162,15 +148,25 @@ pub fn html(sites: &[SiteStatus], target_kw: Option<f64>, db: &str, generated_ut
         );
     }
 
-    h.push_str("<h2>By stage</h2>\n<table><thead><tr><th>stage</th><th>sites</th></tr></thead><tbody>\n");
+    h.push_str(
+        "<h2>By stage</h2>\n<table><thead><tr><th>stage</th><th>sites</th></tr></thead><tbody>\n",
+    );
     for st in Stage::ALL {
         let n = sites.iter().filter(|s| s.stage == st).count();
         let _ = writeln!(h, "<tr><td>{}</td><td>{n}</td></tr>", st.label());
     }
     h.push_str("</tbody></table>\n");
 
-    h.push_str(&totals_table("utility", &by(sites, |s| s.utility.clone()), &all));
-    h.push_str(&totals_table("segment", &by(sites, |s| s.segment.clone()), &all));
+    h.push_str(&totals_table(
+        "utility",
+        &by(sites, |s| s.utility.clone()),
+        &all,
+    ));
+    h.push_str(&totals_table(
+        "segment",
+        &by(sites, |s| s.segment.clone()),
+        &all,
+    ));
 
     let blocked: Vec<&SiteStatus> = sites.iter().filter(|s| s.stage != Stage::Signed).collect();
     let _ = writeln!(

@@ -133,7 +133,11 @@ fn firmware(report: &Value) -> Option<String> {
 }
 
 /// The stage reached, why not further, and the backup test's outcome.
-fn stage(report: &Value, segment: Option<&str>, chargers: usize) -> (Stage, Option<String>, String) {
+fn stage(
+    report: &Value,
+    segment: Option<&str>,
+    chargers: usize,
+) -> (Stage, Option<String>, String) {
     let gates = entries(report, "firmware_gates");
     let backups = entries(report, "backups");
     let backup = if backups.iter().any(|(_, b)| !passed(b)) {
@@ -157,11 +161,20 @@ fn stage(report: &Value, segment: Option<&str>, chargers: usize) -> (Stage, Opti
             }
         }
     };
-    let blocked = |at: Stage, reason: String| (at, Some(clean(&(reason + &run_state()))), backup.to_string());
+    let blocked = |at: Stage, reason: String| {
+        (
+            at,
+            Some(clean(&(reason + &run_state()))),
+            backup.to_string(),
+        )
+    };
 
     // firmware approved
     if gates.is_empty() {
-        return blocked(Stage::Installed, "firmware: the run has no firmware gate (the program's catalog was not checked)".into());
+        return blocked(
+            Stage::Installed,
+            "firmware: the run has no firmware gate (the program's catalog was not checked)".into(),
+        );
     }
     if let Some((t, g)) = gates.iter().find(|(_, g)| !passed(g)) {
         return blocked(Stage::Installed, format!("firmware: {}", why(t, g)));
@@ -171,37 +184,56 @@ fn stage(report: &Value, segment: Option<&str>, chargers: usize) -> (Stage, Opti
     if gates.len() < chargers {
         return blocked(
             Stage::Installed,
-            format!("firmware: gated on {} of {chargers} charger(s)", gates.len()),
+            format!(
+                "firmware: gated on {} of {chargers} charger(s)",
+                gates.len()
+            ),
         );
     }
     // settings compliant
     let compliance = &report["compliance"];
     if !compliance.is_object() {
-        return blocked(Stage::FirmwareApproved, "settings: the report has no site compliance".into());
+        return blocked(
+            Stage::FirmwareApproved,
+            "settings: the report has no site compliance".into(),
+        );
     }
     if compliance["holds"] != true {
         let reasons: Vec<String> = compliance["reasons"]
             .as_array()
             .map(|a| a.iter().filter_map(text).collect())
             .unwrap_or_default();
-        let reasons = if reasons.is_empty() { "it does not hold".to_string() } else { reasons.join("; ") };
+        let reasons = if reasons.is_empty() {
+            "it does not hold".to_string()
+        } else {
+            reasons.join("; ")
+        };
         return blocked(Stage::FirmwareApproved, format!("compliance: {reasons}"));
     }
     // functional test
     let meters = entries(report, "meter_checks");
     if meters.is_empty() {
-        return blocked(Stage::SettingsCompliant, "functional test: the run has no site-meter or export check".into());
+        return blocked(
+            Stage::SettingsCompliant,
+            "functional test: the run has no site-meter or export check".into(),
+        );
     }
     let ocpp = entries(report, "ocpp");
     if let Some((t, e)) = meters.iter().chain(ocpp.iter()).find(|(_, e)| !passed(e)) {
-        return blocked(Stage::SettingsCompliant, format!("functional test: {}", why(t, e)));
+        return blocked(
+            Stage::SettingsCompliant,
+            format!("functional test: {}", why(t, e)),
+        );
     }
     // backup test
     if let Some((t, b)) = backups.iter().find(|(_, b)| !passed(b)) {
         return blocked(Stage::FunctionalTest, format!("backup test: {}", why(t, b)));
     }
     if backup == "not run" {
-        return blocked(Stage::FunctionalTest, "backup test: a home whose run has no V2H backup test".into());
+        return blocked(
+            Stage::FunctionalTest,
+            "backup test: a home whose run has no V2H backup test".into(),
+        );
     }
     // signed (the stage before it: backup test, or functional test where
     // there is none)
@@ -218,7 +250,10 @@ fn stage(report: &Value, segment: Option<&str>, chargers: usize) -> (Stage, Opti
         let reason = text(&report["verdict_reason"]).unwrap_or_else(|| "a test failed".into());
         return blocked(
             before,
-            format!("verdict {}: {reason}", text(&report["verdict"]).unwrap_or("?".into())),
+            format!(
+                "verdict {}: {reason}",
+                text(&report["verdict"]).unwrap_or("?".into())
+            ),
         );
     }
     (Stage::Signed, None, backup.to_string())
@@ -259,4 +294,107 @@ pub fn record(
         signer_keyid,
         added_utc: super::now_utc(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A home report whose every stage holds; `edit` breaks one.
+    fn home(edit: impl FnOnce(&mut Value)) -> RunRecord {
+        let pass = json!({"verdict": "pass", "reason": null});
+        let mut r = json!({
+            "status": "complete", "verdict": "pass", "rig_kind": "hardware",
+            "started_utc": "2026-11-26T14:00:00Z",
+            "site": {
+                "site": {"id": "NE-1", "utility": "Eversource", "segment": "home", "export_limit_w": 7600},
+                "charger": {"make": "Example Power", "model": "BiDi 11 kW", "serial": "EP-1"}
+            },
+            "compliance": {"holds": true, "reasons": []},
+            "tests": [
+                {"name": "firmware", "verdict": "pass", "firmware_gates": [{"verdict": "pass", "device": "charger", "version_before": "1.0.0", "version_after": "1.1.0"}]},
+                {"name": "export", "verdict": "pass", "meter_checks": [pass.clone()]},
+                {"name": "backup", "verdict": "pass", "backups": [pass]}
+            ]
+        });
+        edit(&mut r);
+        record(&r, "e".into(), "/f".into(), "k".into()).expect("a site")
+    }
+
+    #[test]
+    fn a_complete_passing_field_run_is_signed() {
+        let r = home(|_| {});
+        assert_eq!((r.reached, r.blocked.as_deref()), (Stage::Signed, None));
+        assert_eq!(r.firmware.as_deref(), Some("1.1.0"));
+        assert_eq!(r.chargers.as_deref(), Some("EP-1"));
+        assert_eq!(r.backup, "pass");
+    }
+
+    #[test]
+    fn each_stage_stops_where_its_evidence_does_not_hold() {
+        let r = home(|r| r["tests"][0]["firmware_gates"][0]["verdict"] = "fail".into());
+        assert_eq!(r.reached, Stage::Installed);
+        assert!(r
+            .blocked
+            .unwrap()
+            .starts_with("firmware: firmware: verdict fail"));
+
+        let r = home(|r| {
+            r["compliance"] =
+                json!({"holds": false, "reasons": ["OV1 pickup 1.20 pu, profile 1.10"]})
+        });
+        assert_eq!(r.reached, Stage::FirmwareApproved);
+        assert_eq!(
+            r.blocked.as_deref(),
+            Some("compliance: OV1 pickup 1.20 pu, profile 1.10")
+        );
+
+        let r = home(|r| {
+            r["tests"][1]["meter_checks"][0] = json!({"verdict": "fail", "reason": "CT reversed"})
+        });
+        assert_eq!(r.reached, Stage::SettingsCompliant);
+        assert_eq!(
+            r.blocked.as_deref(),
+            Some("functional test: export: CT reversed")
+        );
+
+        let r = home(|r| r["tests"][2]["backups"] = json!([]));
+        assert_eq!(
+            (r.reached, r.backup.as_str()),
+            (Stage::FunctionalTest, "not run")
+        );
+
+        let r = home(|r| {
+            r["status"] = "incomplete".into();
+            r["verdict"] = "incomplete".into();
+            r["incomplete_reason"] = "the journal ends after `sample`".into();
+        });
+        assert_eq!(r.reached, Stage::BackupTest);
+        assert_eq!(
+            r.blocked.as_deref(),
+            Some("signed: not a complete run (the run is incomplete: the journal ends after `sample`)")
+        );
+    }
+
+    #[test]
+    fn a_depot_passes_over_the_backup_test_and_absent_fields_stay_absent() {
+        let r = home(|r| {
+            r["site"]["site"] = json!({"id": "D-1", "segment": "depot"});
+            r["tests"][2] = json!({"name": "other", "verdict": "pass"});
+            r["verdict"] = "fail".into();
+        });
+        assert_eq!(r.backup, "not applicable");
+        assert_eq!(r.reached, Stage::FunctionalTest);
+        assert!(r.blocked.unwrap().starts_with("verdict fail"));
+        assert_eq!((r.utility, r.export_limit_w), (None, None));
+    }
+
+    #[test]
+    fn text_from_a_report_is_one_bounded_line() {
+        let long = "x".repeat(1000);
+        assert_eq!(clean(&format!("a\u{1b}[31mb\nc")), "a [31mb c");
+        assert_eq!(clean(&long).chars().count(), MAX_TEXT + 1);
+        assert!(record(&json!({"site": {}}), "e".into(), "f".into(), "k".into()).is_none());
+    }
 }

@@ -25,7 +25,9 @@ pub const MAX_TRUSTED_KEYS: usize = 10_000;
 pub enum TrustError {
     #[error("{path}: {reason}")]
     Read { path: PathBuf, reason: String },
-    #[error("no trusted installer key given (--key PUB, a public key file or a folder of *.pub.pem)")]
+    #[error(
+        "no trusted installer key given (--key PUB, a public key file or a folder of *.pub.pem)"
+    )]
     None,
     #[error("more than {MAX_TRUSTED_KEYS} trusted keys")]
     TooMany,
@@ -80,7 +82,9 @@ impl TrustedKeys {
                 path: path.clone(),
                 reason,
             };
-            let len = std::fs::metadata(&path).map_err(|e| bad(e.to_string()))?.len();
+            let len = std::fs::metadata(&path)
+                .map_err(|e| bad(e.to_string()))?
+                .len();
             if len > 64 << 10 {
                 return Err(bad("too large for a public key".into()));
             }

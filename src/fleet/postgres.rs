@@ -8,8 +8,8 @@
 use super::record::RunRecord;
 use super::sqlite::prefixed;
 use super::store::{
-    is_newer, migration_sql, order_key, run_from_row, Added, RowGet, SiteRow, Store, StoreError,
-    MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION,
+    is_newer, migration_sql, order_key, pending, run_from_row, Added, RowGet, SiteRow, Store,
+    StoreError, RUN_COLUMNS,
 };
 use postgres::{Client, NoTls};
 
@@ -81,14 +81,7 @@ impl PostgresStore {
             )
             .map_err(err)?
             .get(0);
-        if at > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                db: name.clone(),
-                found: at,
-                known: SCHEMA_VERSION,
-            });
-        }
-        for n in (at as usize + 1)..=MIGRATIONS.len() {
+        for n in pending(at, &name)? {
             tx.batch_execute(&migration_sql(n, "BIGSERIAL PRIMARY KEY"))
                 .map_err(err)?;
             tx.execute(

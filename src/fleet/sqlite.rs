@@ -4,8 +4,8 @@
 
 use super::record::RunRecord;
 use super::store::{
-    is_newer, migration_sql, order_key, run_from_row, Added, RowGet, SiteRow, Store, StoreError,
-    MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION,
+    is_newer, migration_sql, order_key, pending, run_from_row, Added, RowGet, SiteRow, Store,
+    StoreError, RUN_COLUMNS,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -63,14 +63,7 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .map_err(err)?;
-        if at > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                db: name.clone(),
-                found: at,
-                known: SCHEMA_VERSION,
-            });
-        }
-        for n in (at as usize + 1)..=MIGRATIONS.len() {
+        for n in pending(at, &name)? {
             tx.execute_batch(&migration_sql(n, "INTEGER PRIMARY KEY"))
                 .map_err(err)?;
             tx.execute(

@@ -102,6 +102,19 @@ pub const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// The migrations a store at schema version `at` still needs (1-based);
+/// a store from a newer tool is refused.
+pub fn pending(at: i64, db: &str) -> Result<std::ops::RangeInclusive<usize>, StoreError> {
+    if at > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            db: db.to_string(),
+            found: at,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok((at.max(0) as usize + 1)..=MIGRATIONS.len())
+}
+
 /// The statements of migration `n` (1-based) for a backend.
 pub fn migration_sql(n: usize, id_type: &str) -> String {
     MIGRATIONS[n - 1].replace("{id}", id_type)

@@ -5,7 +5,7 @@
 use super::fold::from_records;
 use super::model::{JournalSummary, Report};
 use super::{canonical, html, junit};
-use crate::evidence::journal::{verify, JournalError};
+use crate::evidence::journal::{verify, JournalError, Verified};
 use crate::evidence::sink::JOURNAL_FILE;
 use crate::firmware::verify::sha256_hex;
 use std::collections::BTreeMap;
@@ -42,7 +42,14 @@ pub struct Built {
 /// Reads and checks the journal and the files it names, and folds them
 /// into the report.
 pub fn load_report(dir: &Path) -> Result<(Report, BTreeMap<String, String>), ReportError> {
-    let verified = verify(&dir.join(JOURNAL_FILE))?;
+    load_verified(dir, verify(&dir.join(JOURNAL_FILE))?)
+}
+
+/// As [`load_report`], from the journal already read and verified.
+fn load_verified(
+    dir: &Path,
+    verified: Verified,
+) -> Result<(Report, BTreeMap<String, String>), ReportError> {
     let summary = JournalSummary {
         records: verified.records.len(),
         head_sha256: verified.head.clone(),
@@ -85,6 +92,16 @@ fn read_bound(dir: &Path, file: &str, sha256: &str) -> Result<String, ReportErro
 /// The three report files' names and contents, as the journal gives them.
 pub fn render_all(dir: &Path) -> Result<[(&'static str, String); 3], ReportError> {
     let (report, waveforms) = load_report(dir)?;
+    Ok(render(&report, &waveforms))
+}
+
+/// As [`render_all`], from DIR's journal already read and verified (so
+/// `report verify` reads and parses it once).
+pub fn render_verified(
+    dir: &Path,
+    verified: Verified,
+) -> Result<[(&'static str, String); 3], ReportError> {
+    let (report, waveforms) = load_verified(dir, verified)?;
     Ok(render(&report, &waveforms))
 }
 

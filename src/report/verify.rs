@@ -4,7 +4,7 @@
 //! the journal's hash chain, that the report files are what the journal
 //! gives, and that the signer the report names is the key that signed.
 
-use super::build::{render_all, REPORT_HTML, REPORT_JSON};
+use super::build::{render_verified, REPORT_HTML, REPORT_JSON};
 use super::sign::{
     evidence_files, io, is_plain_relative, pae, sha256_file, SignError, ENVELOPE_FILE, PAYLOAD_TYPE,
 };
@@ -149,8 +149,9 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
         // A torn last line (a killed run) is evidence too: it is signed
         // like the rest and the report says the run is incomplete.
         let v = journal::verify(&journal_path).map_err(|e| fail(format!("journal: {e}")))?;
-        report_rebuilt = check_report_matches_journal(dir).map_err(fail)?;
-        Some(v.records.len())
+        let records = v.records.len();
+        report_rebuilt = check_report_matches_journal(dir, v).map_err(fail)?;
+        Some(records)
     } else {
         None
     };
@@ -189,7 +190,7 @@ fn check_named_signer(dir: &Path, keyid: &str) -> Result<(), String> {
 /// file (`report.json`, `report.html`, `junit.xml`) when `report.json` was
 /// written by this version of the tool (another version may lay the report
 /// out differently); returns whether it was.
-fn check_report_matches_journal(dir: &Path) -> Result<bool, String> {
+fn check_report_matches_journal(dir: &Path, journal: journal::Verified) -> Result<bool, String> {
     let Ok(json) = std::fs::read(dir.join(REPORT_JSON)) else {
         return Ok(false);
     };
@@ -197,7 +198,8 @@ fn check_report_matches_journal(dir: &Path) -> Result<bool, String> {
     if written_by["tool"]["version"] != env!("CARGO_PKG_VERSION") {
         return Ok(false);
     }
-    let rendered = render_all(dir).map_err(|e| format!("rebuilding the report: {e}"))?;
+    let rendered =
+        render_verified(dir, journal).map_err(|e| format!("rebuilding the report: {e}"))?;
     for (name, want) in rendered {
         // A report file that is missing is not checked (an aborted build);
         // one that is there must be exactly the journal's.
