@@ -50,6 +50,16 @@ impl PostgresStore {
             reason: reason(&e),
         })?;
         let mut store = PostgresStore { client, name };
+        // An add's commit does not wait for the server's WAL flush: a server
+        // crash may lose the last adds (never corrupt the store); adding
+        // again is idempotent, and the run folders are the evidence.
+        store
+            .client
+            .batch_execute("SET synchronous_commit = off")
+            .map_err(|e| StoreError::Open {
+                db: store.name.clone(),
+                reason: reason(&e),
+            })?;
         store.migrate()?;
         Ok(store)
     }
@@ -174,7 +184,7 @@ impl Store for PostgresStore {
         // one compared (another laptop may be adding to the same site).
         let first = tx
             .execute(
-                "INSERT INTO sites (site_id, run_id, order_key) VALUES ($1, $2, $3) ON CONFLICT (site_id) DO NOTHING",
+                "INSERT INTO sites (site_id, run_id, order_key, runs) VALUES ($1, $2, $3, 1) ON CONFLICT (site_id) DO NOTHING",
                 &[&run.site_id, &id, &key],
             )
             .map_err(err)?;
@@ -191,7 +201,7 @@ impl Store for PostgresStore {
                 (row.get(0), row.get(1), row.get(2));
             if is_newer(&key, id, &cur_key, cur_id) {
                 tx.execute(
-                    "UPDATE sites SET run_id = $2, order_key = $3 WHERE site_id = $1",
+                    "UPDATE sites SET run_id = $2, order_key = $3, runs = runs + 1 WHERE site_id = $1",
                     &[&run.site_id, &id, &key],
                 )
                 .map_err(err)?;
@@ -199,6 +209,11 @@ impl Store for PostgresStore {
                     superseded: Some(folder),
                 }
             } else {
+                tx.execute(
+                    "UPDATE sites SET runs = runs + 1 WHERE site_id = $1",
+                    &[&run.site_id],
+                )
+                .map_err(err)?;
                 Added::Older { current: folder }
             }
         };
@@ -209,7 +224,7 @@ impl Store for PostgresStore {
     fn sites(&mut self) -> Result<Vec<SiteRow>, StoreError> {
         let cols = prefixed(RUN_COLUMNS, "r.");
         let sql = format!(
-            "SELECT {cols}, (SELECT COUNT(*) FROM runs x WHERE x.site_id = s.site_id)
+            "SELECT {cols}, s.runs
              FROM sites s JOIN runs r ON r.id = s.run_id ORDER BY s.site_id COLLATE \"C\""
         );
         let rows = self.client.query(&sql, &[]).map_err(self.err())?;

@@ -169,7 +169,7 @@ impl Store for SqliteStore {
         let added = match current {
             None => {
                 tx.execute(
-                    "INSERT INTO sites (site_id, run_id, order_key) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO sites (site_id, run_id, order_key, runs) VALUES (?1, ?2, ?3, 1)",
                     params![run.site_id, id, key],
                 )
                 .map_err(err)?;
@@ -177,7 +177,7 @@ impl Store for SqliteStore {
             }
             Some((cur_id, cur_key, folder)) if is_newer(&key, id, &cur_key, cur_id) => {
                 tx.execute(
-                    "UPDATE sites SET run_id = ?2, order_key = ?3 WHERE site_id = ?1",
+                    "UPDATE sites SET run_id = ?2, order_key = ?3, runs = runs + 1 WHERE site_id = ?1",
                     params![run.site_id, id, key],
                 )
                 .map_err(err)?;
@@ -185,7 +185,14 @@ impl Store for SqliteStore {
                     superseded: Some(folder),
                 }
             }
-            Some((_, _, folder)) => Added::Older { current: folder },
+            Some((_, _, folder)) => {
+                tx.execute(
+                    "UPDATE sites SET runs = runs + 1 WHERE site_id = ?1",
+                    params![run.site_id],
+                )
+                .map_err(err)?;
+                Added::Older { current: folder }
+            }
         };
         tx.commit().map_err(err)?;
         Ok(added)
@@ -194,7 +201,7 @@ impl Store for SqliteStore {
     fn sites(&mut self) -> Result<Vec<SiteRow>, StoreError> {
         let cols = prefixed(RUN_COLUMNS, "r.");
         let sql = format!(
-            "SELECT {cols}, (SELECT COUNT(*) FROM runs x WHERE x.site_id = s.site_id)
+            "SELECT {cols}, s.runs
              FROM sites s JOIN runs r ON r.id = s.run_id ORDER BY s.site_id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;

@@ -243,9 +243,14 @@ pub fn csv(sites: &[SiteStatus]) -> String {
 
 /// `{"sites": [...], "stages": [...]}`: the stages in order, then each site.
 pub fn json(sites: &[SiteStatus]) -> String {
-    let doc = serde_json::json!({
-        "stages": Stage::ALL.map(Stage::key),
-        "sites": sites,
-    });
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        stages: [&'static str; 6],
+        sites: &'a [SiteStatus],
+    }
+    let doc = Doc {
+        stages: Stage::ALL.map(Stage::key),
+        sites,
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

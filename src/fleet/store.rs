@@ -71,7 +71,7 @@ pub fn order_key(run: &RunRecord) -> String {
 /// SQL on both.
 pub const MIGRATIONS: &[&str] = &[
     // 1: runs (every verified run folder added), sites (each site's
-    // current run: the one that started last).
+    // current run: the one that started last; how many runs it has).
     "CREATE TABLE runs (
         id {id},
         envelope_sha256 TEXT NOT NULL UNIQUE,
@@ -98,7 +98,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE sites (
         site_id TEXT PRIMARY KEY,
         run_id BIGINT NOT NULL REFERENCES runs (id),
-        order_key TEXT NOT NULL
+        order_key TEXT NOT NULL,
+        runs BIGINT NOT NULL
     );",
 ];
 
