@@ -5,7 +5,7 @@
 use super::record::RunRecord;
 use super::store::{
     is_newer, migration_sql, order_key, pending, run_from_row, Added, RowGet, SiteRow, Store,
-    StoreError, RUN_COLUMNS,
+    StoreError, RUN_COLUMNS, SCHEMA_VERSION,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -43,6 +43,18 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
+        // Up to date (every open but the first after an upgrade): nothing to
+        // write, so `status` takes no write lock.
+        let at: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .ok()
+            .flatten();
+        if at == Some(SCHEMA_VERSION) {
+            return Ok(());
+        }
         let name = self.name.clone();
         let err = |e: rusqlite::Error| StoreError::Open {
             db: name.clone(),

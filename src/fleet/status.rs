@@ -151,22 +151,23 @@ pub fn table(sites: &[SiteStatus]) -> String {
             *w = (*w).max(c.chars().count()).min(40);
         }
     }
-    let line = |cells: &[String]| {
-        let mut l = String::new();
+    let line = |out: &mut String, cells: &[String]| {
         for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                l.push_str(c);
-            } else {
-                l.push_str(&format!("{c:<w$}  ", w = width[i]));
+            out.push_str(c);
+            if i + 1 < cells.len() {
+                let pad = width[i].saturating_sub(c.chars().count()) + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        l.trim_end().to_string() + "\n"
+        out.push('\n');
     };
-    out.push_str(&line(&head.map(String::from)));
+    line(&mut out, &head.map(String::from));
     for (s, r) in sites.iter().zip(&rows) {
-        out.push_str(&line(r));
+        line(&mut out, r);
         if let Some(b) = &s.blocked {
-            out.push_str(&format!("    blocked: {b}\n"));
+            out.push_str("    blocked: ");
+            out.push_str(b);
+            out.push('\n');
         }
     }
     out
