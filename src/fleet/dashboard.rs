@@ -55,8 +55,8 @@ pub fn totals<'a>(sites: impl IntoIterator<Item = &'a SiteStatus>) -> Totals {
     t
 }
 
-fn by<'a>(
-    sites: &'a [SiteStatus],
+fn by(
+    sites: &[SiteStatus],
     key: impl Fn(&SiteStatus) -> Option<String>,
 ) -> BTreeMap<String, Totals> {
     let mut out: BTreeMap<String, Totals> = BTreeMap::new();
