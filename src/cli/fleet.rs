@@ -27,6 +27,7 @@ pub enum FleetCommand {
     /// Verify run folders as `report verify` does and index those that
     /// verify; a folder that does not is refused with the reason (exit 4).
     Add {
+        /// Run folders (`run --out`, `commission --out`), each signed.
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
         /// A trusted installer public key: a file, a name in the keys
@@ -42,13 +43,16 @@ pub enum FleetCommand {
     Status {
         #[command(flatten)]
         view: View,
+        /// One JSON document: {"stages": [...], "sites": [...]}.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// RFC 4180 CSV with a header row.
         #[arg(long)]
         csv: bool,
     },
     /// Write the HTML dashboard, fleet.csv and fleet.json into DIR.
     Report {
+        /// The folder for index.html, fleet.csv and fleet.json (created).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// The program's flexible-capacity target, kW (e.g. 1500).
