@@ -86,6 +86,18 @@ pub struct V2gRecord {
     pub bytes: Vec<u8>,
 }
 
+impl From<V2gRecord> for super::EvMessage {
+    fn from(r: V2gRecord) -> Self {
+        super::EvMessage {
+            at_s: r.at.as_secs_f64(),
+            direction: r.direction.to_string(),
+            name: r.name,
+            frame_hex: crate::firmware::verify::hex_lower(&r.bytes),
+            frame: r.bytes,
+        }
+    }
+}
+
 struct Session {
     stream: Box<dyn Stream>,
     /// Bytes the stream has not taken yet.
@@ -906,13 +918,7 @@ impl EvSimulator for CcsEv {
         Ok(self
             .take_records()
             .into_iter()
-            .map(|r| super::EvMessage {
-                at_s: r.at.as_secs_f64(),
-                direction: r.direction.to_string(),
-                name: r.name,
-                frame_hex: crate::firmware::verify::hex_lower(&r.bytes),
-                frame: r.bytes,
-            })
+            .map(super::EvMessage::from)
             .collect())
     }
 

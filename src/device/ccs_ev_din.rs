@@ -712,17 +712,13 @@ impl Shared {
     fn plug(&mut self) {
         self.unplug();
         // DIN 70121 has no TLS: SDP asks for plain TCP.
-        self.link.open(SdpRequest {
-            security: Security::NoTls,
-            transport: Transport::Tcp,
-        });
-        let now = self.last_tick.unwrap_or_default();
         let request = SdpRequest {
             security: Security::NoTls,
             transport: Transport::Tcp,
-        }
-        .encode();
-        self.record(now, "tx", "SECCDiscoveryReq", &request);
+        };
+        let now = self.last_tick.unwrap_or_default();
+        self.record(now, "tx", "SECCDiscoveryReq", &request.encode());
+        self.link.open(request);
         self.discovering = true;
         self.charger_stopped = false;
         self.stop_cause = None;
@@ -736,18 +732,6 @@ impl Shared {
         self.stop_requested = false;
         self.evse_current_a = 0.0;
         self.evse_voltage_v = 0.0;
-    }
-}
-
-impl From<V2gRecord> for EvMessage {
-    fn from(r: V2gRecord) -> Self {
-        EvMessage {
-            at_s: r.at.as_secs_f64(),
-            direction: r.direction.to_string(),
-            name: r.name,
-            frame_hex: crate::firmware::verify::hex_lower(&r.bytes),
-            frame: r.bytes,
-        }
     }
 }
 
