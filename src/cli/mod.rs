@@ -14,6 +14,7 @@ mod report;
 mod rig_check;
 mod rig_source;
 mod run;
+mod schema;
 mod site_check;
 mod terminal_operator;
 
@@ -101,6 +102,12 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `v2x-hil man | man -l -`.
     Man,
+    /// Print the JSON Schema of a file kind, for editors and validators
+    /// (the shipped files point at schemas/ with a yaml-language-server modeline).
+    Schema {
+        /// The kind of file, e.g. `v2x-hil schema rig > schemas/rig.schema.json`.
+        kind: schema::SchemaKind,
+    },
     /// A program's roll-up of verified run folders: add, status, report.
     Fleet(fleet::FleetArgs),
 }
@@ -216,6 +223,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Verify { dir, key }) => report::verify(&dir, &key),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Schema { kind } => schema::run(kind),
         Command::Fleet(args) => fleet::run(args),
     }
 }

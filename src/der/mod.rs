@@ -7,7 +7,19 @@ use std::fmt;
 
 /// One of the eight IEEE 1547-2018 abnormal voltage/frequency trip functions
 /// (§6.4.1 Tables 11–13 for voltage by category, §6.5.1 Table 14 for frequency).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TripFunction {
     Ov1,
@@ -69,7 +81,7 @@ impl fmt::Display for TripFunction {
 }
 
 /// Pickup and clearing time of one trip function.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TripSetting {
     /// Per-unit of nominal voltage for OV/UV, hertz for OF/UF.
@@ -79,7 +91,7 @@ pub struct TripSetting {
 }
 
 /// All eight trip functions. Missing functions are disabled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TripSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +177,7 @@ impl TripSettings {
 }
 
 /// Enter-service (return to service) window and delay, IEEE 1547-2018 §4.10.3 Table 4.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterService {
     pub voltage_min_pu: f64,
@@ -211,7 +223,7 @@ impl EnterService {
 /// there it declares an island only while the deviation keeps growing — the
 /// signature of SFS's positive feedback acting on an island. A stiff grid
 /// held at any frequency is left to the OF/UF trip functions.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AntiIslanding {
     pub enabled: bool,

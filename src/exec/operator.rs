@@ -7,7 +7,9 @@
 use serde::Serialize;
 
 /// What a step asks of the installer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InstallerAction {
     /// Open the service's main breaker: the site loses the utility.

@@ -46,7 +46,7 @@ pub struct ApprovedImage {
 }
 
 /// How the site file names its catalog, as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogRef {
     pub name: String,

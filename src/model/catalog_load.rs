@@ -21,14 +21,19 @@ pub const MAX_APPROVED_IMAGES: usize = 64;
 /// A SHA-256 digest in hex.
 const SHA256_HEX_CHARS: usize = 64;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "firmware_catalog")]
 struct RawCatalog {
     catalog: String,
     chargers: Vec<RawModel>,
 }
 
-#[derive(Deserialize)]
+/// The JSON Schema of a firmware catalog file ([`super::schema`]).
+pub(super) fn schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<RawCatalog>()
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "catalog_charger")]
 struct RawModel {
     make: String,
@@ -37,7 +42,7 @@ struct RawModel {
     approved: Vec<RawImage>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "approved_image")]
 struct RawImage {
     version: String,

@@ -15,7 +15,19 @@ pub const VEHICLE_BUS: &str = "can0";
 pub const DIAGNOSTIC_BUS: &str = "can1";
 
 /// What goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// The instrument stops answering: writes are taken (and lost), no
@@ -79,7 +91,7 @@ impl std::fmt::Display for FaultKind {
 
 /// One fault: what, where, and for how long. A plan's `fault:` step; with
 /// `at_s`, an entry of a rig's `faults:` block.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "fault")]
 pub struct FaultSpec {
     pub kind: FaultKind,
@@ -99,7 +111,7 @@ pub struct FaultSpec {
 
 /// A `clear:` step: ends the active faults it selects (every one when it
 /// names nothing), whoever injected them.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "clear")]
 pub struct ClearSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,8 +144,11 @@ pub struct ScheduledFault {
 
 /// The rig file's form of [`ScheduledFault`] (serde cannot flatten under
 /// `deny_unknown_fields`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "fault")]
+#[schemars(
+    description = "A fault the emulator injects `at_s` seconds into the run: `kind`, and where it acts."
+)]
 pub(crate) struct RawScheduledFault {
     at_s: f64,
     kind: FaultKind,

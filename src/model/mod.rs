@@ -57,6 +57,7 @@ pub mod rig_csms;
 mod rig_load;
 mod rig_meter;
 mod rig_transport;
+pub mod schema;
 pub mod site;
 mod site_load;
 pub mod spans;

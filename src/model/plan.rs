@@ -109,7 +109,7 @@ pub struct FirmwareGateStep {
 /// import, at a small power; the meter's change from its baseline must be
 /// the charger's power, the other way round (the meter reads import
 /// positive), within the tolerance, on every leg the same way.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "meter_check")]
 pub struct MeterCheckStep {
     /// The site meter.
@@ -138,7 +138,7 @@ fn default_meter_settle_s() -> f64 {
 }
 
 /// Asks the person at the site; the emulator plays them on an emulated site.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "installer")]
 pub struct InstallerStep {
     pub action: crate::exec::operator::InstallerAction,
@@ -164,7 +164,7 @@ pub struct IdentifyStep {
 /// home's supply, the home's voltage, frequency and load, the site meter
 /// reading no backfeed; the installer closes it; the delay until the
 /// charger reconnects (its enter-service delay, §4.10.3).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "backup")]
 pub struct BackupStep {
     /// The charger.
@@ -303,17 +303,30 @@ fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     d.deserialize_any(OnOff)
 }
 
+/// What [`on_off`] reads.
+fn on_off_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "on or off (true and false are taken too)",
+        "oneOf": [
+            { "type": "boolean" },
+            { "type": "string", "enum": ["on", "On", "ON", "off", "Off", "OFF", "true", "false"] },
+            { "type": "null" },
+        ],
+    })
+}
+
 /// Set quantities on one device. Which keys apply depends on the device's
 /// role (checked against the rig): grid simulator `voltage_v`,
 /// `frequency_hz`, `output`; charger exactly one of `power_w`, `power_pct`
 /// (of its rating); island load `p_w`, `ql_var`, `qc_var`, `input`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "set")]
 pub struct SetStep {
     pub device: String,
     pub voltage_v: Option<f64>,
     pub frequency_hz: Option<f64>,
     #[serde(default, deserialize_with = "on_off")]
+    #[schemars(schema_with = "on_off_schema")]
     pub output: Option<bool>,
     /// Export positive, import negative.
     pub power_w: Option<f64>,
@@ -327,11 +340,14 @@ pub struct SetStep {
     /// Home load: reactive power (inductive positive).
     pub q_var: Option<f64>,
     #[serde(default, deserialize_with = "on_off")]
+    #[schemars(schema_with = "on_off_schema")]
     pub input: Option<bool>,
 }
 
 /// What the plan makes the simulated vehicle do (CHAdeMO session).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EvAction {
     /// Connector in; the vehicle starts talking.
@@ -346,7 +362,7 @@ pub enum EvAction {
     Resume,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "ev")]
 pub struct EvStep {
     pub device: String,
@@ -356,7 +372,7 @@ pub struct EvStep {
 }
 
 /// Changes the vehicle's limits mid-session; omitted keys keep their value.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "ev_limits")]
 pub struct EvLimitsStep {
     pub device: String,
@@ -368,7 +384,7 @@ pub struct EvLimitsStep {
 
 /// Ramp one quantity linearly to a target: grid `voltage_v` or
 /// `frequency_hz`, charger `power_w` (exactly one).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "ramp")]
 pub struct RampStep {
     pub device: String,
@@ -379,7 +395,7 @@ pub struct RampStep {
     pub step_s: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "wait")]
 pub struct WaitStep {
     pub s: f64,
@@ -418,7 +434,7 @@ fn profile_name<S: serde::Serializer>(p: &Option<GridProfile>, s: S) -> Result<S
 }
 
 /// Tune the RLC load to the charger's output (IEEE 1547.1-2020 §5.10.2).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "balance_load")]
 pub struct BalanceLoadStep {
     pub device: String,
@@ -443,7 +459,7 @@ fn default_residual() -> f64 {
 pub const EXTEND_LIMIT_PCT: f64 = 20.0;
 
 /// Open S3 and measure clearing time at each reactive-load point.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "island")]
 pub struct IslandStep {
     /// Percent of the balanced reactive load; 50..150.
@@ -484,7 +500,7 @@ fn default_settle() -> f64 {
 /// §5.4.2/§5.4.3 (over/undervoltage trip) and §5.5.2/§5.5.3 (over/under-
 /// frequency trip), "the clearing time shall be measured from the time t0
 /// to tc" (Annex A.3), to the recorder's resolution rather than a poll's.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "trip")]
 pub struct TripStep {
     /// The grid simulator.
@@ -516,15 +532,20 @@ impl TripStep {
 }
 
 /// Close or open the island switch.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "switch step")]
 pub struct SwitchStep {
     pub device: String,
 }
 
 /// What a step can measure, per role (see [`Quantity::roles`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    description = "What a step can measure; which quantities a device has depends on its role."
+)]
 pub enum Quantity {
     VoltageV,
     FrequencyHz,
@@ -610,7 +631,7 @@ impl Quantity {
 
 /// Check a measurement: numeric `value` ± `tolerance`, or boolean `equals`
 /// (validated: exactly one form, matching the quantity's kind).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "expect")]
 pub struct ExpectStep {
     pub device: String,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 const PLAN_KEYS: &str = "a plan: a mapping with keys plan, description, tests";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "plan")]
 struct RawPlan {
     plan: String,
@@ -23,7 +23,12 @@ struct RawPlan {
     tests: Vec<RawTest>,
 }
 
-#[derive(Deserialize)]
+/// The JSON Schema of a plan file ([`super::schema`]).
+pub(super) fn schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<RawPlan>()
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "test")]
 struct RawTest {
     name: String,
@@ -36,8 +41,12 @@ struct RawTest {
 /// A step is a single-key mapping; serde_yaml 0.9 reads externally tagged
 /// enums only from YAML tags, so the step kinds are optional fields and
 /// validation checks exactly one is present.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "step")]
+#[schemars(
+    description = "One step: a mapping with exactly one key, the step's kind, e.g. `- wait: { s: 2 }`.",
+    extend("minProperties" = 1, "maxProperties" = 1)
+)]
 struct RawStep {
     set: Option<SetStep>,
     ramp: Option<RampStep>,
@@ -70,13 +79,13 @@ struct RawStep {
 }
 
 /// The catalog comes from the run's site file; the plan names the charger.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "firmware_gate")]
 struct RawFirmwareGate {
     device: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "identify")]
 struct RawIdentify {
     device: String,
@@ -87,7 +96,7 @@ struct RawIdentify {
 /// run's site file says".
 pub const FROM_SITE: &str = "site";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "flash")]
 struct RawFlash {
     device: String,
@@ -97,7 +106,7 @@ struct RawFlash {
 
 const STEP_KINDS: &str = "set, ramp, wait, write_settings, read_settings, balance_load, island, trip, close, open, expect, ev, ev_limits, flash, fault, clear, installer, identify, backup, meter_check, firmware_gate, boot_notification, get_variables, set_variables, trigger_message, charging_profile, clear_charging_profile, ocpp_expect";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "write_settings")]
 struct RawWriteSettings {
     device: String,
@@ -106,7 +115,7 @@ struct RawWriteSettings {
     enter_service_delay_s: Option<f64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "read_settings")]
 struct RawReadSettings {
     device: String,

@@ -25,7 +25,7 @@ pub struct BootNotificationStep {
     pub approved_firmware: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BootExpect {
     pub vendor: Option<String>,
@@ -35,7 +35,7 @@ pub struct BootExpect {
 }
 
 /// One device-model variable to read (and optionally check) or write.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariableSpec {
     pub component: String,
@@ -48,7 +48,7 @@ pub struct VariableSpec {
 
 /// `get_variables` / `set_variables` (OCPP 2.0.1 B06 / B05): each result
 /// must be Accepted (and read `expect` where given).
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariablesStep {
     pub device: String,
@@ -56,7 +56,7 @@ pub struct VariablesStep {
 }
 
 /// `trigger_message` (F06): Accepted, and the message arrives in time.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "trigger_message")]
 pub struct TriggerMessageStep {
     pub device: String,
@@ -73,7 +73,7 @@ fn default_trigger_within_s() -> f64 {
 /// `charging_profile` (K01 SetChargingProfile): the charger must accept a
 /// schedule of `power_w` (export positive, the harness's sign) for
 /// `duration_s` from now.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "charging_profile")]
 pub struct ChargingProfileStep {
     pub device: String,
@@ -99,7 +99,7 @@ fn default_evse_id() -> i32 {
 }
 
 /// `clear_charging_profile` (K10): one profile, or every one this run set.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "clear_charging_profile")]
 pub struct ClearChargingProfileStep {
     pub device: String,
@@ -109,7 +109,7 @@ pub struct ClearChargingProfileStep {
 /// `ocpp_expect`: a message the charger sent since the test began (or
 /// sends within `within_s`) matches: its action, a TransactionEvent's
 /// eventType, and a sampled measurand's value.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "ocpp_expect")]
 pub struct OcppExpectStep {
     pub device: String,
@@ -127,7 +127,7 @@ pub struct OcppExpectStep {
 }
 
 /// `boot_notification` as written: `expect: site` or the fields.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "boot_notification")]
 pub(super) struct RawBootNotification {
     device: String,
@@ -140,7 +140,7 @@ fn default_boot_within_s() -> f64 {
     120.0
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum RawBootExpect {
     Site(String),

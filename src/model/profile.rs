@@ -28,7 +28,7 @@ pub struct GridProfile {
     pub path: PathBuf,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "profile")]
 struct RawProfile {
     profile: String,
@@ -38,6 +38,11 @@ struct RawProfile {
     enter_service: Option<EnterService>,
     #[serde(default)]
     unconfirmed: Vec<String>,
+}
+
+/// The JSON Schema of a grid profile file ([`super::schema`]).
+pub(super) fn schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<RawProfile>()
 }
 
 const PROFILE_KEYS: &str =

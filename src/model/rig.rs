@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// What a device does on the rig; the runner drives devices by role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     GridSimulator,
@@ -87,7 +89,7 @@ impl Role {
 }
 
 /// What kind of place the rig is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RigKind {
     /// A test rig: grid simulator, switch S3, loads, EV simulator.
@@ -110,7 +112,7 @@ impl RigKind {
 /// What the emulator plays on an emulated site rig that a real site simply
 /// has: the home's own loads, the customer's vehicle plugged into the
 /// charger, and the installer's hands at the main breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmulatedSite {
     /// The site's loads (behind the charger's transfer switch in V2H).
@@ -125,7 +127,7 @@ pub struct EmulatedSite {
 }
 
 /// A constant-impedance load: P and Q drawn at nominal voltage.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteLoad {
     #[serde(default)]
@@ -171,7 +173,7 @@ pub fn default_drivers(role: Role) -> &'static [&'static str] {
 }
 
 /// Nominal grid voltage (RMS, line-neutral for single phase) and frequency.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Nominal {
     pub voltage_v: f64,
@@ -179,10 +181,10 @@ pub struct Nominal {
 }
 
 /// Plant integration settings (emulated rigs only).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlantSettings {
-    /// Fixed integration step rate; DESIGN.md "Time": at least 20 kHz.
+    /// Fixed integration step rate, Hz: at least 20 kHz (DESIGN.md "Time").
     #[serde(default = "default_step_rate_hz")]
     pub step_rate_hz: u32,
 }
@@ -202,7 +204,7 @@ impl Default for PlantSettings {
 }
 
 /// Limits no plan step may exceed; checked before anything is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyLimits {
     /// Grid-simulator voltage setpoints above this are refused.
@@ -213,14 +215,14 @@ pub struct SafetyLimits {
     pub max_charger_power_w: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SwitchState {
     Closed,
     Open,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GridSafeState {
     /// Nominal voltage and frequency, output on.
@@ -231,7 +233,7 @@ pub enum GridSafeState {
 
 /// What every abort path drives the rig to. Omitted keys take the safe
 /// defaults: charger 0 W, S3 closed, grid nominal.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafeState {
     #[serde(default)]
@@ -320,7 +322,7 @@ impl TransportSpec {
 
 /// The vehicle an EV simulator plays (CHAdeMO 0x100/0x101/0x102/0x200), and
 /// on the emulated rig the battery behind it.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VehicleSpec {
     #[serde(default = "vehicle_defaults::capacity_kwh")]
@@ -410,7 +412,7 @@ impl EvProtocol {
 }
 
 /// V2H backup of an emulated charger.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackupSpec {
     pub enabled: bool,
@@ -424,7 +426,7 @@ fn default_transfer_time_s() -> f64 {
 }
 
 /// Optional ratings; each present one must be finite and positive.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ratings {
     pub voltage_max_v: Option<f64>,
@@ -453,7 +455,7 @@ impl Ratings {
 }
 
 /// Driver-specific options.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceOptions {
     /// Switch-matrix channel of S3 (island_switch only), e.g. "1001".
@@ -465,7 +467,7 @@ pub struct DeviceOptions {
 }
 
 /// What an emulated device answers to identification queries.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentitySpec {
     pub manufacturer: Option<String>,
@@ -496,7 +498,7 @@ pub struct EmulationSpec {
 /// Which of an emulated site meter's current transformers are installed
 /// backwards (the commonest CT-meter fault in the field): each reversed
 /// one flips its leg's current and power sign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CtReversed {
     #[default]
@@ -540,7 +542,7 @@ pub struct DeviceSpec {
 }
 
 /// One flash region of the charger's memory map (images must fit inside).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlashRegionSpec {
     pub name: String,

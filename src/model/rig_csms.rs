@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// An OCPP version the central system speaks, named as the WebSocket
 /// subprotocol (OCPP-J 2.0.1 §3.1.2: `ocpp2.0.1`; OCPP 2.1: `ocpp2.1`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum OcppVersion {
     #[serde(rename = "2.0.1")]
     V201,
@@ -86,7 +88,7 @@ impl PasswordSource {
 }
 
 /// The emulated charger's OCPP client.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmulatedOcpp {
     /// The charger's station id (its URL's last segment, the Basic-auth user).
@@ -102,7 +104,7 @@ fn default_version() -> OcppVersion {
     OcppVersion::V201
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "csms")]
 pub(super) struct RawCsms {
     versions: Option<Vec<OcppVersion>>,
@@ -115,7 +117,7 @@ pub(super) struct RawCsms {
     heartbeat_interval_s: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "tls")]
 struct RawTls {
     cert: PathBuf,

@@ -16,7 +16,7 @@ use std::path::Path;
 const RIG_KEYS: &str =
     "a rig: a mapping with keys rig, kind, nominal, plant, safety_limits, safe_state, devices, faults, emulated_site";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "rig")]
 struct RawRig {
     rig: String,
@@ -34,9 +34,14 @@ struct RawRig {
     emulated_site: Option<EmulatedSite>,
 }
 
+/// The JSON Schema of a rig file ([`super::schema`]).
+pub(super) fn schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<RawRig>()
+}
+
 /// Safety limits as written: a site rig commands no grid, so its grid
 /// limits may be left out (nothing may then set a grid value at all).
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "safety_limits")]
 struct RawSafetyLimits {
     max_grid_voltage_v: Option<f64>,
@@ -44,7 +49,7 @@ struct RawSafetyLimits {
     max_charger_power_w: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "device")]
 struct RawDevice {
     role: Role,
@@ -72,14 +77,14 @@ fn default_response_id() -> u32 {
     0x7E8
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "probe")]
 struct RawProbe {
     chip: String,
     selector: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "firmware")]
 struct RawFirmware {
     transport: Option<RawTransport>,
@@ -93,7 +98,7 @@ struct RawFirmware {
     security_secret: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "emulation")]
 pub(super) struct RawEmulation {
     pub(super) trip_profile: Option<std::path::PathBuf>,
@@ -107,8 +112,11 @@ pub(super) struct RawEmulation {
 }
 
 /// der::AntiIslanding with every key optional (omitted keys default).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "anti_islanding")]
+#[schemars(
+    description = "The emulated charger's anti-islanding settings; omitted keys take their defaults."
+)]
 pub(super) struct RawAntiIslanding {
     enabled: Option<bool>,
     cf0: Option<f64>,

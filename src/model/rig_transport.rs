@@ -13,7 +13,7 @@ pub const STANDARD_BAUDS: [u32; 11] = [
 /// Baud of `{ emulated: serial }` when the rig omits it.
 pub const DEFAULT_EMULATED_BAUD: u32 = 115_200;
 
-#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[derive(Deserialize, Clone, Copy, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum EmulatedKind {
     Serial,
@@ -21,7 +21,7 @@ pub(crate) enum EmulatedKind {
     Can,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "transport")]
 pub(crate) struct RawTransport {
     emulated: Option<EmulatedKind>,

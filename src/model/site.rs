@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// A validated site. Serializes to the JSON the report embeds: the grid
 /// profile appears as its name and path (`site.grid_profile`); the loaded
 /// profile itself is [`Site::profile`], which serde skips.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     pub site: Installation,
@@ -37,7 +37,7 @@ pub struct Site {
 }
 
 /// `site:` — the installation itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Installation {
     /// `[A-Za-z0-9._-]{1,64}`: safe in file names and report titles.
@@ -64,7 +64,7 @@ pub struct Installation {
 }
 
 /// The kind of installation, as a V2X pilot counts them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Segment {
     /// A home with V2H backup.
@@ -87,7 +87,7 @@ impl Segment {
 
 /// Which grid profile the site uses: its `profile:` name and the path it
 /// was loaded from (the site file's folder joined with what the file wrote).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileRef {
     pub name: String,
@@ -95,7 +95,7 @@ pub struct ProfileRef {
 }
 
 /// `charger:` — the unit under commissioning (its nameplate).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChargerUnit {
     pub make: String,
@@ -107,7 +107,7 @@ pub struct ChargerUnit {
 }
 
 /// `ev:` — the vehicle used for the bidirectional tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vehicle {
     pub make: String,
@@ -118,7 +118,7 @@ pub struct Vehicle {
 }
 
 /// `installer:` — who commissioned it and under which licence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Installer {
     pub name: String,
@@ -218,6 +218,21 @@ impl fmt::Display for IsoDate {
 impl Serialize for IsoDate {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// In the schema an ISO 8601 calendar date, `YYYY-MM-DD`.
+impl schemars::JsonSchema for IsoDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IsoDate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        })
     }
 }
 

@@ -25,7 +25,7 @@ pub const MAX_SITE_ID_CHARS: usize = 64;
 /// ISO 3779: a VIN is 17 characters.
 pub const VIN_CHARS: usize = 17;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "site_file")]
 struct RawSite {
     site: RawInstallation,
@@ -34,10 +34,19 @@ struct RawSite {
     ev: Vehicle,
     installer: Installer,
     /// Read as text so a bad date is a collected, located semantic error.
+    #[schemars(
+        with = "Option<super::site::IsoDate>",
+        description = "The day the installation was commissioned, YYYY-MM-DD."
+    )]
     commissioned_on: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The JSON Schema of a site file ([`super::schema`]).
+pub(super) fn schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<RawSite>()
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "site")]
 struct RawInstallation {
     id: String,
