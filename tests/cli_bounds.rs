@@ -100,12 +100,12 @@ fn run_refuses_a_quality_factor_the_island_load_cannot_reach() {
     let err = bad_input(&out);
     assert!(out.stdout.is_empty(), "nothing ran");
     assert!(
-        err.contains("qf.yaml:42:39: tests[1].steps[2].balance_load.quality_factor"),
+        err.contains("qf.yaml:43:39: tests[1].steps[2].balance_load.quality_factor"),
         "{err}"
     );
     assert!(err.contains("17250 var"), "{err}");
     assert!(
-        err.contains("declared at rigs/emulated.yaml (built in):31:16"),
+        err.contains("declared at rigs/emulated.yaml (built in):32:16"),
         "{err}"
     );
 }

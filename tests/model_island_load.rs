@@ -74,7 +74,7 @@ fn a_quality_factor_the_load_cannot_reach_is_refused_at_the_balance_step() {
     );
     assert!(text.contains("ratings.power_w = 15000"), "{text}");
     assert!(
-        text.contains("(declared at rigs/emulated.yaml:31:"),
+        text.contains("(declared at rigs/emulated.yaml:32:"),
         "{text}"
     );
     // The same Qf at a third of the power fits.
