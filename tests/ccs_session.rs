@@ -472,44 +472,74 @@ fn ride_through_passes_with_a_ccs_vehicle() {
 /// the charger's byte stream.
 #[test]
 fn an_undecodable_message_is_named_by_its_place_in_the_stream() {
-    use std::io::Write;
     use v2x_hil::emulator::v2g_pki::EmulatedV2gPki;
     use v2x_hil::transport::v2g::link::EmulatedLink;
-    use v2x_hil::transport::v2g::{read_available, EmulatedV2gNet};
+    use v2x_hil::transport::v2g::EmulatedV2gNet;
     let pki = EmulatedV2gPki::generate().unwrap();
     let net = EmulatedV2gNet::with_tls(pki.server_config.clone(), pki.root.clone());
-    let clock: std::sync::Arc<dyn v2x_hil::exec::clock::Clock> =
-        std::sync::Arc::new(v2x_hil::exec::clock::WallClock::new());
     let link = Box::new(EmulatedLink::new(net.clone()));
-    let mut ev = v2x_hil::device::ccs_ev::CcsEv::start(link, clock, Default::default(), "ev");
-    ev.command(EvCommand::Plug).unwrap();
-    let mut secc = net.accept().expect("the vehicle connected");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut request = Vec::new();
-    // The TLS handshake, then the vehicle's supportedAppProtocolReq.
-    while request.len() < 8 {
-        assert!(Instant::now() < deadline, "no request from the vehicle");
-        request.extend(read_available(&mut *secc).0);
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert_eq!(request[..4], [0x01, 0xFE, 0x80, 0x01]);
-    // A well-framed answer whose EXI is not a supportedAppProtocolRes.
-    secc.write_all(&[0x01, 0xFE, 0x80, 0x01, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF])
-        .unwrap();
-    let cause = loop {
-        assert!(Instant::now() < deadline, "the vehicle took the bad answer");
-        let _ = read_available(&mut *secc);
-        if let Some(cause) = ev.status().unwrap().stop_cause {
-            break cause;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let ev = v2x_hil::device::ccs_ev::CcsEv::start(link, wall_clock(), Default::default(), "ev");
+    let cause = stop_cause_after_a_bad_first_answer(Box::new(ev), &net);
     assert!(
         cause.starts_with(
             "the charger's message 1 (V2GTP payload type 0x8001, stream bytes 0..11): "
         ),
         "{cause}"
     );
+}
+
+/// The same for a DIN 70121 vehicle (no TLS).
+#[test]
+fn an_undecodable_message_to_a_din_vehicle_is_named_by_its_place_in_the_stream() {
+    use v2x_hil::transport::v2g::link::EmulatedLink;
+    use v2x_hil::transport::v2g::EmulatedV2gNet;
+    let net = EmulatedV2gNet::new();
+    let link = Box::new(EmulatedLink::new(net.clone()));
+    let ev =
+        v2x_hil::device::ccs_ev_din::CcsEvDin::start(link, wall_clock(), Default::default(), "ev");
+    let cause = stop_cause_after_a_bad_first_answer(Box::new(ev), &net);
+    assert!(
+        cause.starts_with(
+            "the charger's message 1 (V2GTP payload type 0x8001, stream bytes 0..11): supportedAppProtocolRes: "
+        ),
+        "{cause}"
+    );
+}
+
+fn wall_clock() -> std::sync::Arc<dyn v2x_hil::exec::clock::Clock> {
+    std::sync::Arc::new(v2x_hil::exec::clock::WallClock::new())
+}
+
+/// Plugs `ev` in, answers its first request with a well-framed V2GTP frame
+/// whose EXI is not a supportedAppProtocolRes, and returns the stop cause.
+fn stop_cause_after_a_bad_first_answer(
+    mut ev: Box<dyn EvSimulator>,
+    net: &v2x_hil::transport::v2g::EmulatedV2gNet,
+) -> String {
+    use std::io::Write;
+    use v2x_hil::transport::v2g::read_available;
+    ev.command(EvCommand::Plug).unwrap();
+    let mut secc = net.accept().expect("the vehicle connected");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut request = Vec::new();
+    // The TLS handshake where there is one, then the vehicle's
+    // supportedAppProtocolReq.
+    while request.len() < 8 {
+        assert!(Instant::now() < deadline, "no request from the vehicle");
+        request.extend(read_available(&mut *secc).0);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(request[..4], [0x01, 0xFE, 0x80, 0x01]);
+    secc.write_all(&[0x01, 0xFE, 0x80, 0x01, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF])
+        .unwrap();
+    loop {
+        assert!(Instant::now() < deadline, "the vehicle took the bad answer");
+        let _ = read_available(&mut *secc);
+        if let Some(cause) = ev.status().unwrap().stop_cause {
+            return cause;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 // ---- DIN SPEC 70121 -------------------------------------------------------

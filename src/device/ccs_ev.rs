@@ -197,11 +197,11 @@ pub(super) fn soc_after(soc: f64, volts: f64, amps: f64, dt: Duration, capacity_
 
 /// One frame of the charger's stream, for locating an error in it.
 #[derive(Debug, Clone, Copy)]
-struct FrameAt {
-    number: u64,
-    payload_type: u16,
-    start: u64,
-    len: usize,
+pub(super) struct FrameAt {
+    pub(super) number: u64,
+    pub(super) payload_type: u16,
+    pub(super) start: u64,
+    pub(super) len: usize,
 }
 
 impl std::fmt::Display for FrameAt {
@@ -230,7 +230,7 @@ pub struct CcsEv {
 
 /// The longest a plug-in waits for discovery and the connection: the SDP
 /// retry policy's whole schedule, the TCP connect, and a margin.
-fn discovery_deadline() -> Duration {
+pub(super) fn discovery_deadline() -> Duration {
     crate::transport::v2g::SdpRetryPolicy::ISO15118.total()
         + crate::transport::v2g::link::CONNECT_TIMEOUT
         + Duration::from_secs(1)

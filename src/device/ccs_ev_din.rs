@@ -25,7 +25,9 @@
 //! its pack voltage (the PreCharge target) is estimated from the SoC,
 //! linearly between its lowest discharge voltage and its top voltage.
 
-use super::ccs_ev::{push_record, soc_after, write_some, V2gRecord, CYCLE};
+use super::ccs_ev::{
+    discovery_deadline, push_record, soc_after, write_some, FrameAt, V2gRecord, CYCLE,
+};
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvMessage, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic};
 use crate::model::VehicleSpec;
@@ -453,6 +455,9 @@ struct Conn {
     stream: Box<dyn Stream>,
     outbox: Vec<u8>,
     rx: FrameSplitter,
+    /// Frames and bytes taken from the charger, to locate an error.
+    rx_count: u64,
+    rx_stream_bytes: u64,
 }
 
 impl Conn {
@@ -499,6 +504,7 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 pub struct CcsEvDin {
     shared: Arc<Mutex<Shared>>,
     _cadence: Periodic,
+    clock: Arc<dyn Clock>,
     name: String,
 }
 
@@ -535,6 +541,7 @@ impl CcsEvDin {
         CcsEvDin {
             shared,
             _cadence: cadence,
+            clock,
             name: name.to_string(),
         }
     }
@@ -590,29 +597,36 @@ impl Shared {
         if self.silent {
             return;
         }
-        if self.discovering {
-            match self.link.poll() {
-                LinkPoll::Pending => return,
-                LinkPoll::Failed { reason, sdp_answer } => {
-                    if let Some(a) = sdp_answer {
-                        self.record(now, "rx", "SECCDiscoveryRes", &a);
-                    }
-                    self.discovering = false;
-                    self.stop_cause = Some(reason);
-                    return;
-                }
-                LinkPoll::Opened(o) => {
-                    self.discovering = false;
-                    self.record(now, "rx", "SECCDiscoveryRes", &o.sdp_answer);
-                    if let Err(e) = self.open(now, o.stream) {
-                        self.stop_cause = Some(e);
-                        return;
-                    }
-                }
-            }
+        if self.discovering && !self.poll_discovery(now) {
+            return;
         }
         if let Err(cause) = self.exchange(now) {
             self.end(Some(cause));
+        }
+    }
+
+    /// Takes discovery's outcome when it is there; whether the session is
+    /// open and may exchange messages.
+    fn poll_discovery(&mut self, now: Duration) -> bool {
+        match self.link.poll() {
+            LinkPoll::Pending => false,
+            LinkPoll::Failed { reason, sdp_answer } => {
+                if let Some(a) = sdp_answer {
+                    self.record(now, "rx", "SECCDiscoveryRes", &a);
+                }
+                self.discovering = false;
+                self.stop_cause = Some(reason);
+                false
+            }
+            LinkPoll::Opened(o) => {
+                self.discovering = false;
+                self.record(now, "rx", "SECCDiscoveryRes", &o.sdp_answer);
+                if let Err(e) = self.open(now, o.stream) {
+                    self.stop_cause = Some(e);
+                    return false;
+                }
+                true
+            }
         }
     }
 
@@ -621,6 +635,8 @@ impl Shared {
             stream,
             outbox: Vec::new(),
             rx: FrameSplitter::new(Limits::default()),
+            rx_count: 0,
+            rx_stream_bytes: 0,
         };
         let frame = conn.send(DinFlow::handshake()?)?;
         self.record(now, "tx", "supportedAppProtocolReq", &frame);
@@ -655,18 +671,28 @@ impl Shared {
         let (bytes, ended) = read_available(&mut *conn.stream);
         conn.rx.push(&bytes);
         while let Some(item) = conn.rx.next_message() {
-            let frame = item.map_err(|e| format!("the charger's V2GTP: {e}"))?;
+            // The splitter's error names the stream byte.
+            let frame = item.map_err(|e| format!("the charger's V2GTP stream: {e}"))?;
             let raw = frame.encode().unwrap_or_default();
+            conn.rx_count += 1;
+            let at = FrameAt {
+                number: conn.rx_count,
+                payload_type: frame.payload_type.to_u16(),
+                start: conn.rx_stream_bytes,
+                len: raw.len(),
+            };
+            conn.rx_stream_bytes += raw.len() as u64;
             if flow.stage == Stage::Handshake {
                 self.record(now, "rx", "supportedAppProtocolRes", &raw);
-                flow.on_handshake(&frame.payload)?;
+                flow.on_handshake(&frame.payload)
+                    .map_err(|e| format!("{at}: {e}"))?;
                 continue;
             }
             let m = match din::decode(&frame.payload) {
                 Ok(m) => m,
                 Err(e) => {
                     self.record(now, "rx", "undecodable", &raw);
-                    return Err(format!("the charger's DIN message: {e}"));
+                    return Err(format!("{at}: {e}"));
                 }
             };
             self.record(now, "rx", m.body.name(), &raw);
@@ -709,7 +735,10 @@ impl Shared {
         Ok(())
     }
 
-    fn plug(&mut self) {
+    /// Starts SECC discovery (the SDP of ISO 15118-2 §7.10.1, which DIN
+    /// 70121 uses without TLS); a link that answers at once
+    /// (the emulated one) is taken now, so a missing SECC fails the plug-in.
+    fn plug(&mut self) -> Result<(), String> {
         self.unplug();
         // DIN 70121 has no TLS: SDP asks for plain TCP.
         let request = SdpRequest {
@@ -722,6 +751,11 @@ impl Shared {
         self.discovering = true;
         self.charger_stopped = false;
         self.stop_cause = None;
+        self.poll_discovery(now);
+        match (self.discovering, &self.stop_cause) {
+            (false, Some(reason)) => Err(reason.clone()),
+            _ => Ok(()),
+        }
     }
 
     fn unplug(&mut self) {
@@ -753,9 +787,36 @@ impl EvSimulator for CcsEvDin {
     }
 
     fn command(&mut self, command: EvCommand) -> Result<(), DeviceError> {
+        let unresponsive = |detail| DeviceError::Unresponsive {
+            device: self.name.clone(),
+            detail,
+        };
+        if command == EvCommand::Plug {
+            self.shared().plug().map_err(unresponsive)?;
+            // On hardware discovery waits on the network: the cadence takes
+            // its outcome; the lock is free meanwhile (as the -20 vehicle).
+            let started = self.clock.now();
+            loop {
+                let s = self.shared();
+                match (s.discovering, &s.stop_cause) {
+                    (true, _) => {}
+                    (false, Some(reason)) => return Err(unresponsive(reason.clone())),
+                    (false, None) => return Ok(()),
+                }
+                drop(s);
+                if self.clock.now().saturating_sub(started) > discovery_deadline() {
+                    return Err(unresponsive(format!(
+                        "no SECC found on {} within {:?}",
+                        self.shared().link.describe(),
+                        discovery_deadline()
+                    )));
+                }
+                self.clock.sleep(CYCLE);
+            }
+        }
         let mut s = self.shared();
         match command {
-            EvCommand::Plug => s.plug(),
+            EvCommand::Plug => {}
             EvCommand::StartCharge { current_a } => {
                 let max = s.vehicle.max_charge_current_a;
                 s.charge_current_a = Some(current_a.unwrap_or(max));
@@ -813,6 +874,105 @@ impl EvSimulator for CcsEvDin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exec::clock::{ClockKind, PeriodicTask};
+    use rustls::pki_types::CertificateDer;
+    use std::sync::atomic::AtomicBool;
+
+    /// Time that moves only when slept, running the cadence on the way.
+    #[derive(Default)]
+    struct SteppedClock {
+        now: Mutex<Duration>,
+        /// (next, period, task)
+        tasks: Mutex<Vec<(Duration, Duration, PeriodicTask)>>,
+    }
+
+    impl Clock for SteppedClock {
+        fn now(&self) -> Duration {
+            *self.now.lock().unwrap()
+        }
+        fn sleep(&self, d: Duration) {
+            let end = self.now() + d;
+            let mut tasks = self.tasks.lock().unwrap();
+            while let Some(task) = tasks.iter_mut().filter(|t| t.0 <= end).min_by_key(|t| t.0) {
+                let at = task.0;
+                task.0 += task.1;
+                *self.now.lock().unwrap() = at;
+                (task.2)(at);
+            }
+            *self.now.lock().unwrap() = end;
+        }
+        fn kind(&self) -> ClockKind {
+            ClockKind::Simulated
+        }
+        fn every(&self, phase: Duration, period: Duration, task: PeriodicTask) -> Periodic {
+            let next = self.now() + phase;
+            self.tasks.lock().unwrap().push((next, period, task));
+            Periodic::new(Arc::new(AtomicBool::new(false)), None)
+        }
+    }
+
+    /// A network where no SECC answers (`None`: discovery never ends, as
+    /// on an interface with nothing behind it) or discovery fails at once.
+    struct DeadLink {
+        fails_with: Option<String>,
+        opened: bool,
+    }
+
+    impl V2gLink for DeadLink {
+        fn open(&mut self, _: SdpRequest) {
+            self.opened = true;
+        }
+        fn poll(&mut self) -> LinkPoll {
+            match &self.fails_with {
+                Some(reason) if self.opened => LinkPoll::Failed {
+                    reason: reason.clone(),
+                    sdp_answer: None,
+                },
+                _ => LinkPoll::Pending,
+            }
+        }
+        fn v2g_roots(&self) -> Vec<CertificateDer<'static>> {
+            Vec::new()
+        }
+        fn describe(&self) -> String {
+            "eth9".into()
+        }
+    }
+
+    fn vehicle_on(link: DeadLink) -> (CcsEvDin, Arc<SteppedClock>) {
+        let clock = Arc::new(SteppedClock::default());
+        let ev = CcsEvDin::start(Box::new(link), clock.clone(), VehicleSpec::default(), "ev");
+        (ev, clock)
+    }
+
+    #[test]
+    fn a_plug_in_waits_for_discovery_and_fails_when_no_secc_answers() {
+        let (mut ev, clock) = vehicle_on(DeadLink {
+            fails_with: None,
+            opened: false,
+        });
+        let err = ev.command(EvCommand::Plug).unwrap_err().to_string();
+        assert!(err.contains("no SECC found on eth9 within 15.5s"), "{err}");
+        assert!(
+            clock.now() > discovery_deadline(),
+            "it waited the whole deadline"
+        );
+        assert!(clock.now() < discovery_deadline() + 2 * CYCLE);
+
+        let (mut ev, clock) = vehicle_on(DeadLink {
+            fails_with: Some("no SECC answered on eth9: 50 SDP request(s) sent 250ms apart".into()),
+            opened: false,
+        });
+        let err = ev.command(EvCommand::Plug).unwrap_err().to_string();
+        assert!(err.contains("50 SDP request(s)"), "{err}");
+        assert_eq!(
+            clock.now(),
+            Duration::ZERO,
+            "a failure that is there at once is taken at once"
+        );
+        let sent = ev.take_messages().unwrap();
+        assert_eq!(sent.len(), 1, "the SDP request is recorded: {sent:?}");
+    }
 
     fn car(soc: f64, charge: Option<f64>) -> Car {
         Car {
