@@ -236,6 +236,45 @@ pub(super) fn discovery_deadline() -> Duration {
         + Duration::from_secs(1)
 }
 
+/// Waits for discovery to end: `outcome` reads the driver's state (`None`
+/// while discovery is under way). On hardware discovery waits on the
+/// network and the cadence takes its outcome, so the lock is taken only to
+/// look, never held across the wait.
+pub(super) fn await_discovery<S: HasLink>(
+    clock: &dyn Clock,
+    shared: &Mutex<S>,
+    outcome: impl Fn(&S) -> Option<Result<(), String>>,
+) -> Result<(), String> {
+    let started = clock.now();
+    loop {
+        let describe = {
+            let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(done) = outcome(&s) {
+                return done;
+            }
+            s.link().describe()
+        };
+        if clock.now().saturating_sub(started) > discovery_deadline() {
+            return Err(format!(
+                "no SECC found on {describe} within {:?}",
+                discovery_deadline()
+            ));
+        }
+        clock.sleep(CYCLE);
+    }
+}
+
+/// A driver state that owns the vehicle's V2G link.
+pub(super) trait HasLink {
+    fn link(&self) -> &dyn V2gLink;
+}
+
+impl HasLink for Shared {
+    fn link(&self) -> &dyn V2gLink {
+        &*self.link
+    }
+}
+
 fn at(now: Duration) -> Instant {
     Instant::from_millis(now.as_millis() as u64)
 }
@@ -853,26 +892,14 @@ impl EvSimulator for CcsEv {
         if command == EvCommand::Plug {
             let now = self.shared().last_tick.unwrap_or_default();
             self.shared().plug(now).map_err(unresponsive)?;
-            // On hardware discovery waits on the network: the cadence takes
-            // its outcome; the lock is free meanwhile.
-            let started = self.clock.now();
-            loop {
-                let s = self.shared();
+            let outcome = await_discovery(&*self.clock, &self.shared, |s| {
                 match (s.stage, &s.stop_cause) {
-                    (Stage::Discovering, _) => {}
-                    (Stage::Ended, Some(reason)) => return Err(unresponsive(reason.clone())),
-                    _ => return Ok(()),
+                    (Stage::Discovering, _) => None,
+                    (Stage::Ended, Some(reason)) => Some(Err(reason.clone())),
+                    _ => Some(Ok(())),
                 }
-                drop(s);
-                if self.clock.now().saturating_sub(started) > discovery_deadline() {
-                    return Err(unresponsive(format!(
-                        "no SECC found on {} within {:?}",
-                        self.shared().link.describe(),
-                        discovery_deadline()
-                    )));
-                }
-                self.clock.sleep(CYCLE);
-            }
+            });
+            return outcome.map_err(unresponsive);
         }
         let mut s = self.shared();
         match command {

@@ -26,7 +26,7 @@
 //! linearly between its lowest discharge voltage and its top voltage.
 
 use super::ccs_ev::{
-    discovery_deadline, push_record, soc_after, write_some, FrameAt, V2gRecord, CYCLE,
+    await_discovery, push_record, soc_after, write_some, FrameAt, HasLink, V2gRecord, CYCLE,
 };
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvMessage, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic};
@@ -496,6 +496,12 @@ struct Shared {
     records: Vec<V2gRecord>,
 }
 
+impl HasLink for Shared {
+    fn link(&self) -> &dyn V2gLink {
+        &*self.link
+    }
+}
+
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -793,26 +799,14 @@ impl EvSimulator for CcsEvDin {
         };
         if command == EvCommand::Plug {
             self.shared().plug().map_err(unresponsive)?;
-            // On hardware discovery waits on the network: the cadence takes
-            // its outcome; the lock is free meanwhile (as the -20 vehicle).
-            let started = self.clock.now();
-            loop {
-                let s = self.shared();
+            let outcome = await_discovery(&*self.clock, &self.shared, |s| {
                 match (s.discovering, &s.stop_cause) {
-                    (true, _) => {}
-                    (false, Some(reason)) => return Err(unresponsive(reason.clone())),
-                    (false, None) => return Ok(()),
+                    (true, _) => None,
+                    (false, Some(reason)) => Some(Err(reason.clone())),
+                    (false, None) => Some(Ok(())),
                 }
-                drop(s);
-                if self.clock.now().saturating_sub(started) > discovery_deadline() {
-                    return Err(unresponsive(format!(
-                        "no SECC found on {} within {:?}",
-                        self.shared().link.describe(),
-                        discovery_deadline()
-                    )));
-                }
-                self.clock.sleep(CYCLE);
-            }
+            });
+            return outcome.map_err(unresponsive);
         }
         let mut s = self.shared();
         match command {
@@ -874,6 +868,7 @@ impl EvSimulator for CcsEvDin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::ccs_ev::discovery_deadline;
     use crate::exec::clock::{ClockKind, PeriodicTask};
     use rustls::pki_types::CertificateDer;
     use std::sync::atomic::AtomicBool;
