@@ -213,3 +213,121 @@ fn check_jsonschema_refuses_what_the_loader_refuses() {
         assert!(!out.status.success(), "{}", site.display());
     }
 }
+
+/// yaml-language-server, the server behind the editors' YAML support, with
+/// node: `$V2X_HIL_YAML_LANGUAGE_SERVER`, else what .ci/run installs under
+/// target/ci-node (tests/node/package.json).
+fn language_server(test: &str) -> Option<PathBuf> {
+    if !common::tool(test, "node", &["--version"]) {
+        return None;
+    }
+    let server = std::env::var_os("V2X_HIL_YAML_LANGUAGE_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            root().join("target/ci-node/node_modules/yaml-language-server/bin/yaml-language-server")
+        });
+    if !server.exists() {
+        common::skip(
+            test,
+            &format!(
+                "no yaml-language-server at {} (.ci/run installs tests/node/package.json there)",
+                server.display()
+            ),
+        );
+        return None;
+    }
+    Some(server)
+}
+
+/// The editor's view of `files`: diagnostics per file, and the completion
+/// labels at `complete_at` (line:column from 1) in the first.
+fn open_in_editor(
+    server: &Path,
+    files: &[PathBuf],
+    complete_at: Option<&str>,
+) -> serde_json::Value {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(root())
+        .arg("tests/node/lsp-check.js")
+        .arg(server)
+        .args(files);
+    if let Some(at) = complete_at {
+        cmd.env("COMPLETE_AT", at);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "lsp-check.js: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "lsp-check.js printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn the_editors_language_server_accepts_every_shipped_file() {
+    let Some(server) = language_server("the_editors_language_server_accepts_every_shipped_file")
+    else {
+        return;
+    };
+    let files: Vec<PathBuf> = KINDS.iter().flat_map(|k| shipped(k)).collect();
+    let seen = open_in_editor(&server, &files, None);
+    for file in &files {
+        let d = &seen["diagnostics"][file.to_str().unwrap()];
+        // null would mean the server never answered for the file.
+        assert_eq!(d, &serde_json::json!([]), "{}", file.display());
+    }
+}
+
+/// A new plan that names its schema by the modeline: the editor flags the
+/// misspelt key on its line and completes a step's keys from the schema.
+#[test]
+fn the_editors_language_server_flags_and_completes_a_new_plan() {
+    let Some(server) =
+        language_server("the_editors_language_server_flags_and_completes_a_new_plan")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let modeline = format!(
+        "# yaml-language-server: $schema={}\n",
+        root().join("schemas/plan.schema.json").display()
+    );
+    let typo = dir.path().join("typo.yaml");
+    std::fs::write(
+        &typo,
+        format!(
+            "{modeline}plan: p\ntests:\n  - name: t\n    steps:\n      - set: {{ device: grid, voltag_v: 240 }}\n      - wait: {{ s: 1 }}\n        island: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let blank = dir.path().join("blank.yaml");
+    std::fs::write(
+        &blank,
+        format!("{modeline}plan: p\ntests:\n  - name: t\n    steps:\n      - set:\n          \n"),
+    )
+    .unwrap();
+    let seen = open_in_editor(&server, &[blank.clone(), typo.clone()], Some("7:11"));
+    let typo_seen = seen["diagnostics"][typo.to_str().unwrap()]
+        .as_array()
+        .unwrap();
+    assert!(
+        typo_seen
+            .iter()
+            .any(|d| d["line"] == 6 && d["message"].as_str().unwrap().contains("voltag_v")),
+        "{typo_seen:?}"
+    );
+    assert!(
+        typo_seen.iter().any(|d| d["line"] == 7),
+        "a step with two kinds is flagged: {typo_seen:?}"
+    );
+    let offered: Vec<&str> = seen["completion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    for key in ["device", "voltage_v", "frequency_hz", "power_w"] {
+        assert!(offered.contains(&key), "{key} not offered: {offered:?}");
+    }
+}

@@ -1,7 +1,8 @@
 //! How a test skips when an outside tool or hardware is missing (issue 15).
 //!
 //! Interop tests run real third-party tools (python-can, pysunspec2,
-//! junitparser, html5lib, the Python `ocpp` package, tshark, OpenSSL,
+//! junitparser, html5lib, the Python `ocpp` package, check-jsonschema,
+//! yaml-language-server on node, tshark, OpenSSL,
 //! binutils' objcopy, coreutils' sha256sum). Where one is missing the test
 //! skips through [`skip`], which
 //! - appends a line to the file named by `V2X_HIL_SKIP_LOG` (`.ci/run` sets
