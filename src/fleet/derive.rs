@@ -1,6 +1,7 @@
 //! What a verified run folder says about its site: every field of a
-//! `RunRecord` from the folder's `report.json` (which `report verify` has
-//! just shown to be the report the signed journal gives), and the stage
+//! `RunRecord` from the folder's report as it was signed (the DSSE
+//! statement's predicate, which `report verify` has just shown to be
+//! `report.json` and the report the signed journal gives), and the stage
 //! the evidence reaches:
 //!
 //! | stage | reached when |

@@ -12,12 +12,8 @@ use crate::firmware::key::SigningPublicKey;
 use crate::report::build::REPORT_JSON;
 use crate::report::sign::{SignError, ENVELOPE_FILE};
 use crate::report::verify::verify_dir;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// A report larger than this is refused before it is parsed (a real one
-/// is tens of kilobytes).
-pub const MAX_REPORT_BYTES: u64 = 16 << 20;
 /// At most this many trusted keys (a program has one per installer).
 pub const MAX_TRUSTED_KEYS: usize = 10_000;
 
@@ -166,34 +162,25 @@ pub fn verify_folder(dir: &Path, trusted: &TrustedKeys) -> Result<RunRecord, Ref
         SignError::WrongKey { .. } => Refused::Verify(derive::clean(&e.to_string())),
         e => Refused::Read(derive::clean(&e.to_string())),
     })?;
-    let envelope = read_bounded(&dir.join(ENVELOPE_FILE))?;
-    let report = read_bounded(&dir.join(REPORT_JSON))?;
-    let report: Value = serde_json::from_slice(&report)
-        .map_err(|e| Refused::Read(format!("{REPORT_JSON} is not JSON: {e}")))?;
+    // The record comes from the report as it was signed (its digest and
+    // the journal's rebuild were just checked), not from a second read of
+    // the folder.
+    if verified.signed_report.is_null() {
+        return Err(Refused::Read(format!(
+            "{REPORT_JSON}: the signed statement carries no report (the folder had no readable {REPORT_JSON} when it was signed)"
+        )));
+    }
     let folder = std::path::absolute(dir)
         .unwrap_or_else(|_| dir.to_path_buf())
         .display()
         .to_string();
     derive::record(
-        &report,
-        crate::firmware::verify::sha256_hex(&envelope),
+        &verified.signed_report,
+        verified.envelope_sha256,
         folder,
         verified.keyid,
     )
     .ok_or(Refused::NoSite)
-}
-
-fn read_bounded(path: &Path) -> Result<Vec<u8>, Refused> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let len = std::fs::metadata(path)
-        .map_err(|e| Refused::Read(format!("{name}: {e}")))?
-        .len();
-    if len > MAX_REPORT_BYTES {
-        return Err(Refused::Read(format!(
-            "{name}: {len} bytes, more than the {MAX_REPORT_BYTES} a report may have"
-        )));
-    }
-    std::fs::read(path).map_err(|e| Refused::Read(format!("{name}: {e}")))
 }
 
 /// What became of one folder.

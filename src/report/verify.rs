@@ -23,6 +23,12 @@ pub struct Verification {
     pub report_rebuilt: bool,
     /// The key id whose signature verified.
     pub keyid: String,
+    /// SHA-256 of `report.dsse.json` as it verified: the run's identity
+    /// (`fleet add` indexes by it).
+    pub envelope_sha256: String,
+    /// The signed statement's predicate: the report (`report.json`) as it
+    /// was signed; `Null` when the folder had none then.
+    pub signed_report: Value,
 }
 
 /// Checks a DSSE envelope's signature with `key` and returns the signed
@@ -115,7 +121,7 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
     }
     let env_bytes = std::fs::read(&env_path).map_err(io(&env_path))?;
     let body = verify_envelope(&env_bytes, &key)?;
-    let statement: Value = serde_json::from_slice(&body)
+    let mut statement: Value = serde_json::from_slice(&body)
         .map_err(|e| fail(format!("the signed statement is not JSON: {e}")))?;
     let subjects = statement["subject"].as_array().cloned().unwrap_or_default();
     let mut named = std::collections::BTreeSet::new();
@@ -160,6 +166,11 @@ pub fn verify_dir(dir: &Path, public_key_pem: &[u8]) -> Result<Verification, Sig
         journal_records,
         report_rebuilt,
         keyid,
+        envelope_sha256: crate::firmware::verify::sha256_hex(&env_bytes),
+        signed_report: statement
+            .get_mut("predicate")
+            .map(Value::take)
+            .unwrap_or(Value::Null),
     })
 }
 
