@@ -236,42 +236,29 @@ pub(super) fn discovery_deadline() -> Duration {
         + Duration::from_secs(1)
 }
 
-/// Waits for discovery to end: `outcome` reads the driver's state (`None`
-/// while discovery is under way). On hardware discovery waits on the
-/// network and the cadence takes its outcome, so the lock is taken only to
-/// look, never held across the wait.
-pub(super) fn await_discovery<S: HasLink>(
+/// Waits for discovery on `link` (its name, for the error) to end:
+/// `outcome` reads the driver's state (`None` while discovery is under
+/// way). On hardware discovery waits on the network and the cadence takes
+/// its outcome, so the lock is taken only to look, never held across the
+/// wait.
+pub(super) fn await_discovery<S>(
     clock: &dyn Clock,
     shared: &Mutex<S>,
+    link: &str,
     outcome: impl Fn(&S) -> Option<Result<(), String>>,
 ) -> Result<(), String> {
     let started = clock.now();
     loop {
-        let describe = {
-            let s = shared.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(done) = outcome(&s) {
-                return done;
-            }
-            s.link().describe()
-        };
+        if let Some(done) = outcome(&shared.lock().unwrap_or_else(|p| p.into_inner())) {
+            return done;
+        }
         if clock.now().saturating_sub(started) > discovery_deadline() {
             return Err(format!(
-                "no SECC found on {describe} within {:?}",
+                "no SECC found on {link} within {:?}",
                 discovery_deadline()
             ));
         }
         clock.sleep(CYCLE);
-    }
-}
-
-/// A driver state that owns the vehicle's V2G link.
-pub(super) trait HasLink {
-    fn link(&self) -> &dyn V2gLink;
-}
-
-impl HasLink for Shared {
-    fn link(&self) -> &dyn V2gLink {
-        &*self.link
     }
 }
 
@@ -892,7 +879,8 @@ impl EvSimulator for CcsEv {
         if command == EvCommand::Plug {
             let now = self.shared().last_tick.unwrap_or_default();
             self.shared().plug(now).map_err(unresponsive)?;
-            let outcome = await_discovery(&*self.clock, &self.shared, |s| {
+            let link = self.shared().link.describe();
+            let outcome = await_discovery(&*self.clock, &self.shared, &link, |s| {
                 match (s.stage, &s.stop_cause) {
                     (Stage::Discovering, _) => None,
                     (Stage::Ended, Some(reason)) => Some(Err(reason.clone())),

@@ -26,7 +26,7 @@
 //! linearly between its lowest discharge voltage and its top voltage.
 
 use super::ccs_ev::{
-    await_discovery, push_record, soc_after, write_some, FrameAt, HasLink, V2gRecord, CYCLE,
+    await_discovery, push_record, soc_after, write_some, FrameAt, V2gRecord, CYCLE,
 };
 use super::{DeviceError, EvCommand, EvLimitsUpdate, EvMessage, EvReading, EvSimulator, Identity};
 use crate::exec::clock::{Clock, Periodic};
@@ -496,12 +496,6 @@ struct Shared {
     records: Vec<V2gRecord>,
 }
 
-impl HasLink for Shared {
-    fn link(&self) -> &dyn V2gLink {
-        &*self.link
-    }
-}
-
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -799,7 +793,8 @@ impl EvSimulator for CcsEvDin {
         };
         if command == EvCommand::Plug {
             self.shared().plug().map_err(unresponsive)?;
-            let outcome = await_discovery(&*self.clock, &self.shared, |s| {
+            let link = self.shared().link.describe();
+            let outcome = await_discovery(&*self.clock, &self.shared, &link, |s| {
                 match (s.discovering, &s.stop_cause) {
                     (true, _) => None,
                     (false, Some(reason)) => Some(Err(reason.clone())),
